@@ -1,0 +1,22 @@
+"""Flask-Admin console at /admin: every view shares the secure base in admin_views/base.py."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from app.extensions import db
+
+
+def init_admin(app) -> None:
+    from admin_views.audit import AuditLogView
+    from admin_views.base import SecureIndexView
+    from admin_views.incidents import IncidentView
+    from admin_views.rq import mount_rq_dashboard
+    from admin_views.users import UserView
+    from app.models import AuditLog, Incident, User
+
+    admin = Admin(app, name="Levqor admin", url="/admin",
+                  index_view=SecureIndexView(url="/admin", name="Home"),
+                  theme=Bootstrap4Theme(swatch="default"))
+    admin.add_view(UserView(User, db, name="Users", endpoint="users"))
+    admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
+    admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))
+    mount_rq_dashboard(app, admin)

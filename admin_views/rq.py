@@ -1,0 +1,32 @@
+"""rq-dashboard at /admin/rq, for admins only (its requeue/delete routes also accept GET)."""
+from flask import abort, redirect, request, url_for
+from flask_admin.menu import MenuLink
+from flask_login import current_user
+
+from app.extensions import csrf
+
+
+def mount_rq_dashboard(app, admin) -> None:
+    import rq_dashboard
+    from rq_dashboard.web import setup_rq_connection
+
+    from jobs.queues import get_connection
+
+    bp = rq_dashboard.blueprint
+    if not getattr(bp, "_levqor_guarded", False):  # the blueprint is module-global; guard it once
+        bp.before_request(_admins_only)
+        bp._levqor_guarded = True
+    csrf.exempt(bp)
+    app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
+    app.register_blueprint(bp, url_prefix="/admin/rq")
+    setup_rq_connection(app)
+    # Same connection the app enqueues on (in embedded mode, the in-process fake Redis).
+    app.redis_conn = get_connection(app)
+    admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
+
+
+def _admins_only():
+    if not current_user.is_authenticated:
+        return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
+    if not current_user.is_admin:
+        abort(403)

@@ -1,0 +1,76 @@
+"""The app factory. Nothing here connects to anything at import time."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config_object: str | type = "config.Config", **overrides) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
+                instance_relative_config=False, template_folder="../public/templates",
+                static_folder=None)
+    if isinstance(config_object, str) and "." in config_object:
+        module, _, name = config_object.rpartition(".")
+        config_object = getattr(__import__(module, fromlist=[name]), name)
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    config_object.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("TRUST_PROXY", True):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    register_extensions(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import (
+        auth,  # noqa: F401  (user loader and unauthorized handler)
+        models,  # noqa: F401  (every table on the metadata, for Alembic)
+    )
+    from app.models.types import render_item
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+                     render_as_batch=True, compare_type=True, render_item=render_item)
+    login_manager.init_app(app)
+    login_manager.login_view = "public.signin"
+    limiter.init_app(app)  # before CSRF: a throttled client is refused before anything else runs
+    csrf.init_app(app)
+    mail.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import register_api
+    from app.api.errors import register_error_handlers
+    from public import register_public
+
+    @app.get("/healthz")
+    def healthz():
+        """For load balancers: no database, no Redis, nothing that can hang."""
+        return jsonify(ok=True)
+
+    register_api(app)
+    register_public(app)
+    register_error_handlers(app)
+
+
+def register_admin(app: Flask) -> None:
+    from admin_views import init_admin
+
+    init_admin(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,84 @@
+"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.services.errors import ServiceError
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid", 429: "rate_limited", 500: "server_error",
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None,
+                   headers: dict | None = None, extra: dict | None = None):
+    body = {"ok": False, "error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    body.update(extra or {})
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app) -> None:
+    from flask import render_template
+
+    def is_api() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        if is_api():
+            return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers, exc.extra)
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        if is_api():
+            return error_response(400, "csrf_failed",
+                                  "Missing or invalid CSRF token. Send it in the X-CSRFToken header.")
+        message = "Your form expired. Go back, reload and try again."
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not is_api():
+            if exc.code in (403, 404, 405, 410, 413, 429):
+                return render_template("error.html", status=exc.code, message=exc.description), exc.code
+            return exc
+        code = exc.code or 500
+        response = error_response(code, CODES.get(code, "error"), _message(exc))
+        if code == 429:
+            # Flask-Limiter attaches Retry-After to its own response; keep it.
+            original = exc.get_response()
+            retry = original.headers.get("Retry-After") or "60"
+            response.headers["Retry-After"] = retry
+        if code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if is_api():
+            return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
+        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+
+
+def _message(exc: HTTPException) -> str:
+    messages = {
+        401: "Sign in first.",
+        403: "You are not allowed to do that.",
+        404: "Not found.",
+        405: "Method not allowed.",
+        413: "Request body too large.",
+        429: "Too many requests. Slow down and try again later.",
+    }
+    return messages.get(exc.code, exc.description or exc.name)

@@ -1,0 +1,81 @@
+"""Authentication and authorization: the one choke point for every surface.
+
+JSON callers (/api/*) get 401/403 JSON; HTML callers are sent to /signin?next=… or get a 403 page.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.extensions import db, login_manager
+from app.models import User
+from app.services import audit
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        abort(401)
+    return redirect(signin_url())
+
+
+def signin_url() -> str:
+    return url_for("public.signin", next=request.full_path.rstrip("?"))
+
+
+def is_admin() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_admin)
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return unauthorized()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def sign_in(user: User) -> None:
+    login_user(user)
+    audit.record("auth.login", actor_id=user.id, target_user_id=user.id, target_type="user",
+                 target_id=user.id, commit=True)
+
+
+def sign_out() -> None:
+    if current_user.is_authenticated:
+        audit.record("auth.logout", actor_id=current_user.id, target_user_id=current_user.id,
+                     target_type="user", target_id=current_user.id, commit=True)
+    logout_user()
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,31 @@
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import JSONType, UTCDateTime
+
+
+class AuditLog(db.Model):
+    """Append-only: on PostgreSQL a trigger (see migrations) refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(100), nullable=False)
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    target_type: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    details = mapped_column(JSONType)
+
+    actor = relationship("User", foreign_keys=[actor_id], lazy="joined")
+    target_user = relationship("User", foreign_keys=[target_user_id], lazy="joined")
+
+    __table_args__ = (
+        Index("ix_audit_log_created_at", "created_at"),
+        Index("ix_audit_log_actor_id_created_at", "actor_id", "created_at"),
+        Index("ix_audit_log_target_user_id_created_at", "target_user_id", "created_at"),
+        Index("ix_audit_log_action_created_at", "action", "created_at"),
+    )

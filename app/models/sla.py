@@ -1,0 +1,49 @@
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import JSONType, UTCDateTime
+
+SLA_STATUSES = ("pending", "approved", "rejected")
+
+
+class SlaCreditRequest(db.Model):
+    __tablename__ = "sla_credit_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="SET NULL"))
+    plan: Mapped[str | None] = mapped_column(String(64))
+    period_start = mapped_column(UTCDateTime, nullable=False)
+    period_end = mapped_column(UTCDateTime, nullable=False)
+    claimed_downtime_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="pending")
+    decision: Mapped[str | None] = mapped_column(String(16))
+    credit_amount: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    notes: Mapped[str | None] = mapped_column(Text)
+    stripe_ref: Mapped[str | None] = mapped_column(String(255))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+    attachment_key: Mapped[str | None] = mapped_column(String(255))
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    measured_down_minutes: Mapped[int | None] = mapped_column(Integer)
+    measured_degraded_minutes: Mapped[int | None] = mapped_column(Integer)
+    measured_uptime_pct: Mapped[float | None] = mapped_column(Float)
+    suggested_credit_amount: Mapped[int | None] = mapped_column(Integer)
+    computation = mapped_column(JSONType)  # how the suggestion was reached, shown to staff
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    subscription = relationship("Subscription", lazy="joined")
+
+    __table_args__ = (
+        Index("ix_sla_credit_requests_user_id", "user_id"),
+        Index("ix_sla_credit_requests_status_created_at", "status", "created_at"),
+        Index("ix_sla_credit_requests_subscription_id", "subscription_id"),
+    )
+
+    @property
+    def ticket_id(self) -> str:
+        return f"SLA-{self.id:06d}"

@@ -1,0 +1,38 @@
+"""Stripe wrapper. Reports "not configured" without STRIPE_API_KEY instead of failing."""
+from __future__ import annotations
+
+from flask import current_app
+
+
+class StripeNotConfigured(RuntimeError):
+    pass
+
+
+def stripe_configured() -> bool:
+    return bool(current_app.config.get("STRIPE_API_KEY"))
+
+
+def stripe_client(timeout: float = 20):
+    import stripe
+
+    key = current_app.config.get("STRIPE_API_KEY")
+    if not key:
+        raise StripeNotConfigured("Stripe is not configured (STRIPE_API_KEY is unset)")
+    base = current_app.config.get("STRIPE_API_BASE")
+    kwargs = {"base_addresses": {"api": base}} if base else {}
+    http = stripe.RequestsClient(timeout=timeout) if _has_requests() else None
+    if http:
+        kwargs["http_client"] = http
+    return stripe.StripeClient(key, max_network_retries=0, **kwargs)
+
+
+def _has_requests() -> bool:
+    try:
+        import requests  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def stripe_status_summary() -> dict:
+    return {"configured": stripe_configured()}

@@ -1,0 +1,64 @@
+"""Incidents: what staff report, and the banners every public page shows."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.models import Incident
+from app.models.types import utcnow
+
+RESOLVED_BANNER_HOURS = 24
+
+
+def active_banners() -> list[dict]:
+    """Open incidents, then ones resolved in the last 24 hours, newest first."""
+    since = utcnow() - timedelta(hours=RESOLVED_BANNER_HOURS)
+    rows = db.session.scalars(
+        select(Incident)
+        .where(or_(Incident.status != "resolved", Incident.resolved_at >= since))
+        .order_by(Incident.started_at.desc())
+        .limit(5)
+    ).all()
+    return [banner_json(i) for i in rows]
+
+
+def banner_json(incident: Incident) -> dict:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "status": incident.status,
+        "impact": incident.impact,
+        "message": incident.message,
+        "components": incident.components or [],
+        "resolved": incident.status == "resolved",
+        "started_at": incident.started_at.isoformat() if incident.started_at else None,
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+    }
+
+
+def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:
+    """Keep resolved_at in step with status and add the message to the incident's timeline."""
+    from app.models import IncidentUpdate
+    from app.services import audit
+
+    if incident.components is None:
+        incident.components = []
+    if incident.status == "resolved" and incident.resolved_at is None:
+        incident.resolved_at = utcnow()
+    elif incident.status != "resolved":
+        incident.resolved_at = None
+    incident.updated_at = utcnow()
+    if incident.message:
+        incident.updates.append(IncidentUpdate(status=incident.status, message=incident.message,
+                                               created_by_id=actor_id))
+    db.session.flush()
+    audit.record("incident.created" if is_created else "incident.updated", actor_id=actor_id,
+                 target_type="incident", target_id=incident.id,
+                 details={"status": incident.status, "impact": incident.impact, "title": incident.title,
+                          "components": incident.components})
+
+
+def after_change(incident: Incident) -> None:
+    """Hook for caches of the public pages (the status page refreshes its cache here)."""

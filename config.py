@@ -1,0 +1,146 @@
+"""Every setting, read from the environment once, with defaults that are safe on a laptop.
+
+Embedded defaults (no env vars at all) give the `make run` experience: SQLite under instance/,
+an in-process queue, a local storage folder and an .eml outbox. Production sets DATABASE_URL,
+REDIS_URL, S3_BUCKET, MAIL_SERVER, SECRET_KEY and PUBLIC_BASE_URL.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    return int(value) if value is not None else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Hosting platforms hand out postgres:// or postgresql://; we always drive psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def parse_plans(raw: str) -> list[dict]:
+    """PLANS="starter:Starter:1900:USD,pro:Pro:4900:USD" → list of plan dicts (amounts in cents)."""
+    plans = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        code, name, amount, currency = item.split(":")
+        plans.append({"code": code, "name": name, "price_amount": int(amount), "currency": currency})
+    return plans
+
+
+def parse_tiers(raw: str) -> list[tuple[float, int]]:
+    """SLA_TIERS="99.9:10,99:25,95:100" → [(uptime_below_pct, credit_pct)], strictest last."""
+    tiers = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        below, pct = item.split(":")
+        tiers.append((float(below), int(pct)))
+    return sorted(tiers, key=lambda t: -t[0])
+
+
+class Config:
+    ENV_NAME = env_str("LEVQOR_ENV", env_str("FLASK_ENV", "development"))
+    SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'levqor.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env_str("REDIS_URL")
+
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+
+    STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("S3_BUCKET") else "local")
+    STORAGE_LOCAL_DIR = env_str("STORAGE_LOCAL_DIR", str(INSTANCE_DIR / "storage"))
+    S3_BUCKET = env_str("S3_BUCKET")
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+    S3_REGION = env_str("AWS_DEFAULT_REGION", "us-east-1")
+    S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300)
+
+    MAIL_SERVER = env_str("MAIL_SERVER")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
+    MAIL_USERNAME = env_str("MAIL_USERNAME")
+    MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Levqor <no-reply@levqor.example>")
+    MAIL_OUTBOX_DIR = env_str("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+
+    STRIPE_API_KEY = env_str("STRIPE_API_KEY")
+    STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point this at a local recorder
+
+    PLANS = parse_plans(env_str("PLANS", "starter:Starter:1900:USD,pro:Pro:4900:USD,business:Business:19900:USD"))
+    SLA_TIERS = parse_tiers(env_str("SLA_TIERS", "99.9:10,99:25,95:100"))
+
+    DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
+    DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
+    DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
+
+    API_HEALTH_URL = env_str("API_HEALTH_URL")
+    FRONTEND_HEALTH_URL = env_str("FRONTEND_HEALTH_URL")
+    STATUS_CHECK_TIMEOUT = float(env_str("STATUS_CHECK_TIMEOUT", "5"))
+
+    # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.
+    EMBEDDED_QUEUE = REDIS_URL is None
+    RQ_DASHBOARD_REDIS_URL = REDIS_URL or "redis://embedded"
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse to start outside development without a real secret key."""
+        if config.get("ENV_NAME") not in ("development", "test") and config.get("SECRET_KEY") in (
+            None, "", DEV_SECRET_KEY,
+        ):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Outside development Levqor refuses to start without a real "
+                "SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SUPPRESS_SEND = False
+    STORAGE_BACKEND = "local"
+    REDIS_URL = None
+    EMBEDDED_QUEUE = True

@@ -1,0 +1,52 @@
+"""Periodic jobs, declared as data and reconciled with rq-scheduler under fixed ids.
+
+Registering twice (or restarting the scheduler) replaces each job under its id instead of adding a
+copy, and ids that are no longer declared are cancelled.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+ID_PREFIX = "periodic:"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    id: str
+    cron: str  # UTC crontab
+    func: str  # dotted path of an @job function
+    description: str
+
+
+PERIODIC_JOBS: list[Periodic] = []
+
+
+def _resolve(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+def register_periodic_jobs(scheduler, jobs: list[Periodic] | None = None) -> list[str]:
+    jobs = PERIODIC_JOBS if jobs is None else jobs
+    wanted = {ID_PREFIX + p.id for p in jobs}
+    for existing in scheduler.get_jobs():
+        if existing.id.startswith(ID_PREFIX) and existing.id not in wanted:
+            scheduler.cancel(existing)
+    for periodic in jobs:
+        job_id = ID_PREFIX + periodic.id
+        if job_id in scheduler:
+            scheduler.cancel(job_id)
+        func = _resolve(periodic.func)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # the crontab package warns on every cron()
+            scheduler.cron(periodic.cron, func=func, id=job_id, queue_name=func.spec.queue,
+                           timeout=func.spec.timeout, result_ttl=func.spec.result_ttl,
+                           description=periodic.description)
+    return sorted(wanted)
+
+
+def make_scheduler(connection, interval: int = 10):
+    from rq_scheduler import Scheduler
+
+    return Scheduler(connection=connection, interval=interval)

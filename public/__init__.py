@@ -1,0 +1,12 @@
+"""Public pages: /signin, /pricing, /data-requests, /status, /sla-credits."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__, static_folder="static", static_url_path="/static")
+
+
+def register_public(app) -> None:
+    from public import views  # noqa: F401  (routes)
+    from public.context import register_context
+
+    app.register_blueprint(bp)
+    register_context(app)

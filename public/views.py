@@ -1,0 +1,49 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth import safe_next, sign_in, sign_out
+from app.extensions import csrf, limiter
+from app.services import users
+from public import bp
+from public.forms import SignInForm, SignOutForm
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html")
+
+
+# The global CSRF check is skipped here only so the throttle answers first; SignInForm (a FlaskForm)
+# still validates the CSRF token itself before any password is checked.
+@bp.route("/signin", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="login",
+                      exempt_when=lambda: request.method != "POST")
+def signin():
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user:
+            sign_in(user)
+            return redirect(safe_next(form.next.data, url_for("public.home")))
+        flash("Email or password is incorrect.", "error")
+        return render_template("signin.html", form=form), 401
+    status = 422 if request.method == "POST" else 200
+    return render_template("signin.html", form=form), status
+
+
+@bp.route("/signout", methods=["GET", "POST"])
+def signout():
+    form = SignOutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        sign_out()
+        flash("You are signed out.", "info")
+        return redirect(url_for("public.signin"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("public.signin"))
+    return render_template("signout.html", form=form)
+
+
+@bp.get("/pricing")
+def pricing():
+    return render_template("pricing.html", plans=current_app.config["PLANS"])
