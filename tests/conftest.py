@@ -76,7 +76,7 @@ def app(app_config):
     config, overrides = app_config
     application = create_app(config, **overrides)
     with application.app_context():
-        upgrade()
+        upgrade(revision="heads")
     return application
 
 
