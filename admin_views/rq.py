@@ -13,9 +13,9 @@ def mount_rq_dashboard(app, admin) -> None:
     from jobs.queues import get_connection
 
     bp = rq_dashboard.blueprint
-    if not getattr(bp, "_levqor_guarded", False):  # the blueprint is module-global; guard it once
-        bp.before_request(_admins_only)
-        bp._levqor_guarded = True
+    # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
+    # the dashboard runs for a non-admin.
+    app.before_request(_admins_only)
     csrf.exempt(bp)
     app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
     app.register_blueprint(bp, url_prefix="/admin/rq")
@@ -26,6 +26,8 @@ def mount_rq_dashboard(app, admin) -> None:
 
 
 def _admins_only():
+    if request.blueprint != "rq_dashboard":
+        return None
     if not current_user.is_authenticated:
         return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
     if not current_user.is_admin:

@@ -13,7 +13,7 @@ from app.extensions import csrf, db, limiter, login_manager, mail, migrate
 def create_app(config_object: str | type = "config.Config", **overrides) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
                 instance_relative_config=False, template_folder="../public/templates",
-                static_folder=None)
+                static_folder="../public/static")
     if isinstance(config_object, str) and "." in config_object:
         module, _, name = config_object.rpartition(".")
         config_object = getattr(__import__(module, fromlist=[name]), name)
