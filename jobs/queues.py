@@ -66,7 +66,7 @@ def job(queue: str, *, timeout: int = 300, retry_intervals: tuple[int, ...] = ()
             retry = Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)) \
                 if spec.retry_intervals else None
             return get_queue(spec.queue).enqueue(
-                run, *args, kwargs=kwargs or None, job_id=job_id, job_timeout=spec.timeout, retry=retry,
+                run, args=args, kwargs=kwargs, job_id=job_id, job_timeout=spec.timeout, retry=retry,
                 result_ttl=spec.result_ttl, ttl=spec.ttl, failure_ttl=spec.failure_ttl,
             )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-ID_PREFIX = "periodic:"
+ID_PREFIX = "periodic-"
 
 
 @dataclass(frozen=True)
