@@ -5,9 +5,12 @@ from flask_login import current_user
 
 from app.extensions import csrf
 
+EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when REDIS_URL is unset
+
 
 def mount_rq_dashboard(app, admin) -> None:
     import rq_dashboard
+    from rq_dashboard import web as rq_web
     from rq_dashboard.web import setup_rq_connection
 
     from jobs.queues import get_connection
@@ -20,6 +23,9 @@ def mount_rq_dashboard(app, admin) -> None:
     app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
     app.register_blueprint(bp, url_prefix="/admin/rq")
     setup_rq_connection(app)
+    if app.config.get("EMBEDDED_QUEUE") and not getattr(rq_web, "_levqor_embedded", False):
+        rq_web.from_url = _embedded_aware_from_url(rq_web.from_url)
+        rq_web._levqor_embedded = True
     # Same connection the app enqueues on (in embedded mode, the in-process fake Redis).
     app.redis_conn = get_connection(app)
     admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
@@ -32,3 +38,16 @@ def _admins_only():
         return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
     if not current_user.is_admin:
         abort(403)
+
+
+def _embedded_aware_from_url(original):
+    """rq-dashboard opens a client per request from its URL; the embedded fake Redis has no URL, so
+    hand it the app's own connection instead."""
+    from flask import current_app
+
+    def from_url(url, **kwargs):
+        if url == EMBEDDED_URL:
+            return None, current_app.redis_conn
+        return original(url, **kwargs)
+
+    return from_url

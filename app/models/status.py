@@ -59,7 +59,8 @@ class Incident(db.Model):
     updated_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now(), onupdate=func.now())
 
     updates = relationship(
-        "IncidentUpdate", back_populates="incident", order_by="IncidentUpdate.created_at.desc()",
+        "IncidentUpdate", back_populates="incident",
+        order_by=lambda: (IncidentUpdate.created_at.desc(), IncidentUpdate.id.desc()),
         cascade="all, delete-orphan",
     )
 
