@@ -89,10 +89,9 @@ def _isolation(request, app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
-    if not EMBEDDED:
-        from jobs.queues import get_connection
+    from jobs.queues import get_connection
 
-        get_connection(app).flushdb()
+    get_connection(app).flushdb()  # queues and caches start empty (real Redis db, or the embedded fake)
     if committed:
         yield
         db.session.remove()
