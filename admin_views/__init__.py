@@ -19,4 +19,7 @@ def init_admin(app) -> None:
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))
+    from admin_views.sla import add_sla_view
+
+    add_sla_view(admin)
     mount_rq_dashboard(app, admin)

@@ -5,7 +5,10 @@ bp = Blueprint("public", __name__)  # static files are the app's /static (public
 
 
 def register_public(app) -> None:
-    from public import views  # noqa: F401  (routes)
+    from public import (
+        sla,  # noqa: F401  (/sla-credits)
+        views,  # noqa: F401  (routes)
+    )
     from public.context import register_context
 
     app.register_blueprint(bp)

@@ -19,5 +19,7 @@ def json_body() -> dict:
 def register_api(app) -> None:
     from app.api import auth
 
-    for module in (auth,):
+    from app.api import admin_sla, sla
+
+    for module in (sla, admin_sla, auth,):
         app.register_blueprint(module.bp)

@@ -36,3 +36,17 @@ def _has_requests() -> bool:
 
 def stripe_status_summary() -> dict:
     return {"configured": stripe_configured()}
+
+
+def create_credit_note(invoice_id: str, amount: int, *, metadata: dict, idempotency_key: str,
+                       memo: str | None = None) -> str:
+    """Credit `amount` of a paid invoice to the customer's balance; returns the credit note id.
+
+    The idempotency key makes a retried call (say, after our own commit failed) return the same note.
+    """
+    params = {"invoice": invoice_id, "amount": amount, "credit_amount": amount,
+              "metadata": {k: str(v) for k, v in metadata.items()}}
+    if memo:
+        params["memo"] = memo
+    note = stripe_client().v1.credit_notes.create(params=params, options={"idempotency_key": idempotency_key})
+    return note.id

@@ -1,0 +1,26 @@
+"""SLA credit claims for the signed-in user: file one (JSON or multipart with evidence), list one's own."""
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+
+from app.api import json_body
+from app.auth import login_required
+from app.services import sla
+
+bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
+
+
+@bp.post("/sla-credit")
+@login_required
+def file_claim():
+    if request.mimetype == "multipart/form-data":
+        data, upload = request.form.to_dict(), request.files.get("attachment")
+    else:
+        data, upload = json_body(), None
+    claim = sla.file_claim(current_user, data, upload)
+    return jsonify(ok=True, ticket_id=claim.ticket_id, request=sla.claim_json(claim)), 201
+
+
+@bp.get("/sla-credit")
+@login_required
+def my_claims():
+    return jsonify(ok=True, requests=[sla.claim_json(c) for c in sla.claims_for_user(current_user.id)])

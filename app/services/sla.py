@@ -1,0 +1,293 @@
+"""SLA credit claims: filing (with validation that changes nothing on failure), listing and serializing.
+
+Decisions live in sla_decide.py, the monitoring check in sla_measure.py, evidence in sla_attachments.py.
+
+Choices worth knowing:
+- Covered range: what the subscription was billed for — the periods of the user's invoices for that
+  subscription plus its current period. The claimed period must lie inside one contiguous stretch of them.
+- The period's fee: each billing period that overlaps the claim contributes its charge (the invoice's
+  amount_paid, else amount_due; the subscription's price_amount for a current period with no invoice yet)
+  prorated by the share of that billing period the claim covers. A whole-month claim is worth the month's
+  fee; a two-hour claim a two-hour slice of it. Credits are capped at this fee.
+- Overlap: a pending or approved claim for an overlapping period of the same subscription blocks a new
+  one (409). A rejected claim does not, so the user can dispute it with better evidence.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Invoice, SlaCreditRequest, Subscription, User
+from app.models.sla import SLA_STATUSES
+from app.models.types import utcnow
+from app.services import audit, sla_attachments, sla_measure
+from app.services.errors import Conflict, NotFound, ValidationFailed
+
+MAX_DESCRIPTION = 5000
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+def parse_time(value) -> datetime | None:
+    """ISO 8601 date or datetime; naive values are taken as UTC. None when unparseable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _parse_claim(data: dict, now: datetime) -> dict:
+    fields: dict[str, str] = {}
+    sub_id = parse_int(data.get("subscription_id"))
+    if sub_id is None:
+        fields["subscription_id"] = "Choose one of your subscriptions."
+    start, end = parse_time(data.get("period_start")), parse_time(data.get("period_end"))
+    if start is None:
+        fields["period_start"] = "Enter the start of the outage period (ISO 8601 date and time)."
+    if end is None:
+        fields["period_end"] = "Enter the end of the outage period (ISO 8601 date and time)."
+    if start and end:
+        window = timedelta(days=current_app.config.get("SLA_FILING_DAYS", 30))
+        if start >= end:
+            fields["period_end"] = "The period must end after it starts."
+        elif end > now:
+            fields["period_end"] = "The period cannot end in the future."
+        elif now - end > window:
+            fields["period_end"] = f"Claims must be filed within {window.days} days after the period ends."
+    minutes = parse_int(data.get("claimed_downtime_minutes"))
+    if minutes is None or minutes < 0:
+        fields["claimed_downtime_minutes"] = "Enter the downtime in whole minutes (0 or more)."
+    elif start and end and start < end and minutes > (end - start).total_seconds() / 60:
+        fields["claimed_downtime_minutes"] = "The downtime cannot be longer than the period."
+    description = data.get("description")
+    description = description.strip() if isinstance(description, str) else ""
+    if not description:
+        fields["description"] = "Describe what you saw."
+    elif len(description) > MAX_DESCRIPTION:
+        fields["description"] = f"At most {MAX_DESCRIPTION} characters."
+    if fields:
+        raise ValidationFailed("Some fields need your attention.", fields=fields)
+    return {"subscription_id": sub_id, "start": start, "end": end, "minutes": minutes, "description": description}
+
+
+# --- billing periods ----------------------------------------------------------------------------
+
+def billing_periods(sub: Subscription) -> list[dict]:
+    """The stretches the subscription was billed for: its invoices, plus the current period if unbilled."""
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.subscription_id == sub.id, Invoice.user_id == sub.user_id,
+                              Invoice.period_start.is_not(None), Invoice.period_end.is_not(None))
+        .order_by(Invoice.period_start)
+    ).all()
+    periods = [{"start": i.period_start, "end": i.period_end, "amount": i.amount_paid or i.amount_due,
+                "source": f"invoice {i.number or i.id}", "invoice_id": i.id,
+                "stripe_invoice_id": i.stripe_invoice_id} for i in invoices if i.period_end > i.period_start]
+    cur_start, cur_end = sub.current_period_start, sub.current_period_end
+    if cur_start and cur_end and cur_end > cur_start and not any(
+            p["start"] < cur_end and p["end"] > cur_start for p in periods):
+        periods.append({"start": cur_start, "end": cur_end, "amount": sub.price_amount,
+                        "source": "current period (not invoiced yet)", "invoice_id": None,
+                        "stripe_invoice_id": None})
+    return sorted(periods, key=lambda p: p["start"])
+
+
+def is_covered(periods: list[dict], start: datetime, end: datetime) -> bool:
+    """True when [start, end] lies inside one contiguous run of billing periods."""
+    run_start = run_end = None
+    for p in periods:
+        if run_end is not None and p["start"] <= run_end:
+            run_end = max(run_end, p["end"])
+        else:
+            run_start, run_end = p["start"], p["end"]
+        if run_start <= start and end <= run_end:
+            return True
+    return False
+
+
+def period_fee(sub: Subscription, start: datetime, end: datetime, periods: list[dict] | None = None) -> dict:
+    periods = billing_periods(sub) if periods is None else periods
+    basis, total = [], 0.0
+    for p in periods:
+        overlap = (min(end, p["end"]) - max(start, p["start"])).total_seconds()
+        if overlap <= 0:
+            continue
+        share = overlap / (p["end"] - p["start"]).total_seconds()
+        total += p["amount"] * share
+        basis.append({"source": p["source"], "billing_start": p["start"].isoformat(),
+                      "billing_end": p["end"].isoformat(), "amount": p["amount"], "share": round(share, 6),
+                      "invoice_id": p["invoice_id"], "stripe_invoice_id": p["stripe_invoice_id"]})
+    return {"amount": round(total), "currency": sub.currency, "basis": basis}
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
+    """Validate everything first; only then store the attachment and insert the row (one commit)."""
+    now = utcnow()
+    parsed = _parse_claim(data, now)
+    sub = db.session.get(Subscription, parsed["subscription_id"])
+    if sub is None or sub.user_id != user.id:
+        raise NotFound("No such subscription on your account.", fields={"subscription_id": "not_found"})
+    if sub.status != "active":
+        raise ValidationFailed("Only active subscriptions can claim SLA credits.",
+                               fields={"subscription_id": f"This subscription is {sub.status}."})
+    periods = billing_periods(sub)
+    if not is_covered(periods, parsed["start"], parsed["end"]):
+        raise ValidationFailed("The period is outside what this subscription covered.",
+                               fields={"period_start": "Outside the subscription's billed periods."})
+    attachment = None
+    if upload is not None and getattr(upload, "filename", ""):
+        attachment = sla_attachments.check(upload.filename, upload.stream)
+
+    # Serialize filings per subscription (PostgreSQL row lock; SQLite serializes writers anyway).
+    db.session.execute(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
+    overlapping = db.session.scalar(
+        select(SlaCreditRequest.id).where(
+            SlaCreditRequest.subscription_id == sub.id, SlaCreditRequest.status != "rejected",
+            SlaCreditRequest.period_start < parsed["end"], SlaCreditRequest.period_end > parsed["start"])
+        .limit(1))
+    if overlapping:
+        db.session.rollback()
+        raise Conflict(f"You already filed SLA-{overlapping:06d} for an overlapping period of this subscription.",
+                       code="overlapping_claim", extra={"ticket_id": f"SLA-{overlapping:06d}"})
+
+    measured = sla_measure.measure(parsed["start"], parsed["end"], now=now)
+    computation = sla_measure.suggest(measured, period_fee(sub, parsed["start"], parsed["end"], periods))
+    claim = SlaCreditRequest(
+        user_id=user.id, subscription_id=sub.id, plan=sub.plan, currency=sub.currency,
+        period_start=parsed["start"], period_end=parsed["end"], claimed_downtime_minutes=parsed["minutes"],
+        description=parsed["description"], status="pending",
+        measured_down_minutes=measured["down_minutes"], measured_degraded_minutes=measured["degraded_minutes"],
+        measured_uptime_pct=measured["uptime_pct"], suggested_credit_amount=computation["suggested_credit"],
+        computation=computation,
+    )
+    key = sla_attachments.store(attachment) if attachment else None
+    try:
+        if attachment:
+            claim.attachment_key, claim.attachment_name = key, attachment.name
+        db.session.add(claim)
+        db.session.flush()
+        audit.record("sla.filed", actor_id=user.id, target_user_id=user.id, target_type="sla_credit_request",
+                     target_id=claim.id, details={"ticket_id": claim.ticket_id, "subscription_id": sub.id,
+                                                  "claimed_downtime_minutes": parsed["minutes"],
+                                                  "measured_down_minutes": measured["down_minutes"],
+                                                  "attachment": bool(attachment)})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        sla_attachments.discard(key)
+        raise
+    return claim
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def claim_json(claim: SlaCreditRequest, admin: bool = False) -> dict:
+    row = {
+        "id": claim.id, "ticket_id": claim.ticket_id, "subscription_id": claim.subscription_id,
+        "plan": claim.plan, "period_start": _iso(claim.period_start), "period_end": _iso(claim.period_end),
+        "claimed_downtime_minutes": claim.claimed_downtime_minutes, "description": claim.description,
+        "status": claim.status, "decision": claim.decision, "credit_amount": claim.credit_amount,
+        "currency": claim.currency, "notes": claim.notes, "stripe_ref": claim.stripe_ref,
+        "decided_at": _iso(claim.decided_at), "created_at": _iso(claim.created_at),
+        "attachment_name": claim.attachment_name,
+    }
+    if admin:
+        row.update({
+            "user_id": claim.user_id, "user_email": claim.user.email if claim.user else None,
+            "measured_downtime_minutes": claim.measured_down_minutes,
+            "measured_degraded_minutes": claim.measured_degraded_minutes,
+            "measured_uptime_pct": claim.measured_uptime_pct,
+            "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
+            "decided_by": claim.decided_by,
+        })
+    return row
+
+
+def claims_for_user(user_id: int) -> list[SlaCreditRequest]:
+    return list(db.session.scalars(
+        select(SlaCreditRequest).where(SlaCreditRequest.user_id == user_id)
+        .order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())).unique())
+
+
+def active_subscriptions(user_id: int) -> list[Subscription]:
+    return list(db.session.scalars(
+        select(Subscription).where(Subscription.user_id == user_id, Subscription.status == "active")
+        .order_by(Subscription.id)).unique())
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD).", fields={name: "invalid"}) from None
+
+
+def admin_search(status: str | None = None, email: str | None = None, plan: str | None = None,
+                 date_from: str | None = None, date_to: str | None = None, page: int = 1,
+                 per_page: int = 50) -> tuple[list[SlaCreditRequest], int]:
+    """Filter on status, the user's email, plan and the filing date (created_at, whole UTC days)."""
+    query = select(SlaCreditRequest)
+    if status:
+        if status not in SLA_STATUSES:
+            raise ValidationFailed(f"status is one of {', '.join(SLA_STATUSES)}.", fields={"status": "invalid"})
+        query = query.where(SlaCreditRequest.status == status)
+    if email:
+        ids = select(User.id).where(func.lower(User.email) == email.strip().lower())
+        query = query.where(SlaCreditRequest.user_id.in_(ids))
+    if plan:
+        query = query.where(SlaCreditRequest.plan == plan)
+    start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
+    if start:
+        query = query.where(SlaCreditRequest.created_at >= datetime.combine(start, datetime.min.time(), UTC))
+    if end:
+        query = query.where(SlaCreditRequest.created_at <
+                            datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return list(rows), total
+
+
+def get_claim(claim_id: int) -> SlaCreditRequest:
+    claim = db.session.get(SlaCreditRequest, claim_id)
+    if claim is None:
+        raise NotFound("No such SLA credit request.")
+    return claim
+
+
+def open_attachment(claim_id: int, actor_id: int):
+    """(stream, name, content type) for staff; every download is audited."""
+    claim = get_claim(claim_id)
+    if not claim.attachment_key:
+        raise NotFound("This claim has no attachment.")
+    stream = sla_attachments.open_stream(claim.attachment_key)
+    audit.record("sla.attachment_downloaded", actor_id=actor_id, target_user_id=claim.user_id,
+                 target_type="sla_credit_request", target_id=claim.id,
+                 details={"ticket_id": claim.ticket_id, "name": claim.attachment_name}, commit=True)
+    return stream, claim.attachment_name, sla_attachments.content_type_for(claim.attachment_name)

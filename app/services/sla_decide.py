@@ -1,0 +1,136 @@
+"""Staff decisions on SLA claims: approve with an amount (optionally as a Stripe credit note) or reject
+with notes. The user is emailed the decision through the mail queue, after the decision is committed."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import SlaCreditRequest, User
+from app.models.types import utcnow
+from app.services import audit, billing
+from app.services.errors import Conflict, ServiceError, ValidationFailed
+from app.services.sla import get_claim, parse_int, period_fee
+
+log = logging.getLogger(__name__)
+MAX_NOTES = 5000
+
+
+def claim_fee(claim: SlaCreditRequest) -> dict:
+    """The period's fee now (billing may have been recorded since filing), else the one computed at filing."""
+    if claim.subscription is not None:
+        return period_fee(claim.subscription, claim.period_start, claim.period_end)
+    comp = claim.computation or {}
+    return {"amount": comp.get("period_fee", 0), "currency": claim.currency, "basis": comp.get("fee_basis", [])}
+
+
+def _stripe_invoice(fee: dict) -> str | None:
+    """The Stripe invoice of the billing period that holds most of the claim."""
+    candidates = [b for b in fee["basis"] if b.get("stripe_invoice_id")]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda b: b["amount"] * b["share"])["stripe_invoice_id"]
+
+
+def _validate(data: dict, fee: dict) -> dict:
+    status = data.get("status")
+    fields = {}
+    if status not in ("approved", "rejected"):
+        raise ValidationFailed('status must be "approved" or "rejected".', fields={"status": "invalid"})
+    notes = data.get("notes")
+    notes = notes.strip() if isinstance(notes, str) else ""
+    if len(notes) > MAX_NOTES:
+        fields["notes"] = f"At most {MAX_NOTES} characters."
+    amount = None
+    if status == "approved":
+        amount = parse_int(data.get("credit_amount"))
+        if amount is None or amount <= 0:
+            fields["credit_amount"] = "Enter a credit above 0 (in minor units, e.g. cents)."
+        elif amount > fee["amount"]:
+            fields["credit_amount"] = f"At most the period's fee: {fee['amount']} {fee['currency']}."
+    elif not notes:
+        fields["notes"] = "Say why the claim is rejected; the user reads this."
+    stripe_ref = data.get("stripe_ref")
+    stripe_ref = stripe_ref.strip() if isinstance(stripe_ref, str) else ""
+    if len(stripe_ref) > 255:
+        fields["stripe_ref"] = "At most 255 characters."
+    if fields:
+        raise ValidationFailed("The decision needs a few fixes.", fields=fields)
+    create_note = data.get("create_credit_note") in (True, "1", "true", "on", "yes")
+    return {"status": status, "notes": notes or None, "amount": amount, "stripe_ref": stripe_ref or None,
+            "create_note": create_note and status == "approved"}
+
+
+def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
+    # Lock the claim so two staff members deciding at once cannot both win.
+    db.session.execute(select(SlaCreditRequest.id).where(SlaCreditRequest.id == claim_id).with_for_update())
+    claim = get_claim(claim_id)
+    db.session.refresh(claim)
+    if claim.status != "pending":
+        db.session.rollback()
+        raise Conflict(f"{claim.ticket_id} was already {claim.status}.", code="not_pending")
+    fee = claim_fee(claim)
+    decision = _validate(data, fee)
+    stripe_ref = decision["stripe_ref"]
+    if decision["create_note"]:
+        stripe_ref = _create_credit_note(claim, decision["amount"], fee)
+
+    claim.status = claim.decision = decision["status"]
+    claim.credit_amount = decision["amount"]
+    claim.currency = claim.subscription.currency if claim.subscription else claim.currency
+    claim.notes = decision["notes"]
+    claim.stripe_ref = stripe_ref
+    claim.decided_by = actor.id
+    claim.decided_at = utcnow()
+    audit.record("sla.decided", actor_id=actor.id, target_user_id=claim.user_id, target_type="sla_credit_request",
+                 target_id=claim.id, details={"ticket_id": claim.ticket_id, "status": claim.status,
+                                              "credit_amount": claim.credit_amount, "currency": claim.currency,
+                                              "stripe_ref": stripe_ref, "period_fee": fee["amount"],
+                                              "stripe_credit_note": decision["create_note"]})
+    db.session.commit()
+    notify_user(claim)
+    return claim
+
+
+def _create_credit_note(claim: SlaCreditRequest, amount: int, fee: dict) -> str:
+    if not billing.stripe_configured():
+        raise Conflict("Stripe is not configured: create the credit by hand and paste its reference.",
+                       code="stripe_not_configured")
+    invoice = _stripe_invoice(fee)
+    if not invoice:
+        raise Conflict("No Stripe invoice covers this period: create the credit by hand and paste its reference.",
+                       code="no_stripe_invoice")
+    try:
+        return billing.create_credit_note(
+            invoice, amount, idempotency_key=f"levqor-sla-credit-{claim.id}",
+            metadata={"sla_claim_id": claim.id, "ticket_id": claim.ticket_id},
+            memo=f"SLA credit {claim.ticket_id}")
+    except Exception as exc:  # stripe errors, timeouts: nothing is recorded, staff can retry
+        db.session.rollback()
+        log.warning("stripe credit note for %s failed: %s", claim.ticket_id, exc)
+        raise ServiceError(f"Stripe refused the credit note: {exc}", code="stripe_failed", status=502) from None
+
+
+def notify_user(claim: SlaCreditRequest) -> None:
+    """Render the decision email now and hand it to the mail queue (which retries on its own)."""
+    from jobs.mail import send_mail_job
+
+    if claim.user is None:
+        return
+    subject = f"Your SLA credit request {claim.ticket_id} was {claim.status}"
+    context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
+               "amount": format_amount(claim.credit_amount, claim.currency)}
+    text = render_template("mail/sla_decision.txt", **context)
+    html = render_template("mail/sla_decision.html", **context)
+    try:
+        send_mail_job.enqueue(claim.user.email, subject, text, html)
+    except Exception:  # the decision stands; the log tells ops to resend
+        log.exception("could not enqueue the decision email for %s", claim.ticket_id)
+
+
+def format_amount(amount: int | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    return f"{(currency or '').upper()} {amount / 100:,.2f}".strip()

@@ -1,0 +1,21 @@
+"""/sla-credits: what the SLA promises, the claim form and the user's own claims."""
+from flask import current_app, render_template
+from flask_login import current_user
+
+from app.services import sla
+from app.services.sla_attachments import ALLOWED_TEXT, MAX_BYTES
+from app.services.sla_decide import format_amount
+from public import bp
+
+
+@bp.get("/sla-credits")
+def sla_credits():
+    subscriptions, claims = [], []
+    if current_user.is_authenticated:
+        subscriptions = sla.active_subscriptions(current_user.id)
+        claims = [sla.claim_json(c) for c in sla.claims_for_user(current_user.id)]
+    return render_template(
+        "sla_credits.html", tiers=current_app.config["SLA_TIERS"], subscriptions=subscriptions, claims=claims,
+        filing_days=current_app.config.get("SLA_FILING_DAYS", 30), allowed=ALLOWED_TEXT,
+        max_mb=MAX_BYTES // (1024 * 1024), format_amount=format_amount,
+    )
