@@ -17,9 +17,7 @@ def json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import auth
+    from app.api import admin_sla, auth, sla
 
-    from app.api import admin_sla, sla
-
-    for module in (sla, admin_sla, auth,):
+    for module in (auth, sla, admin_sla):
         app.register_blueprint(module.bp)
