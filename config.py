@@ -115,6 +115,17 @@ class Config:
     API_HEALTH_URL = env_str("API_HEALTH_URL")
     FRONTEND_HEALTH_URL = env_str("FRONTEND_HEALTH_URL")
     STATUS_CHECK_TIMEOUT = float(env_str("STATUS_CHECK_TIMEOUT", "5"))
+    # Status page (issue 5). Per component "name:value" lists; a missing name falls back to the default.
+    STATUS_CHECK_TIMEOUTS = env_str("STATUS_CHECK_TIMEOUTS", "")  # seconds per attempt, e.g. "stripe:8,database:3"
+    STATUS_LATENCY_THRESHOLDS_MS = env_str("STATUS_LATENCY_THRESHOLDS_MS",
+                                           "api:1000,frontend:1500,database:500,stripe:2500,workflows:1000")
+    STATUS_RETRY_DELAY = float(env_str("STATUS_RETRY_DELAY", "0.3"))
+    STATUS_QUEUE_AGE_DEGRADED = env_int("STATUS_QUEUE_AGE_DEGRADED", 600)  # oldest queued job, seconds
+    STATUS_STALE_MINUTES = env_int("STATUS_STALE_MINUTES", 15)
+    STATUS_CACHE_TTL = env_int("STATUS_CACHE_TTL", 30)  # safety net; changes also refresh the cache at once
+    STATUS_RAW_RETENTION_DAYS = env_int("STATUS_RAW_RETENTION_DAYS", 30)
+    STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
+    STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
 
     # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.
     EMBEDDED_QUEUE = REDIS_URL is None

@@ -14,6 +14,9 @@ def register_commands(app) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(scheduler)
     app.cli.add_command(serve)
+    from app.cli_status import status_cli
+
+    app.cli.add_command(status_cli)
 
 
 @click.group("users", help="Manage user accounts.")

@@ -19,7 +19,16 @@ class Periodic:
     description: str
 
 
-PERIODIC_JOBS: list[Periodic] = []
+PERIODIC_JOBS: list[Periodic] = [
+    Periodic("dsar-sweep", "*/5 * * * *", "jobs.dsar.sweep_exports_job",
+             "DSAR: re-enqueue pending exports with no live job, fail ones stuck past the job timeout"),
+    Periodic("dsar-expire", "17 * * * *", "jobs.dsar.expire_archives_job",
+             "DSAR: delete archives whose link expired and mark them expired"),
+    Periodic("status-snapshot", "*/5 * * * *", "jobs.status.record_snapshot_job",
+             "Status page: check every component and record a snapshot"),
+    Periodic("status-rollup", "7 * * * *", "jobs.status.rollup_status_job",
+             "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
+]
 
 
 def _resolve(path: str):

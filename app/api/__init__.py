@@ -17,7 +17,7 @@ def json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import admin_sla, auth, sla
+    from app.api import admin_sla, auth, sla, status
 
-    for module in (auth, sla, admin_sla):
+    for module in (auth, sla, admin_sla, status):
         app.register_blueprint(module.bp)

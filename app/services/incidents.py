@@ -1,6 +1,7 @@
 """Incidents: what staff report, and the banners every public page shows."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -13,12 +14,19 @@ RESOLVED_BANNER_HOURS = 24
 
 
 def active_banners() -> list[dict]:
-    """Open incidents, then ones resolved in the last 24 hours, newest first."""
+    """Open incidents, then ones resolved in the last 24 hours, newest first (served from the cache)."""
+    from app.services import status_cache
+
+    return json.loads(status_cache.get_or_build("banners", lambda: json.dumps(load_banners())))
+
+
+def load_banners() -> list[dict]:
+    """Open incidents first, then ones resolved in the last 24 hours, newest first (uncached)."""
     since = utcnow() - timedelta(hours=RESOLVED_BANNER_HOURS)
     rows = db.session.scalars(
         select(Incident)
         .where(or_(Incident.status != "resolved", Incident.resolved_at >= since))
-        .order_by(Incident.started_at.desc())
+        .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
         .limit(5)
     ).all()
     return [banner_json(i) for i in rows]
@@ -50,9 +58,11 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
     elif incident.status != "resolved":
         incident.resolved_at = None
     incident.updated_at = utcnow()
-    if incident.message:
-        incident.updates.append(IncidentUpdate(status=incident.status, message=incident.message,
-                                               created_by_id=actor_id))
+    latest = incident.updates[0] if incident.updates else None  # updates are ordered newest first
+    changed = latest is None or (latest.status, latest.message) != (incident.status, incident.message)
+    if incident.message and changed:  # re-saving the form unchanged does not repeat the timeline entry
+        incident.updates.insert(0, IncidentUpdate(status=incident.status, message=incident.message,
+                                                  created_by_id=actor_id, created_at=utcnow()))
     db.session.flush()
     audit.record("incident.created" if is_created else "incident.updated", actor_id=actor_id,
                  target_type="incident", target_id=incident.id,
@@ -60,5 +70,9 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
                           "components": incident.components})
 
 
-def after_change(incident: Incident) -> None:
-    """Hook for caches of the public pages (the status page refreshes its cache here)."""
+def after_change(incident: Incident | None = None) -> None:
+    """After the change is committed: drop the cached status page, status JSON and banners, so
+    every public page shows the change on its next request."""
+    from app.services import status_cache
+
+    status_cache.invalidate()

@@ -1,0 +1,171 @@
+"""The public status: record snapshots, and build what /status and the status APIs show.
+
+Readers go through the cache (status_cache); writers (record_snapshot, incidents.after_change)
+invalidate it, so a spike of visitors during an outage costs a Redis GET each.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Incident, StatusSnapshot
+from app.models.status import COMPONENTS
+from app.models.types import utcnow
+from app.services import status_cache, status_history
+from app.services.errors import ValidationFailed
+from app.services.status_checks import overall_of, run_checks
+
+log = logging.getLogger(__name__)
+
+NAMES = {"api": "API", "frontend": "Frontend", "database": "Database", "stripe": "Stripe (payments)",
+         "workflows": "Workflows"}
+HEADLINES = {"up": "All systems operational", "degraded": "Degraded performance", "down": "Outage",
+             "unknown": "Status unknown"}
+WINDOWS = {"24h": ("5m", 288), "7d": ("1h", 168)}
+RECENT_INCIDENT_DAYS = 7
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def record_snapshot(app=None) -> StatusSnapshot:
+    """Run every check concurrently, store one snapshot, keep the rollups current, refresh caches."""
+    app = app or current_app._get_current_object()
+    ts = utcnow()
+    results = run_checks(app)
+    levels = {c: results[c].status for c in COMPONENTS}
+    problems = [f"{NAMES[c]}: {r.error}" for c, r in results.items() if r.error and r.status != "unknown"]
+    snapshot = StatusSnapshot(
+        ts=ts, overall_status=overall_of(levels.values()),
+        api_status=levels["api"], frontend_status=levels["frontend"], db_status=levels["database"],
+        stripe_status=levels["stripe"], workflows_status=levels["workflows"],
+        details={c: r.as_details() for c, r in results.items()},
+        notes="; ".join(problems)[:2000] or None,
+    )
+    db.session.add(snapshot)
+    db.session.commit()
+    try:  # the current hour and day, so 7-day and 90-day bars include the newest check
+        status_history.rollup(ts, ts)
+        db.session.commit()
+    except Exception:  # a concurrent rollup job wrote the same bucket; the hourly job catches up
+        db.session.rollback()
+        log.warning("could not update rollups after snapshot %s", snapshot.id, exc_info=True)
+    status_cache.invalidate()
+    return snapshot
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def latest_snapshot() -> StatusSnapshot | None:
+    return db.session.scalars(select(StatusSnapshot).order_by(StatusSnapshot.ts.desc()).limit(1)).first()
+
+
+def snapshot_levels(snapshot: StatusSnapshot | None) -> dict[str, str]:
+    if snapshot is None:
+        return {c: "unknown" for c in COMPONENTS}
+    return {"api": snapshot.api_status, "frontend": snapshot.frontend_status, "database": snapshot.db_status,
+            "stripe": snapshot.stripe_status, "workflows": snapshot.workflows_status}
+
+
+def current(now=None) -> dict:
+    now = now or utcnow()
+    snap = latest_snapshot()
+    levels = snapshot_levels(snap)
+    stale_after = timedelta(minutes=current_app.config.get("STATUS_STALE_MINUTES", 15))
+    details = (snap.details or {}) if snap else {}
+    return {
+        "overall": snap.overall_status if snap else "unknown",
+        "levels": levels,
+        "details": {c: details.get(c) or {} for c in COMPONENTS},
+        "updated_at": snap.ts if snap else None,
+        "age_minutes": int((now - snap.ts).total_seconds() // 60) if snap else None,
+        "stale": snap is None or now - snap.ts > stale_after,
+    }
+
+
+def incidents_for_page(now=None) -> tuple[list[Incident], list[Incident]]:
+    """(open incidents, incidents of the last 7 days that are resolved), newest first."""
+    now = now or utcnow()
+    since = now - timedelta(days=RECENT_INCIDENT_DAYS)
+    rows = db.session.scalars(
+        select(Incident).options(selectinload(Incident.updates))
+        .where(or_(Incident.status != "resolved", Incident.resolved_at >= since, Incident.started_at >= since))
+        .order_by(Incident.started_at.desc()).limit(50)
+    ).all()
+    return [i for i in rows if i.status != "resolved"], [i for i in rows if i.status == "resolved"]
+
+
+def incident_json(incident: Incident) -> dict:
+    iso = _iso
+    return {
+        "id": incident.id, "title": incident.title, "status": incident.status, "impact": incident.impact,
+        "components": incident.components or [], "message": incident.message,
+        "started_at": iso(incident.started_at), "resolved_at": iso(incident.resolved_at),
+        "updated_at": iso(incident.updated_at),
+        "updates": [{"id": u.id, "status": u.status, "message": u.message, "created_at": iso(u.created_at)}
+                    for u in incident.updates],
+    }
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def history(window: str, now=None) -> dict:
+    if window not in WINDOWS:
+        raise ValidationFailed("window must be 24h or 7d.", code="invalid_window",
+                               fields={"window": "Use 24h or 7d."})
+    resolution, _ = WINDOWS[window]
+    series = status_history.series_24h(now) if window == "24h" else status_history.series_rollup("hour", 168, now)
+    out = {"window": window, "resolution": resolution,
+           "formula": "uptime_pct = (up + degraded) / (up + degraded + down); no_data excluded",
+           "components": {}}
+    for component, s in series.items():
+        out["components"][component] = {
+            "uptime_pct": s["uptime_pct"], "degraded_pct": s["degraded_pct"], "down_pct": s["down_pct"],
+            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data")},
+            "points": [{"start": _iso(p[0]), "status": p[1]} for p in s["points"]],
+        }
+    return out
+
+
+def status_payload(window: str = "24h") -> dict:
+    """The body of GET /api/status (SPEC), uncached."""
+    state = current()
+    open_incidents, _ = incidents_for_page()
+    return {
+        "ok": True,
+        "overall": state["overall"],
+        "components": state["levels"],
+        "details": {c: {k: d.get(k) for k in ("latency_ms", "error", "attempts")} for c, d in state["details"].items()},
+        "updated_at": _iso(state["updated_at"]),
+        "stale": state["stale"],
+        "incidents": [incident_json(i) for i in open_incidents],
+        "history": history(window),
+    }
+
+
+def cached_status_json(window: str = "24h") -> bytes:
+    if window not in WINDOWS:
+        history(window)  # raises the 422
+    return status_cache.get_or_build(f"api:{window}", lambda: json.dumps(status_payload(window)))
+
+
+def page_context(now=None) -> dict:
+    """Everything status.html needs, computed once per cache period."""
+    now = now or utcnow()
+    state = current(now)
+    open_incidents, recent = incidents_for_page(now)
+    return {
+        "state": state, "headline": HEADLINES.get(state["overall"], HEADLINES["unknown"]), "names": NAMES,
+        "components": COMPONENTS, "now": now,
+        "day": status_history.series_24h(now),
+        "week": status_history.series_rollup("hour", 168, now),
+        "quarter": status_history.series_rollup("day", 90, now),
+        "open_incidents": open_incidents, "recent_incidents": recent,
+    }

@@ -1,0 +1,75 @@
+"""/status (the public status page) and /status/feed.atom.
+
+The status part of the page is rendered once per cache period and shared by every worker; only the
+thin layout around it (nav, sign-in state, banners — themselves cached) is rendered per request.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, render_template
+from markupsafe import Markup
+
+from app.services import status, status_cache, status_feeds
+from app.services.status_history import COUNTED
+from public import bp
+
+COLORS = {"up": "#1a7f37", "degraded": "#d4a72c", "down": "#c62828", "no_data": "#d0d7de"}
+LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored"}
+
+
+@bp.get("/status")
+def status_page():
+    body = status_cache.get_or_build("page", _render_body)
+    # The body is our own autoescaped template output, cached as bytes.
+    return render_template("status.html", body=Markup(body.decode()))  # noqa: S704
+
+
+@bp.get("/status/feed.atom")
+def status_feed():
+    data = status_cache.get_or_build("feed", status_feeds.atom_feed)
+    return Response(data, mimetype="application/atom+xml")
+
+
+def _render_body() -> str:
+    ctx = status.page_context()
+    return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
+                           colors=COLORS, five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
+
+
+def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
+    """Run-length encode a series into SVG rects: a quiet day is one rect, not 288."""
+    runs: list[dict] = []
+    for i, point in enumerate(points):
+        start, level = point[0], point[1]
+        if runs and runs[-1]["level"] == level:
+            runs[-1]["width"] += 1
+            runs[-1]["end"] = start + step
+        else:
+            runs.append({"x": i, "width": 1, "level": level, "start": start, "end": start + step})
+    for run in runs:
+        run["title"] = f"{LABELS[run['level']]}: {run['start'].strftime(fmt)} – {run['end'].strftime(fmt)} UTC"
+        run["color"] = COLORS[run["level"]]
+    return runs
+
+
+def bars(points: list) -> list[dict]:
+    """One bar per day with its own uptime in the tooltip."""
+    from app.services.status_history import uptime
+
+    out = []
+    for i, (day, level, counts) in enumerate(points):
+        u = uptime(counts)
+        measured = f"{pct(u['uptime_pct'])} up" if u["uptime_pct"] is not None else "no data"
+        extra = [f"{counts[k]} {k} checks" for k in COUNTED[1:] if counts.get(k)]
+        out.append({"x": i, "level": level, "color": COLORS[level],
+                    "title": f"{day.strftime('%Y-%m-%d')}: {measured}" + (f" ({', '.join(extra)})" if extra else "")})
+    return out
+
+
+def pct(value) -> str:
+    if value is None:
+        return "no data"
+    if value >= 99.995 and value < 100:
+        return "99.99 %"
+    return f"{value:.2f} %".replace(".00 %", " %") if value in (0, 100) else f"{value:.2f} %"

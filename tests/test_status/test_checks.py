@@ -1,0 +1,170 @@
+"""Health checks against real local parts: HTTP servers, a socket that never answers, the test
+database, Redis with a real RQ worker registration. Stripe is the one stand-in: pytest-httpserver
+plays the Stripe API (the SDK talks real HTTP to it)."""
+import time
+
+import pytest
+from werkzeug import Response
+
+from app.services.status_checks import check_component, overall_of, run_checks
+
+
+def test_hung_dependency_finishes_within_its_timeout_and_others_report_normally(app, fast_checks, hung_server,
+                                                                                    configure):
+    configure(API_HEALTH_URL=hung_server.url)
+    started = time.monotonic()
+    results = run_checks(app)
+    elapsed = time.monotonic() - started
+
+    api = results["api"]
+    assert api.status == "down"
+    assert "timed out" in api.error
+    assert api.attempts == 2 and hung_server.accepted == 2  # one quick retry, then down
+    # Budget: 0.5 s per attempt + 0.1 s pause + 0.5 s, plus scheduling slack — not the sum of all checks.
+    assert elapsed < 2.0
+    assert results["frontend"].status == "up" and results["frontend"].latency_ms < 400
+    assert results["database"].status == "up" and results["database"].error is None
+    assert results["stripe"].status == "unknown"
+
+
+def test_slower_than_threshold_is_degraded(app, fast_checks, configure):
+    def slow(request):
+        time.sleep(0.3)
+        return Response('{"ok": true}', content_type="application/json")
+
+    fast_checks.expect_request("/slow-healthz").respond_with_handler(slow)
+    configure(API_HEALTH_URL=fast_checks.url_for("/slow-healthz"), STATUS_CHECK_TIMEOUT=2,
+              STATUS_LATENCY_THRESHOLDS_MS="api:100")
+    result = check_component("api", app)
+    assert result.status == "degraded"
+    assert result.latency_ms >= 300
+    assert "threshold 100 ms" in result.error
+    assert result.attempts == 1
+
+
+def test_a_single_failure_is_retried_before_calling_it_down(app, fast_checks, configure):
+    calls = []
+
+    def flaky(request):
+        calls.append(1)
+        return Response("boom", status=503) if len(calls) == 1 else Response('{"ok": true}')
+
+    fast_checks.expect_request("/flaky").respond_with_handler(flaky)
+    configure(API_HEALTH_URL=fast_checks.url_for("/flaky"))
+    result = check_component("api", app)
+    assert result.status == "up" and result.attempts == 2 and len(calls) == 2
+
+
+def test_failing_twice_is_down_with_the_error(app, fast_checks, configure):
+    calls = []
+
+    def broken(request):
+        calls.append(1)
+        return Response("nope", status=500)
+
+    fast_checks.expect_request("/broken").respond_with_handler(broken)
+    configure(API_HEALTH_URL=fast_checks.url_for("/broken"))
+    result = check_component("api", app)
+    assert result.status == "down" and result.attempts == 2 and len(calls) == 2
+    assert "HTTP 500" in result.error
+
+
+def test_connection_refused_is_down_with_a_readable_error(app, fast_checks, configure):
+    from tests.support.services import free_port
+
+    configure(FRONTEND_HEALTH_URL=f"http://127.0.0.1:{free_port()}/")
+    result = check_component("frontend", app)
+    assert result.status == "down"
+    assert "Connection refused" in result.error and "cannot connect" in result.error
+
+
+def test_stripe_is_unknown_without_a_key_and_never_counts_in_overall(app, fast_checks):
+    result = check_component("stripe", app)
+    assert result.status == "unknown" and "STRIPE_API_KEY" in result.error
+    assert overall_of(["up", "unknown", "up"]) == "up"
+    assert overall_of(["up", "degraded", "unknown"]) == "degraded"
+    assert overall_of(["degraded", "down", "up"]) == "down"
+    assert overall_of(["unknown"]) == "unknown"
+
+
+def test_stripe_checked_with_an_authenticated_call(app, fast_checks, configure, httpserver):
+    # pytest-httpserver stands in for api.stripe.com; the real stripe SDK sends the request.
+    httpserver.expect_request("/v1/balance", method="GET").respond_with_json(
+        {"object": "balance", "available": [], "pending": [], "livemode": False})
+    configure(STRIPE_API_KEY="sk_test_status", STRIPE_API_BASE=httpserver.url_for("").rstrip("/"))
+    result = check_component("stripe", app)
+    assert result.status == "up", result.error
+    request, _ = httpserver.log[-1]
+    assert request.headers["Authorization"] == "Bearer sk_test_status"
+
+
+def test_stripe_rejecting_the_key_is_down(app, fast_checks, configure, httpserver):
+    httpserver.expect_request("/v1/balance").respond_with_json(
+        {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}, status=401)
+    configure(STRIPE_API_KEY="sk_test_bad", STRIPE_API_BASE=httpserver.url_for("").rstrip("/"))
+    result = check_component("stripe", app)
+    assert result.status == "down" and "Invalid API Key" in result.error
+
+
+def test_database_check_uses_its_own_connection(app, fast_checks):
+    result = check_component("database", app)
+    assert result.status == "up" and result.latency_ms is not None
+
+
+@pytest.mark.server_only
+def test_workflows_need_a_live_worker_heartbeat(app, fast_checks):
+    from rq import Worker
+
+    from jobs.queues import get_connection
+
+    down = check_component("workflows", app)
+    assert down.status == "down" and "no RQ worker" in down.error
+
+    worker = Worker(["status"], connection=get_connection(app), name="status-test-worker")
+    worker.register_birth()
+    worker.heartbeat()
+    try:
+        up = check_component("workflows", app)
+        assert up.status == "up" and up.info["workers_alive"] == 1
+    finally:
+        worker.register_death()
+
+
+@pytest.mark.server_only
+def test_workflows_degraded_when_the_oldest_queued_job_waits_too_long(app, fast_checks, configure):
+    from datetime import UTC, datetime, timedelta
+
+    from rq import Worker
+
+    from jobs.queues import get_connection, get_queue
+
+    worker = Worker(["status"], connection=get_connection(app), name="status-test-worker-2")
+    worker.register_birth()
+    worker.heartbeat()
+    job = get_queue("default").enqueue("builtins.print", "waiting")
+    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=20)
+    job.save()
+    configure(STATUS_QUEUE_AGE_DEGRADED=600)
+    try:
+        result = check_component("workflows", app)
+        assert result.status == "degraded"
+        assert result.info["oldest_queued_seconds"] >= 1200
+        assert "oldest queued job" in result.error
+    finally:
+        worker.register_death()
+
+
+def test_embedded_runtime_counts_as_the_worker(app, fast_checks, configure):
+    configure(EMBEDDED_QUEUE=True)
+    from jobs.queues import get_connection
+
+    saved = app.extensions.pop("levqor_redis", None)
+    try:
+        result = check_component("workflows", app)
+        assert result.status == "up" and result.info["embedded"] is True
+    finally:
+        if saved is not None:
+            app.extensions["levqor_redis"] = saved
+        else:
+            app.extensions.pop("levqor_redis", None)
+    assert get_connection(app) is not None
