@@ -6,6 +6,7 @@ bp = Blueprint("public", __name__)  # static files are the app's /static (public
 
 def register_public(app) -> None:
     from public import (
+        dsar,  # noqa: F401  (/data-requests)
         sla,  # noqa: F401  (/sla-credits)
         status,  # noqa: F401  (/status, /status/feed.atom)
         views,  # noqa: F401  (routes)

@@ -17,7 +17,7 @@ def json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import admin_sla, auth, sla, status
+    from app.api import admin_dsar, admin_sla, auth, dsar, sla, status
 
-    for module in (auth, sla, admin_sla, status):
+    for module in (auth, sla, admin_sla, status, dsar, admin_dsar):
         app.register_blueprint(module.bp)

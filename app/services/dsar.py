@@ -1,0 +1,375 @@
+"""DSAR exports: a person asks for their data, a job builds and stores the archive, a signed link
+and an email hand it over, and periodic jobs expire archives and rescue stuck exports.
+
+The request is committed before its job is enqueued; if the enqueue is lost, sweep_stuck() finds
+the pending row. Each step is written to audit_log in the same transaction as the change.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
+
+from app.extensions import db
+from app.models import DsarExport, User
+from app.models.dsar import THROTTLED_STATUSES
+from app.models.types import utcnow
+from app.services import audit
+from app.services.errors import NotFound, RateLimited, ServiceError
+
+log = logging.getLogger(__name__)
+
+TOKEN_SALT = "levqor.dsar.download"
+READY_SUBJECT = "Your Levqor data export is ready"
+GDPR_DEADLINE_DAYS = 30
+PENDING_GRACE = timedelta(minutes=2)  # a fresh pending row's job may not be visible yet
+_SQLITE_WRITE_LOCK = threading.Lock()
+
+
+class LinkGone(ServiceError):
+    status = 410
+    code = "gone"
+
+
+def export_job_id(export_id: int) -> str:
+    return f"dsar-export-{export_id}"
+
+
+def email_job_id(export_id: int) -> str:
+    return f"dsar-email-{export_id}"
+
+
+def _days(name: str) -> timedelta:
+    return timedelta(days=current_app.config[name])
+
+
+# --- request ---------------------------------------------------------------------------------
+
+def request_export(user_id: int, *, actor_id: int | None = None, reason: str | None = None,
+                   bypass_throttle: bool = False) -> DsarExport:
+    """Insert a pending export (unless the 30-day throttle refuses), commit it, then enqueue its job."""
+    export = _insert_pending(user_id, actor_id, reason, bypass_throttle)
+    enqueue_export(export.id)
+    return export
+
+
+def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypass: bool) -> DsarExport:
+    with _serialized_for_user(user_id):
+        now = utcnow()
+        if not bypass:
+            window = _days("DSAR_THROTTLE_DAYS")
+            last = db.session.scalar(
+                select(func.max(DsarExport.requested_at)).where(
+                    DsarExport.user_id == user_id, DsarExport.status.in_(THROTTLED_STATUSES),
+                    DsarExport.requested_at > now - window))
+            if last is not None:
+                raise _throttled(last + window, now)
+        on_behalf = actor_id is not None and actor_id != user_id
+        export = DsarExport(user_id=user_id, status="pending", requested_at=now,
+                            due_at=now + timedelta(days=GDPR_DEADLINE_DAYS), attempts=0,
+                            requested_by_id=actor_id if on_behalf else user_id, reason=reason)
+        db.session.add(export)
+        db.session.flush()
+        audit.record("dsar.requested_on_behalf" if on_behalf else "dsar.requested",
+                     actor_id=actor_id or user_id, target_user_id=user_id, target_type="dsar_export",
+                     target_id=export.id, details={"reason": reason} if on_behalf else {})
+        db.session.commit()
+        return export
+
+
+def _throttled(next_allowed: datetime, now: datetime) -> RateLimited:
+    days = current_app.config["DSAR_THROTTLE_DAYS"]
+    return RateLimited(
+        f"You can request one data export every {days} days. Your next export can be requested from "
+        f"{next_allowed:%d %B %Y, %H:%M} UTC.",
+        extra={"next_allowed_at": next_allowed.isoformat()},
+        headers={"Retry-After": str(max(1, math.ceil((next_allowed - now).total_seconds())))},
+    )
+
+
+@contextmanager
+def _serialized_for_user(user_id: int):
+    """Make check-then-insert exact: concurrent requests of one user run one after the other.
+
+    PostgreSQL: lock the user's row (SELECT … FOR UPDATE) until commit. SQLite (embedded mode):
+    one writer per process through a lock, and BEGIN IMMEDIATE against other processes.
+    """
+    conn = db.session.connection()
+    try:
+        if conn.dialect.name == "sqlite":
+            with _SQLITE_WRITE_LOCK:
+                raw = conn.connection.dbapi_connection
+                if not raw.in_transaction:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                _lock_user(user_id)
+                yield
+        else:
+            _lock_user(user_id)
+            yield
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _lock_user(user_id: int) -> None:
+    found = db.session.execute(select(User.id).where(User.id == user_id).with_for_update()).first()
+    if found is None:
+        raise NotFound("No such user.")
+
+
+def enqueue_export(export_id: int) -> None:
+    """Best effort: if Redis is away the row stays pending and sweep_stuck() enqueues it later."""
+    from jobs.dsar import run_export_job
+
+    try:
+        run_export_job.enqueue(export_id, job_id=export_job_id(export_id))
+    except Exception:
+        log.exception("could not enqueue DSAR export %s; the sweeper will pick it up", export_id)
+
+
+def enqueue_email(export_id: int, resend: bool = False) -> None:
+    from jobs.dsar import send_export_email
+
+    try:
+        send_export_email.enqueue(export_id, resend, job_id=None if resend else email_job_id(export_id))
+    except Exception:
+        log.exception("could not enqueue the DSAR email for %s; the sweeper will pick it up", export_id)
+
+
+# --- the job ---------------------------------------------------------------------------------
+
+def new_storage_key(user_id: int) -> str:
+    return f"dsar/{user_id}/{secrets.token_urlsafe(24)}.zip"
+
+
+def run_export(export_id: int, final_attempt: bool = True) -> str:
+    """Build, store and link one export. Safe to run twice: a finished export is left alone, and a
+    rerun of an unfinished one overwrites the same storage key, so one archive exists either way."""
+    from app.services.dsar_archive import build_archive
+    from app.services.storage import get_storage
+
+    export = db.session.get(DsarExport, export_id)
+    if export is None or export.status not in ("pending", "running"):
+        return export.status if export else "missing"
+    export.status = "running"
+    export.started_at = utcnow()
+    export.attempts = (export.attempts or 0) + 1
+    export.storage_key = export.storage_key or new_storage_key(export.user_id)
+    audit.record("dsar.started", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"attempt": export.attempts})
+    db.session.commit()
+    key, user_id = export.storage_key, export.user_id
+    try:
+        archive = build_archive(export_id, user_id, current_app.config["DSAR_LINK_DAYS"])
+        with archive.file:
+            get_storage().upload_fileobj(key, archive.file, "application/zip")
+        export = db.session.execute(
+            select(DsarExport).where(DsarExport.id == export_id).options(lazyload(DsarExport.user))
+            .with_for_update().execution_options(populate_existing=True)).scalar_one()
+        if export.status != "running":  # invalidated by staff meanwhile: keep nothing
+            db.session.commit()
+            _delete_quietly(key)
+            return export.status
+        now = utcnow()
+        export.status = "ready"
+        export.completed_at = now
+        export.expires_at = now + _days("DSAR_LINK_DAYS")
+        export.download_url = download_url(export)
+        export.size_bytes = archive.size
+        export.error = None
+        audit.record("dsar.completed", actor_id=None, target_user_id=user_id, target_type="dsar_export",
+                     target_id=export_id, details={"size_bytes": archive.size, "files": {
+                         f["name"]: f["records"] for f in archive.manifest["files"] if f["records"] is not None}})
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        _record_failure(export_id, exc, final_attempt)
+        raise
+    enqueue_email(export_id)
+    return "ready"
+
+
+def _record_failure(export_id: int, exc: Exception, final: bool) -> None:
+    export = db.session.get(DsarExport, export_id)
+    if export is None or export.status != "running":
+        return
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    if final:
+        mark_failed(export, message)
+    else:
+        export.status = "pending"  # waiting for RQ's retry
+        export.error = f"Attempt {export.attempts} failed, retrying: {message}"
+        db.session.commit()
+
+
+def mark_failed(export: DsarExport, error: str) -> None:
+    """Final failure: the user may ask again at once (failed exports do not count against the throttle)."""
+    export.status = "failed"
+    export.error = error
+    audit.record("dsar.failed", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"error": error, "attempts": export.attempts})
+    db.session.commit()
+    if export.storage_key:
+        _delete_quietly(export.storage_key)
+
+
+def _delete_quietly(key: str) -> None:
+    from app.services.storage import get_storage
+
+    try:
+        get_storage().delete(key)
+    except Exception:
+        log.exception("could not delete DSAR archive %s", key)
+
+
+def send_ready_email(export_id: int, resend: bool = False) -> bool:
+    """Email the owner the link. Raises on SMTP failure (the mail job retries); never touches the archive."""
+    from app.services.mailer import send_template
+
+    export = db.session.get(DsarExport, export_id)
+    if export is None or not is_downloadable(export) or (export.emailed_at and not resend):
+        return False
+    send_template(export.user.email, READY_SUBJECT, "dsar_ready", url=export.download_url, export=export,
+                  user=export.user, link_days=current_app.config["DSAR_LINK_DAYS"])
+    export.emailed_at = utcnow()
+    audit.record("dsar.emailed", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"resend": resend})
+    db.session.commit()
+    return True
+
+
+# --- the link --------------------------------------------------------------------------------
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def download_url(export: DsarExport) -> str:
+    token = _signer().dumps({"e": export.id, "u": export.user_id})
+    return f"{current_app.config['PUBLIC_BASE_URL']}/data-requests/download/{token}"
+
+
+def is_downloadable(export: DsarExport, now: datetime | None = None) -> bool:
+    return export.status == "ready" and export.expires_at is not None and export.expires_at > (now or utcnow())
+
+
+def link_state(export: DsarExport) -> str:
+    """active | expired | invalidated | none (no link yet, or the export failed)."""
+    if export.status == "invalidated":
+        return "invalidated"
+    if export.status == "expired" or (export.status == "ready" and not is_downloadable(export)):
+        return "expired"
+    return "active" if export.status == "ready" else "none"
+
+
+def resolve_download(token: str, user_id: int) -> DsarExport:
+    """The export behind a link, for its signed-in owner only; checked against the database every
+    time so an invalidation or expiry takes effect at once. Audits the download."""
+    max_age = int(_days("DSAR_LINK_DAYS").total_seconds())
+    try:
+        data = _signer().loads(token, max_age=max_age)
+        expired = False
+    except SignatureExpired:
+        valid, data = _signer().loads_unsafe(token)
+        expired = valid
+    except BadSignature:
+        data, expired = None, False
+    if not isinstance(data, dict) or data.get("u") != user_id:
+        raise NotFound("This download link is not valid.")
+    export = db.session.get(DsarExport, data.get("e"))
+    if export is None or export.user_id != user_id:
+        raise NotFound("This download link is not valid.")
+    if expired or export.status in ("expired", "invalidated") or (
+            export.status == "ready" and not is_downloadable(export)):
+        raise LinkGone("This download link has expired or was withdrawn. You can request a new export.")
+    if export.status != "ready":
+        raise NotFound("This export is not ready.")
+    audit.record("dsar.downloaded", actor_id=user_id, target_user_id=user_id, target_type="dsar_export",
+                 target_id=export.id, details={"storage": current_app.config["STORAGE_BACKEND"]})
+    db.session.commit()
+    return export
+
+
+def download_filename(export: DsarExport) -> str:
+    return f"levqor-data-export-{export.id}.zip"
+
+
+# --- periodic --------------------------------------------------------------------------------
+
+def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
+    """Delete archives whose link expired and mark their exports expired."""
+    from app.services.storage import get_storage
+
+    now = now or utcnow()
+    rows = db.session.scalars(select(DsarExport).where(
+        DsarExport.status == "ready", DsarExport.expires_at <= now).order_by(DsarExport.id).limit(batch)).all()
+    done = 0
+    for export in rows:
+        try:
+            if export.storage_key:
+                get_storage().delete(export.storage_key)
+        except Exception:  # the link is refused anyway; try again next run
+            log.exception("could not delete expired DSAR archive %s", export.id)
+            continue
+        export.status = "expired"
+        export.download_url = None
+        audit.record("dsar.expired", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
+                     target_id=export.id, details={"expires_at": export.expires_at.isoformat()})
+        db.session.commit()
+        done += 1
+    return done
+
+
+def sweep_stuck(now: datetime | None = None) -> dict:
+    """Re-enqueue pending exports without a live job, fail running ones past the job timeout, and
+    re-send emails that never went out, so no export blocks its user for 30 days."""
+    from jobs.queues import is_job_live
+
+    now = now or utcnow()
+    result = {"requeued": 0, "failed": 0, "emails": 0}
+    pending = db.session.scalars(select(DsarExport).where(
+        DsarExport.status == "pending", DsarExport.requested_at < now - PENDING_GRACE)).all()
+    for export in pending:
+        if not is_job_live(export_job_id(export.id)):
+            enqueue_export(export.id)
+            result["requeued"] += 1
+    timeout = timedelta(seconds=current_app.config["DSAR_JOB_TIMEOUT"] + 60)
+    stuck = db.session.scalars(select(DsarExport).where(
+        DsarExport.status == "running", DsarExport.started_at < now - timeout)).all()
+    for export in stuck:
+        mark_failed(export, f"The export job did not finish within {timeout.total_seconds():.0f} seconds.")
+        result["failed"] += 1
+    unsent = db.session.scalars(select(DsarExport).where(
+        DsarExport.status == "ready", DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
+        DsarExport.completed_at < now - PENDING_GRACE)).all()
+    for export in unsent:
+        if not is_job_live(email_job_id(export.id)):
+            enqueue_email(export.id)
+            result["emails"] += 1
+    return result
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_json(export: DsarExport) -> dict:
+    return {"id": export.id, "status": export.status, "requested_at": _iso(export.requested_at),
+            "completed_at": _iso(export.completed_at), "expires_at": _iso(export.expires_at),
+            "download_url": export.download_url if is_downloadable(export) else None}
+
+
+def list_for_user(user_id: int, limit: int = 50) -> list[dict]:
+    rows = db.session.scalars(select(DsarExport).where(DsarExport.user_id == user_id)
+                              .order_by(DsarExport.requested_at.desc(), DsarExport.id.desc()).limit(limit)).all()
+    return [export_json(e) for e in rows]

@@ -1,0 +1,32 @@
+"""/data-requests: what a data export holds, the request button, past exports; and the download link."""
+from flask import current_app, redirect, render_template, send_file
+from flask_login import current_user
+
+from app.auth import login_required
+from app.services import dsar
+from app.services.storage import get_storage
+from public import bp
+
+
+@bp.get("/data-requests")
+@login_required
+def data_requests():
+    return render_template("data_requests.html", exports=dsar.list_for_user(current_user.id),
+                           throttle_days=current_app.config["DSAR_THROTTLE_DAYS"],
+                           link_days=current_app.config["DSAR_LINK_DAYS"])
+
+
+@bp.get("/data-requests/download/<token>")
+@login_required
+def dsar_download(token: str):
+    """The owner only; 410 once expired or withdrawn, 404 for anyone else or a tampered token."""
+    export = dsar.resolve_download(token, current_user.id)
+    storage = get_storage()
+    filename = dsar.download_filename(export)
+    url = storage.presign(export.storage_key, current_app.config["S3_PRESIGN_SECONDS"], filename)
+    if url:
+        return redirect(url, code=302)
+    response = send_file(storage.open(export.storage_key), mimetype="application/zip", as_attachment=True,
+                         download_name=filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
