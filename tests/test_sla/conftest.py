@@ -55,6 +55,33 @@ def counts(app) -> dict:
             "files": files}
 
 
+def fresh_csrf() -> None:
+    """The test's app context outlives requests, so `g` (Flask-WTF's token cache, Flask-Login's current
+    user) would carry one client's session into the next client's request. Forget both between clients."""
+    from flask import g
+
+    g.pop("csrf_token", None)
+    g.pop("_login_user", None)
+
+
+class Signed:
+    """A test client signed in as someone, safe to interleave with other clients in one test."""
+
+    def __init__(self, app, login, who):
+        self.client = app.test_client()
+        fresh_csrf()
+        self.token = login(who, on=self.client)
+
+    def get(self, url, **kwargs):
+        fresh_csrf()
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, **kwargs):
+        fresh_csrf()
+        headers = {"X-CSRFToken": self.token, **kwargs.pop("headers", {})}
+        return self.client.post(url, headers=headers, **kwargs)
+
+
 @pytest.fixture
 def sub(user):
     return make_subscription(user)

@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import AuditLog, SlaCreditRequest
 from app.models.types import utcnow
-from tests.test_sla.conftest import counts, make_subscription, payload
+from tests.test_sla.conftest import Signed, counts, make_subscription, payload
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -175,8 +175,7 @@ def test_users_only_see_their_own_claims(client, login, user, make_user, sub, wi
     assert post(client, token, payload(sub, *window)).status_code == 201
     other = make_user("nosy@example.com")
     make_subscription(other)
-    other_client = app.test_client()
-    login(other, on=other_client)
-    assert other_client.get("/api/support/sla-credit").get_json()["requests"] == []
-    assert other_client.get("/api/admin/sla-credit").status_code == 403
-    assert "SLA-" not in other_client.get("/sla-credits").get_data(as_text=True)
+    nosy = Signed(app, login, other)
+    assert nosy.get("/api/support/sla-credit").get_json()["requests"] == []
+    assert nosy.get("/api/admin/sla-credit").status_code == 403
+    assert "SLA-" not in nosy.get("/sla-credits").get_data(as_text=True)

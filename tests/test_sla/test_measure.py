@@ -1,0 +1,101 @@
+"""Measured downtime from our own snapshots (with gaps), rollups for old periods, and the suggested credit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import SlaCreditRequest, StatusRollup
+from app.models.types import utcnow
+from app.services import sla_measure
+from tests.test_sla.conftest import five_minute_floor, payload, seed_snapshots
+
+
+def _outage(start):
+    """Two hours: 35 minutes without any snapshot, 20 minutes down, 10 degraded, the rest up."""
+    levels = {m: "up" for m in range(5, 121, 5) if not 30 <= m <= 60}
+    levels.update({65: "down", 70: "down", 75: "down", 80: "down", 85: "degraded", 90: "degraded"})
+    # Snapshots just outside the period must not count.
+    levels.update({0: "down", 125: "down", 130: "down"})
+    seed_snapshots(start, levels)
+
+
+def test_gaps_are_no_data_not_downtime(window):
+    start, end = window
+    _outage(start)
+    m = sla_measure.measure(start, end)
+    assert m["period_minutes"] == 120
+    assert m["no_data_minutes"] == 35
+    assert m["measured_minutes"] == 85
+    assert m["down_minutes"] == 20 and m["degraded_minutes"] == 10
+    assert m["uptime_pct"] == round(65 / 85 * 100, 4)
+    assert m["sources"] == [{"from": start.isoformat(), "to": end.isoformat(), "source": "snapshots"}]
+
+
+def test_no_snapshots_at_all_gives_no_uptime_and_no_credit(window):
+    start, end = window
+    m = sla_measure.measure(start, end)
+    assert m["measured_minutes"] == 0 and m["no_data_minutes"] == 120 and m["uptime_pct"] is None
+    assert sla_measure.credit_pct_for(None) == (0, None)
+
+
+def test_tiers_pick_the_strictest_threshold_crossed():
+    tiers = [(99.9, 10), (99.0, 25), (95.0, 100)]
+    assert sla_measure.credit_pct_for(100.0, tiers) == (0, None)
+    assert sla_measure.credit_pct_for(99.9, tiers) == (0, None)
+    assert sla_measure.credit_pct_for(99.5, tiers) == (10, [99.9, 10])
+    assert sla_measure.credit_pct_for(98.0, tiers) == (25, [99.0, 25])
+    assert sla_measure.credit_pct_for(50.0, tiers) == (100, [95.0, 100])
+
+
+def test_filed_claim_stores_measured_figures_and_suggestion(client, login, user, sub, window):
+    start, end = window
+    _outage(start)
+    token = login(user)
+    res = client.post("/api/support/sla-credit", json=payload(sub, start, end, minutes=60),
+                      headers={"X-CSRFToken": token})
+    assert res.status_code == 201, res.get_json()
+    claim = db.session.get(SlaCreditRequest, res.get_json()["request"]["id"])
+    assert (claim.measured_down_minutes, claim.measured_degraded_minutes) == (20, 10)
+    assert round(claim.measured_uptime_pct, 2) == 76.47
+    comp = claim.computation
+    # 2 hours of a 30-day period billed 7,200.00 (the current, not yet invoiced period) → 20.00.
+    assert comp["period_fee"] == 2000 and comp["fee_basis"][0]["source"].startswith("current period")
+    assert comp["tier_applied"] == [95.0, 100] and comp["credit_pct"] == 100
+    assert claim.suggested_credit_amount == 2000 and comp["suggested_credit"] == 2000
+    assert comp["no_data_minutes"] == 35
+
+
+def test_old_part_of_a_period_is_read_from_rollups():
+    now = utcnow()
+    start = (now - timedelta(days=32)).replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    for hour in range(24):
+        bucket = start + timedelta(hours=hour)
+        counts = {"up": 12}
+        if hour == 3:
+            counts = {"down": 12}
+        elif hour == 4:
+            counts = {"no_data": 12}
+        elif hour == 5:
+            counts = {"up": 6, "degraded": 6}
+        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="overall", **counts))
+        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="api", down=12))
+    db.session.commit()
+    m = sla_measure.measure(start, end, now=now)
+    assert m["sources"][0]["source"] == "rollups:overall"
+    assert m["measured_minutes"] == 23 * 60 and m["no_data_minutes"] == 60
+    assert m["down_minutes"] == 60 and m["degraded_minutes"] == 30
+    assert m["uptime_pct"] == round(22 / 23 * 100, 4)
+
+
+def test_period_straddling_the_retention_cutoff_combines_rollups_and_snapshots():
+    now = five_minute_floor(utcnow())
+    cutoff = now - timedelta(days=30)
+    start, end = cutoff - timedelta(hours=1), cutoff + timedelta(hours=1)
+    hour = start.replace(minute=0)
+    for h in range(3):
+        db.session.add(StatusRollup(period="hour", bucket_start=hour + timedelta(hours=h), component="api", down=12))
+    seed_snapshots(cutoff, {m: "up" for m in range(5, 61, 5)})
+    m = sla_measure.measure(start, end, now=now)
+    assert [p["source"] for p in m["sources"]] == ["rollups:api", "snapshots"]
+    assert m["down_minutes"] == 60 and m["measured_minutes"] == 120
