@@ -27,7 +27,7 @@ def configure(app):
     saved = {}
 
     def set_(**values):
-        for key, value in values.items():
+        for key in values:
             saved.setdefault(key, app.config.get(key, _MISSING))
         app.config.update(values)
 
@@ -127,3 +127,20 @@ def healthy_day(add_snapshot):
     rollup(now - timedelta(hours=25), now)
     db.session.commit()
     return now
+
+
+@pytest.fixture
+def worker_alive(app):
+    """A registered RQ worker with a fresh heartbeat (embedded mode: the in-process runtime counts)."""
+    if app.config.get("EMBEDDED_QUEUE"):
+        yield None
+        return
+    from rq import Worker
+
+    from jobs.queues import get_connection
+
+    worker = Worker(["status"], connection=get_connection(app), name=f"status-test-{id(app)}")
+    worker.register_birth()
+    worker.heartbeat()
+    yield worker
+    worker.register_death()

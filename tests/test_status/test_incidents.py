@@ -1,0 +1,161 @@
+"""Incidents: the admin timeline, banners on /status, /signin and /pricing, and the shared cache
+being refreshed when an incident changes."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import AuditLog, Incident, IncidentUpdate
+from app.models.types import utcnow
+from app.services import incidents
+
+PAGES = ("/status", "/signin", "/pricing")
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _banner(html: str) -> str:
+    m = re.search(r'<section class="banners".*?</section>', html, re.S)
+    return m.group(0) if m else ""
+
+
+def _admin_save(client, url, **fields):
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    res = client.post(url, data={"csrf_token": token, **fields})
+    assert res.status_code == 302, res.get_data(as_text=True)[:2000]
+    return res
+
+
+def test_admin_creates_updates_and_resolves_with_a_timeline(client, admin, login):
+    login(admin)
+    _admin_save(client, "/admin/incidents/new/", title="Database failover", status="investigating",
+                impact="critical", components=["database", "api"], message="We are investigating errors.")
+    incident = db.session.scalars(db.select(Incident)).one()
+    assert incident.components == ["database", "api"]
+    for path in PAGES:  # the open incident shows at once: the admin save refreshed the cache
+        banner = _banner(client.get(path).get_data(as_text=True))
+        assert "Database failover" in banner and "Critical incident" in banner, path
+
+    edit = f"/admin/incidents/edit/?id={incident.id}"
+    page = client.get(edit).get_data(as_text=True)
+    assert "We are investigating errors." in page  # the timeline above the form
+    _admin_save(client, edit, title="Database failover", status="identified", impact="critical",
+                components=["database", "api"], message="A replica failed; failing over.")
+    _admin_save(client, edit, title="Database failover", status="resolved", impact="critical",
+                components=["database", "api"], message="Failover complete, all queries normal.")
+
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert incident.status == "resolved" and incident.resolved_at is not None
+    assert [u.status for u in incident.updates] == ["resolved", "identified", "investigating"]
+    assert all(u.created_by_id == admin.id for u in incident.updates)
+    actions = [a.action for a in db.session.scalars(db.select(AuditLog).where(AuditLog.target_type == "incident"))]
+    assert actions.count("incident.created") == 1 and actions.count("incident.updated") == 2
+
+    status_html = client.get("/status").get_data(as_text=True)
+    assert "Resolved:" in _banner(status_html)
+    past = status_html.split("Past 7 days", 1)[1]
+    for message in ("We are investigating errors.", "A replica failed; failing over.",
+                    "Failover complete, all queries normal."):
+        assert message in past
+    assert "Ongoing incidents" not in status_html
+    details = client.get(f"/admin/incidents/details/?id={incident.id}").get_data(as_text=True)
+    assert "A replica failed; failing over." in details
+
+
+def test_open_incident_banner_on_all_three_pages(client):
+    db.session.add(Incident(title="Slow workflow runs", status="identified", impact="minor",
+                            components=["workflows"], message="Runs start late."))
+    db.session.commit()
+    incidents.after_change()
+    for path in PAGES:
+        html = client.get(path).get_data(as_text=True)
+        banner = _banner(html)
+        assert "Slow workflow runs" in banner and "Minor incident" in banner, path
+        assert 'role="alert"' in banner
+
+
+def test_just_resolved_incident_shows_a_resolved_banner_for_24_hours(client):
+    now = utcnow()
+    db.session.add_all([
+        Incident(title="Login errors", status="resolved", impact="major", components=["api"],
+                 message="Fixed.", started_at=now - timedelta(hours=3), resolved_at=now - timedelta(hours=1)),
+        Incident(title="Old outage", status="resolved", impact="major", components=[],
+                 message="Long over.", started_at=now - timedelta(hours=30), resolved_at=now - timedelta(hours=25)),
+    ])
+    db.session.commit()
+    incidents.after_change()
+    for path in PAGES:
+        banner = _banner(client.get(path).get_data(as_text=True))
+        assert "Resolved:" in banner and "Login errors" in banner, path
+        assert "Old outage" not in banner, path
+
+
+def test_cache_serves_banners_and_page_until_an_incident_change_invalidates_it(client):
+    # Warm the cache with no incidents.
+    assert _banner(client.get("/signin").get_data(as_text=True)) == ""
+    assert client.get("/api/status").get_json()["incidents"] == []
+    assert "Cache proof" not in client.get("/status").get_data(as_text=True)
+
+    incident = Incident(title="Cache proof", status="investigating", impact="major", message="Checking.")
+    db.session.add(incident)
+    db.session.commit()
+    # Written behind the cache's back (plain SQL would do the same): still the cached answers.
+    assert _banner(client.get("/signin").get_data(as_text=True)) == ""
+    assert client.get("/api/status").get_json()["incidents"] == []
+
+    incidents.after_change(incident)  # what the admin's after_model_change calls
+    assert "Cache proof" in _banner(client.get("/signin").get_data(as_text=True))
+    assert [i["title"] for i in client.get("/api/status").get_json()["incidents"]] == ["Cache proof"]
+    assert "Cache proof" in client.get("/status").get_data(as_text=True)
+
+
+def test_cache_ttl_is_a_short_safety_net(app, configure):
+    from app.services import status_cache
+
+    configure(STATUS_CACHE_TTL=3600)
+    assert status_cache.ttl() == 60  # never longer than a minute, whatever the config says
+    configure(STATUS_CACHE_TTL=30)
+    status_cache.get_or_build("probe", lambda: "x")
+    from jobs.queues import get_connection
+
+    assert 0 < get_connection(app).ttl(status_cache.PREFIX + "probe") <= 30
+
+
+def test_status_page_lists_open_incidents_with_updates_and_last_7_days(client):
+    now = utcnow()
+    open_incident = Incident(title="Payments failing", status="monitoring", impact="major", components=["stripe"],
+                             message="A fix is deployed.", started_at=now - timedelta(hours=2))
+    open_incident.updates = [
+        IncidentUpdate(status="investigating", message="Card payments fail.", created_at=now - timedelta(hours=2)),
+        IncidentUpdate(status="monitoring", message="A fix is deployed.", created_at=now - timedelta(minutes=30)),
+    ]
+    week_old = Incident(title="Six days ago", status="resolved", impact="minor", message="Done.",
+                        started_at=now - timedelta(days=6), resolved_at=now - timedelta(days=6) + timedelta(hours=1))
+    too_old = Incident(title="Nine days ago", status="resolved", impact="minor", message="Done.",
+                       started_at=now - timedelta(days=9), resolved_at=now - timedelta(days=9) + timedelta(hours=1))
+    db.session.add_all([open_incident, week_old, too_old])
+    db.session.commit()
+    html = client.get("/status").get_data(as_text=True)
+    ongoing, past = html.split("Past 7 days", 1)
+    assert "Ongoing incidents" in ongoing and "Payments failing" in ongoing
+    assert "Card payments fail." in ongoing and "A fix is deployed." in ongoing
+    assert "Affects Stripe (payments)" in ongoing
+    assert "Six days ago" in past and "Nine days ago" not in html
+
+
+@pytest.mark.parametrize("status", ["investigating", "resolved"])
+def test_incident_text_is_escaped_everywhere(client, status):
+    now = utcnow()
+    db.session.add(Incident(title="<script>alert(1)</script>", status=status, impact="minor",
+                            message="<img src=x onerror=alert(1)>", started_at=now,
+                            resolved_at=now if status == "resolved" else None))
+    db.session.commit()
+    for path in PAGES:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+    feed = client.get("/status/feed.atom").get_data(as_text=True)
+    assert "<script>" not in feed
