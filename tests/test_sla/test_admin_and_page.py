@@ -1,0 +1,110 @@
+"""The Flask-Admin queue (/admin/sla-credits) and the public page (/sla-credits)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import SlaCreditRequest
+from app.models.types import utcnow
+from tests.test_sla.conftest import Signed, fresh_csrf, make_subscription, payload, seed_snapshots
+
+
+@pytest.fixture
+def filed(app, login, user, sub, window):
+    seed_snapshots(window[0], {m: ("down" if m <= 30 else "up") for m in range(5, 121, 5)})
+    owner = Signed(app, login, user)
+    res = owner.post("/api/support/sla-credit", json=payload(sub, *window, minutes=45))
+    assert res.status_code == 201, res.get_json()
+    owner.claim = db.session.get(SlaCreditRequest, res.get_json()["request"]["id"])
+    return owner
+
+
+@pytest.fixture
+def staff(app, login, admin):
+    return Signed(app, login, admin)
+
+
+def _filter_arg(app, name: str) -> str:
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "sla_credits")
+    index = next(i for i, f in enumerate(view._filters) if str(f.name) == name)
+    return f"flt0_{view.get_filter_arg(index, view._filters[index])}"
+
+
+def test_admin_list_shows_claimed_beside_measured_and_filters(app, filed, staff, make_user):
+    other = make_user("second@example.com")
+    other_claim = SlaCreditRequest(user_id=other.id, subscription_id=make_subscription(other).id, plan="starter",
+                                   period_start=utcnow() - timedelta(days=2), period_end=utcnow() - timedelta(days=1),
+                                   claimed_downtime_minutes=5, description="x", status="rejected")
+    db.session.add(other_claim)
+    db.session.commit()
+
+    page = staff.get("/admin/sla-credits/").get_data(as_text=True)
+    assert filed.claim.ticket_id in page and other_claim.ticket_id in page
+    assert "claimed 45 min · measured down 30 min, degraded 0 min · uptime 75.000%" in page
+
+    def listed(name, value):
+        html = staff.get(f"/admin/sla-credits/?{_filter_arg(app, name)}={value}").get_data(as_text=True)
+        return set(re.findall(r"SLA-\d{6}", html))
+
+    assert listed("Status", "pending") == {filed.claim.ticket_id}
+    assert listed("Status", "rejected") == {other_claim.ticket_id}
+    assert listed("Plan", "starter") == {other_claim.ticket_id}
+    assert listed("Email", "USER@example.com") == {filed.claim.ticket_id}
+
+
+def test_claim_page_shows_the_computation_and_decides(filed, staff, smtp, drain_queues):
+    url = f"/admin/sla-credits/claim/{filed.claim.id}"
+    html = staff.get(url).get_data(as_text=True)
+    assert "What our monitoring measured" in html and "75.000%" in html
+    assert "below 95.0% → 100%" in html and "USD 20.00" in html  # 2 h of 7,200.00 / 30 days
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    res = staff.post(url, data={"csrf_token": token, "status": "rejected", "notes": ""})
+    assert res.status_code == 422 and "the user reads this" in res.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SlaCreditRequest, filed.claim.id).status == "pending"
+
+    res = staff.post(url, data={"csrf_token": token, "status": "approved", "credit_amount": "2000",
+                                "stripe_ref": "cn_manual_42", "notes": "Sorry about that."})
+    assert res.status_code == 302
+    db.session.expire_all()
+    claim = db.session.get(SlaCreditRequest, filed.claim.id)
+    assert (claim.status, claim.credit_amount, claim.stripe_ref) == ("approved", 2000, "cn_manual_42")
+    html = staff.get(url).get_data(as_text=True)
+    assert "decision-form" not in html and "cn_manual_42" in html
+    drain_queues()
+    assert smtp.wait_for(1)[0]["subject"].endswith("was approved")
+
+    # A second decision through the form is refused.
+    res = staff.post(url, data={"csrf_token": token, "status": "rejected", "notes": "late"})
+    assert res.status_code == 409
+
+
+def test_admin_pages_are_admin_only(app, filed, client):
+    fresh_csrf()
+    res = filed.get("/admin/sla-credits/")
+    assert res.status_code == 403
+    assert filed.get(f"/admin/sla-credits/claim/{filed.claim.id}").status_code == 403
+    anon = app.test_client()
+    fresh_csrf()
+    res = anon.get("/admin/sla-credits/")
+    assert res.status_code == 302 and "/signin" in res.headers["Location"]
+
+
+def test_public_page_explains_the_sla_and_lists_own_claims(app, filed, client):
+    fresh_csrf()
+    anon = client.get("/sla-credits").get_data(as_text=True)
+    assert "below 99.9%" in anon and "10% of the fee" in anon and "Sign in to file a claim" in anon
+    assert "SLA-" not in anon
+    html = filed.get("/sla-credits").get_data(as_text=True)
+    assert 'id="sla-form"' in html and "Pro · USD 7,200.00/period" in html
+    assert filed.claim.ticket_id in html and "pending" in html
+
+
+def test_page_without_active_subscription_says_so(app, login, make_user):
+    lonely = Signed(app, login, make_user("lonely@example.com"))
+    html = lonely.get("/sla-credits").get_data(as_text=True)
+    assert "no active subscription" in html and 'id="sla-form"' not in html
