@@ -1,0 +1,155 @@
+"""Retries, final failure, idempotent reruns, mail failures, the sweeper and expiry."""
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import AuditLog, DsarExport
+from app.models.types import utcnow
+from app.services import dsar
+from jobs.dsar import run_export_job
+from jobs.queues import is_job_live
+from tests.support.services import free_port
+from tests.test_dsar.helpers import fast_forward_retries, seed_history, unzip
+
+
+def _request(client, user, login) -> int:
+    res = client.post("/api/dsar/export", headers={"X-CSRFToken": login(user)})
+    assert res.status_code == 202, res.get_json()
+    return res.get_json()["job_id"]
+
+
+def _export(export_id) -> DsarExport:
+    db.session.expire_all()
+    return db.session.get(DsarExport, export_id)
+
+
+def _actions(export_id) -> list[str]:
+    return [a.action for a in AuditLog.query.filter_by(target_type="dsar_export", target_id=str(export_id))
+            .order_by(AuditLog.id)]
+
+
+def test_s3_unavailable_retries_with_backoff_then_fails_and_the_user_may_ask_again(
+        app, client, user, login, moto_server, drain_queues):  # moto_server: only for its AWS credentials
+    saved = {k: app.config[k] for k in ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL")}
+    app.config.update(STORAGE_BACKEND="s3", S3_BUCKET="levqor-down", S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
+    app.extensions.pop("levqor_storage", None)
+    try:
+        export_id = _request(client, user, login)
+        drain_queues()
+        export = _export(export_id)
+        assert export.status == "pending" and export.attempts == 1
+        assert export.error.startswith("Attempt 1 failed, retrying")
+        assert is_job_live(dsar.export_job_id(export_id))  # waiting for its back-off, not lost
+        for _ in run_export_job.spec.retry_intervals:
+            assert fast_forward_retries("dsar") == 1
+            drain_queues()
+        export = _export(export_id)
+        assert export.status == "failed" and export.attempts == 4
+        assert "Could not connect" in export.error
+        assert _actions(export_id).count("dsar.failed") == 1
+        assert _actions(export_id).count("dsar.started") == 4
+        assert not is_job_live(dsar.export_job_id(export_id))
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("levqor_storage", None)
+    again = client.post("/api/dsar/export", headers={"X-CSRFToken": login(user)})
+    assert again.status_code == 202 and again.get_json()["job_id"] != export_id
+
+
+def test_running_the_job_twice_leaves_one_archive_and_one_ready_row(client, user, login, moto_s3, smtp,
+                                                                     drain_queues):
+    seed_history(user.id)
+    export_id = _request(client, user, login)
+    drain_queues()
+    first = _export(export_id)
+    assert first.status == "ready"
+    key, completed = first.storage_key, first.completed_at
+    run_export_job.enqueue(export_id, job_id=dsar.export_job_id(export_id))
+    drain_queues()
+    again = _export(export_id)
+    assert (again.status, again.storage_key, again.completed_at, again.attempts) == ("ready", key, completed, 1)
+    assert moto_s3.keys() == [key]
+    assert DsarExport.query.count() == 1
+    assert len(smtp.wait_for(1)) == 1 and _actions(export_id).count("dsar.completed") == 1
+
+
+def test_rerun_after_a_crash_mid_upload_replaces_the_object(client, user, login, moto_s3, smtp, drain_queues):
+    export_id = _request(client, user, login)
+    export = _export(export_id)
+    export.status, export.storage_key = "running", dsar.new_storage_key(user.id)  # a worker died here
+    db.session.commit()
+    moto_s3.client().put_object(Bucket=moto_s3.bucket, Key=export.storage_key, Body=b"half an archive")
+    drain_queues()  # the original job runs now (like the sweeper's re-enqueue would)
+    export = _export(export_id)
+    assert export.status == "ready"
+    assert moto_s3.keys() == [export.storage_key]
+    assert "manifest.json" in unzip(moto_s3.get(export.storage_key))
+
+
+def test_a_mail_failure_retries_the_mail_only_and_never_fails_the_export(app, client, user, login, moto_s3,
+                                                                          smtp, drain_queues):
+    state = app.extensions["mail"]
+    saved_port, state.port = state.port, free_port()  # nothing listens there
+    try:
+        export_id = _request(client, user, login)
+        drain_queues()
+        export = _export(export_id)
+        assert export.status == "ready" and export.emailed_at is None and export.attempts == 1
+        assert is_job_live(dsar.email_job_id(export_id))
+    finally:
+        state.port = saved_port
+    assert fast_forward_retries("mail") == 1
+    drain_queues()
+    [mail] = smtp.wait_for(1)
+    assert mail["subject"] == dsar.READY_SUBJECT
+    export = _export(export_id)
+    assert export.status == "ready" and export.emailed_at is not None and export.attempts == 1
+    assert len(moto_s3.keys()) == 1
+    assert "dsar.failed" not in _actions(export_id)
+
+
+def test_sweeper_requeues_a_pending_export_whose_job_was_lost(client, user, drain_queues, smtp):
+    export = DsarExport(user_id=user.id, status="pending", requested_at=utcnow() - timedelta(minutes=10))
+    fresh = DsarExport(user_id=user.id, status="pending", requested_at=utcnow())  # its job may be on its way
+    db.session.add_all([export, fresh])
+    db.session.commit()
+    export_id = export.id
+    assert dsar.sweep_stuck() == {"requeued": 1, "failed": 0, "emails": 0}
+    assert dsar.sweep_stuck()["requeued"] == 0  # the job is live now: not enqueued twice
+    drain_queues()
+    assert _export(export_id).status == "ready"
+
+
+def test_sweeper_fails_an_export_stuck_running_so_the_user_is_not_blocked(app, client, user, login):
+    timeout = app.config["DSAR_JOB_TIMEOUT"]
+    stuck = DsarExport(user_id=user.id, status="running", requested_at=utcnow() - timedelta(hours=3),
+                       started_at=utcnow() - timedelta(seconds=timeout + 120))
+    db.session.add(stuck)
+    db.session.commit()
+    stuck_id = stuck.id
+    assert client.post("/api/dsar/export", headers={"X-CSRFToken": login(user)}).status_code == 429
+    assert dsar.sweep_stuck()["failed"] == 1
+    export = _export(stuck_id)
+    assert export.status == "failed" and "did not finish" in export.error
+    assert _actions(stuck_id) == ["dsar.failed"]
+    assert client.post("/api/dsar/export", headers={"X-CSRFToken": login(user)}).status_code == 202
+
+
+def test_expiry_job_deletes_the_archive_and_the_link_answers_410(client, user, login, moto_s3, smtp, drain_queues):
+    from jobs.dsar import expire_archives_job
+
+    export_id = _request(client, user, login)
+    drain_queues()
+    export = _export(export_id)
+    link = export.download_url
+    assert client.get(link).status_code == 302
+    export.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get(link).status_code == 410  # refused at once, before the hourly job runs
+    expire_archives_job.enqueue()
+    drain_queues()
+    export = _export(export_id)
+    assert export.status == "expired" and export.download_url is None
+    assert moto_s3.keys() == []
+    assert client.get(link).status_code == 410
+    assert "dsar.expired" in _actions(export_id)
+    assert client.get("/api/dsar/exports").get_json()["exports"][0]["download_url"] is None
