@@ -107,6 +107,7 @@ class Config:
 
     PLANS = parse_plans(env_str("PLANS", "starter:Starter:1900:USD,pro:Pro:4900:USD,business:Business:19900:USD"))
     SLA_TIERS = parse_tiers(env_str("SLA_TIERS", "99.9:10,99:25,95:100"))
+    SLA_FILING_DAYS = env_int("SLA_FILING_DAYS", 30)  # claims are accepted this long after a period ends
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
@@ -123,6 +124,7 @@ class Config:
     STATUS_QUEUE_AGE_DEGRADED = env_int("STATUS_QUEUE_AGE_DEGRADED", 600)  # oldest queued job, seconds
     STATUS_STALE_MINUTES = env_int("STATUS_STALE_MINUTES", 15)
     STATUS_CACHE_TTL = env_int("STATUS_CACHE_TTL", 30)  # safety net; changes also refresh the cache at once
+    STATUS_LOCAL_CACHE_SECONDS = float(env_str("STATUS_LOCAL_CACHE_SECONDS", "2"))  # per-process copy
     STATUS_RAW_RETENTION_DAYS = env_int("STATUS_RAW_RETENTION_DAYS", 30)
     STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
     STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
@@ -155,3 +157,4 @@ class TestConfig(Config):
     STORAGE_BACKEND = "local"
     REDIS_URL = None
     EMBEDDED_QUEUE = True
+    STATUS_LOCAL_CACHE_SECONDS = 0  # tests see Redis-level invalidation at once; tests opt in to the local copy

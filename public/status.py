@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template, request
 from markupsafe import Markup
 
 from app.services import status, status_cache, status_feeds
@@ -20,9 +20,21 @@ LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No dat
 
 @bp.get("/status")
 def status_page():
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
+        # nothing about it is personal, and it needs no CSRF token (the page has no forms).
+        return Response(status_cache.get_or_build("page:anonymous", _render_anonymous), mimetype="text/html")
+    return _render_page()
+
+
+def _render_page(**overrides) -> str:
     body = status_cache.get_or_build("page", _render_body)
     # The body is our own autoescaped template output, cached as bytes.
-    return render_template("status.html", body=Markup(body.decode()))  # noqa: S704
+    return render_template("status.html", body=Markup(body.decode()), **overrides)  # noqa: S704
+
+
+def _render_anonymous() -> str:
+    return _render_page(csrf_token=lambda: "")
 
 
 @bp.get("/status/feed.atom")

@@ -121,6 +121,7 @@ def history(window: str, now=None) -> dict:
         raise ValidationFailed("window must be 24h or 7d.", code="invalid_window",
                                fields={"window": "Use 24h or 7d."})
     resolution, _ = WINDOWS[window]
+    step = timedelta(minutes=5) if window == "24h" else timedelta(hours=1)
     series = status_history.series_24h(now) if window == "24h" else status_history.series_rollup("hour", 168, now)
     out = {"window": window, "resolution": resolution,
            "formula": "uptime_pct = (up + degraded) / (up + degraded + down); no_data excluded",
@@ -129,9 +130,24 @@ def history(window: str, now=None) -> dict:
         out["components"][component] = {
             "uptime_pct": s["uptime_pct"], "degraded_pct": s["degraded_pct"], "down_pct": s["down_pct"],
             "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data")},
-            "points": [{"start": _iso(p[0]), "status": p[1]} for p in s["points"]],
+            "segments": segments(s["points"], step),
         }
     return out
+
+
+def segments(points: list, step: timedelta) -> list[dict]:
+    """Run-length encode a series: consecutive buckets with the same level become one segment
+    [start, end) with the number of buckets (`slots`). Lossless, and a quiet day is one entry."""
+    out: list[dict] = []
+    for point in points:
+        start, level = point[0], point[1]
+        if out and out[-1]["status"] == level:
+            out[-1]["slots"] += 1
+            out[-1]["_end"] = start + step
+        else:
+            out.append({"status": level, "_start": start, "_end": start + step, "slots": 1})
+    return [{"start": _iso(seg["_start"]), "end": _iso(seg["_end"]), "status": seg["status"], "slots": seg["slots"]}
+            for seg in out]
 
 
 def status_payload(window: str = "24h") -> dict:

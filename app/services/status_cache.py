@@ -1,14 +1,20 @@
-"""A small cache in Redis shared by every gunicorn worker (the embedded fake Redis in `make run`).
+"""A two-level cache for the status page, the status JSON and the banners.
 
-The status page, /api/status, the Statuspage JSON and the banners are built once and served from
-here. Writers (a new snapshot, an incident change) call `invalidate()`; the TTL (STATUS_CACHE_TTL,
-at most 60 s) is only the safety net for changes made behind our back, e.g. plain SQL.
-If Redis itself is unreachable the page is built on every request instead of failing: a status page
-must keep working when a dependency is down.
+Level 1 is Redis, shared by every gunicorn worker (the embedded fake Redis in `make run`). Level 2 is
+a tiny per-process copy kept STATUS_LOCAL_CACHE_SECONDS (default 2 s), so a traffic spike costs no
+network round trip and no copy of a 50 kB value per request.
+
+Writers (a new snapshot, an incident change) call `invalidate()`: the Redis copies go at once and
+this process's local copies too; other processes drop theirs within the local TTL. The Redis TTL
+(STATUS_CACHE_TTL, at most 60 s) is only the safety net for changes made behind our back (plain SQL).
+If Redis is unreachable the page is built on every request instead of failing: a status page must
+keep working when a dependency is down.
 """
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from flask import current_app
@@ -16,6 +22,8 @@ from flask import current_app
 log = logging.getLogger(__name__)
 PREFIX = "levqor:status-cache:"
 MAX_TTL = 60
+_local: dict[tuple[int, str], tuple[float, bytes]] = {}
+_lock = threading.Lock()
 
 
 def _redis():
@@ -28,27 +36,45 @@ def ttl() -> int:
     return max(1, min(int(current_app.config.get("STATUS_CACHE_TTL", 30)), MAX_TTL))
 
 
+def _local_seconds() -> float:
+    return float(current_app.config.get("STATUS_LOCAL_CACHE_SECONDS", 2))
+
+
+def _as_bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
 def get_or_build(key: str, build: Callable[[], bytes | str]) -> bytes:
+    local_key = (id(current_app._get_current_object()), key)
+    hit = _local.get(local_key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
     try:
-        cached = _redis().get(PREFIX + key)
+        data = _redis().get(PREFIX + key)
     except Exception:  # Redis down: serve uncached rather than fail
         log.warning("status cache unavailable; building %s uncached", key, exc_info=True)
-        cached = None
-        value = build()
-        return value.encode() if isinstance(value, str) else value
-    if cached is not None:
-        return cached
-    value = build()
-    data = value.encode() if isinstance(value, str) else value
-    try:
-        _redis().set(PREFIX + key, data, ex=ttl())
-    except Exception:
-        log.warning("status cache unavailable; could not store %s", key, exc_info=True)
+        return _as_bytes(build())
+    if data is None:
+        data = _as_bytes(build())
+        try:
+            _redis().set(PREFIX + key, data, ex=ttl())
+        except Exception:
+            log.warning("status cache unavailable; could not store %s", key, exc_info=True)
+            return data
+    seconds = _local_seconds()
+    if seconds > 0:
+        with _lock:
+            _local[local_key] = (now + seconds, data)
     return data
 
 
 def invalidate() -> int:
     """Drop every cached status artefact so the next request rebuilds it from the database."""
+    app_id = id(current_app._get_current_object())
+    with _lock:
+        for local_key in [k for k in _local if k[0] == app_id]:
+            del _local[local_key]
     try:
         conn = _redis()
         keys = list(conn.scan_iter(match=PREFIX + "*", count=200))

@@ -22,7 +22,11 @@ def test_api_status_shape_per_spec(client, healthy_day, add_snapshot):
     assert history["window"] == "24h" and history["resolution"] == "5m"
     assert set(history["components"]) == COMPONENTS
     api = history["components"]["api"]
-    assert len(api["points"]) >= 287 and set(api["points"][0]) == {"start", "status"}
+    # Run-length segments covering the whole window: the slot counts add up to 24 h of 5-minute checks.
+    assert set(api["segments"][0]) == {"start", "end", "status", "slots"}
+    assert 287 <= sum(seg["slots"] for seg in api["segments"]) <= 288
+    assert api["segments"][-1]["status"] == "degraded"
+    assert all(a["end"] == b["start"] for a, b in zip(api["segments"], api["segments"][1:], strict=False))
     assert api["counts"]["degraded"] >= 1 and api["uptime_pct"] == 100.0 and api["degraded_pct"] > 0
     assert history["components"]["stripe"]["uptime_pct"] is None  # not configured: no data, not 0 %
 
@@ -30,7 +34,7 @@ def test_api_status_shape_per_spec(client, healthy_day, add_snapshot):
 def test_api_status_7d_window_and_bad_window(client, healthy_day):
     week = client.get("/api/status?window=7d").get_json()["history"]
     assert week["window"] == "7d" and week["resolution"] == "1h"
-    assert len(week["components"]["database"]["points"]) == 168
+    assert sum(seg["slots"] for seg in week["components"]["database"]["segments"]) == 168
     assert week["components"]["database"]["uptime_pct"] == 100.0
     bad = client.get("/api/status?window=1y")
     assert bad.status_code == 422
@@ -137,3 +141,28 @@ def test_status_page_with_no_data_at_all(client):
     html = client.get("/status").get_data(as_text=True)
     assert "No check has been recorded yet." in html and 'id="stale-warning"' in html
     assert client.get("/api/status").get_json()["overall"] == "unknown"
+
+
+def test_anonymous_visitors_share_one_cached_page_and_signed_in_users_see_their_nav(app, client, user, login,
+                                                                                   healthy_day):
+    anonymous = app.test_client(use_cookies=False)
+    first = anonymous.get("/status")
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    assert "Sign in" in first.get_data(as_text=True)
+    assert anonymous.get("/status").data == first.data  # the same bytes from the cache
+    login(user)
+    mine = client.get("/status").get_data(as_text=True)
+    assert user.email in mine and "All systems operational" in mine
+
+
+def test_local_copy_is_dropped_on_invalidation(app, client, configure, add_snapshot):
+    from app.services import incidents
+
+    configure(STATUS_LOCAL_CACHE_SECONDS=30)
+    add_snapshot(utcnow())
+    assert client.get("/api/status").get_json()["incidents"] == []
+    db.session.add(Incident(title="Local copy", status="investigating", impact="minor", message="x"))
+    db.session.commit()
+    assert client.get("/api/status").get_json()["incidents"] == []  # served from this process's copy
+    incidents.after_change()
+    assert client.get("/api/status").get_json()["incidents"][0]["title"] == "Local copy"
