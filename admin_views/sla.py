@@ -91,8 +91,13 @@ class SlaCreditView(SecureModelView):
         return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim))
 
     def _extra(self, claim) -> dict:
+        from app.extensions import db
+        from app.models import User
+
         fee = sla_decide.claim_fee(claim)
-        return {"fee": fee, "fmt": sla_decide.format_amount, "stripe_configured": billing.stripe_configured()}
+        decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
+        return {"fee": fee, "fmt": sla_decide.format_amount, "stripe_configured": billing.stripe_configured(),
+                "decider": decider.email if decider else None}
 
     @expose("/claim/<int:claim_id>/attachment")
     def attachment(self, claim_id: int):

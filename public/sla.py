@@ -16,6 +16,6 @@ def sla_credits():
         claims = [sla.claim_json(c) for c in sla.claims_for_user(current_user.id)]
     return render_template(
         "sla_credits.html", tiers=current_app.config["SLA_TIERS"], subscriptions=subscriptions, claims=claims,
-        filing_days=current_app.config.get("SLA_FILING_DAYS", 30), allowed=ALLOWED_TEXT,
+        filing_days=current_app.config["SLA_FILING_DAYS"], allowed=ALLOWED_TEXT,
         max_mb=MAX_BYTES // (1024 * 1024), format_amount=format_amount,
     )

@@ -65,7 +65,7 @@ def _parse_claim(data: dict, now: datetime) -> dict:
     if end is None:
         fields["period_end"] = "Enter the end of the outage period (ISO 8601 date and time)."
     if start and end:
-        window = timedelta(days=current_app.config.get("SLA_FILING_DAYS", 30))
+        window = timedelta(days=current_app.config["SLA_FILING_DAYS"])
         if start >= end:
             fields["period_end"] = "The period must end after it starts."
         elif end > now:

@@ -4,7 +4,7 @@ Rules (shown to staff in each claim's computation):
 - Each status snapshot stands for the 5 minutes up to its `ts` (or less, when the previous snapshot is
   closer than 5 minutes). Only the part inside the claimed period counts.
 - Time no snapshot covers is "no data": it is reported, never counted as downtime.
-- Parts of the period older than SNAPSHOT_RETENTION_DAYS are read from status_rollups (hourly buckets,
+- Parts of the period older than STATUS_RAW_RETENTION_DAYS (30) are read from status_rollups (hourly buckets,
   daily ones where no hourly exist) when rollups exist there, since raw snapshots may be pruned. Each
   counted snapshot in a rollup is 5 minutes; partly covered buckets are prorated.
 - Uptime % = (measured minutes − down minutes) / measured minutes. "Degraded" is reported beside it
@@ -24,7 +24,6 @@ from app.models import StatusRollup, StatusSnapshot
 from app.models.types import utcnow
 
 SNAPSHOT_SECONDS = 300
-SNAPSHOT_RETENTION_DAYS = 30
 
 
 def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> float:
@@ -82,7 +81,7 @@ def _from_rollups(start: datetime, end: datetime, component: str) -> dict | None
 def measure(period_start: datetime, period_end: datetime, now: datetime | None = None) -> dict:
     """Down/degraded/no-data minutes and uptime over the period, with where the numbers came from."""
     now = now or utcnow()
-    cutoff = now - timedelta(days=SNAPSHOT_RETENTION_DAYS)
+    cutoff = now - timedelta(days=current_app.config.get("STATUS_RAW_RETENTION_DAYS", 30))
     parts = []
     totals = {"up": 0.0, "degraded": 0.0, "down": 0.0}
     if period_start < cutoff:
