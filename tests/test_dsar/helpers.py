@@ -17,6 +17,8 @@ CANARIES = {
     "card": "CANARY-CARD-4242-fp",
     "other_user": "CANARY-OTHER-USER-5e5e",
 }
+# Characters that COPY, CSV and JSON each treat specially: they must round-trip exactly.
+TRICKY_MESSAGE = 'line one\nline two\t"quoted" back\\slash \x01\x02 caf\u00e9 \U0001f600 ,\r\n]'
 
 
 def seed_history(user_id: int, *, workflows: int = 2, runs_per_workflow: int = 2, logs_per_run: int = 3,
@@ -44,6 +46,8 @@ def seed_history(user_id: int, *, workflows: int = 2, runs_per_workflow: int = 2
                 db.session.add(RunLog(run_id=run.id, user_id=user_id, level="info",
                                       message=f"run {run.id} step {i} ok \u2713"))
                 counts["logs"] += 1
+            db.session.add(RunLog(run_id=run.id, user_id=user_id, level="warn", message=TRICKY_MESSAGE))
+            counts["logs"] += 1
             if canaries:
                 db.session.add(RunLog(run_id=run.id, user_id=user_id, level="debug", is_sensitive=True,
                                       message=f"Authorization: Bearer {CANARIES['sensitive_log']}"))

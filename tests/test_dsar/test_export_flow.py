@@ -11,7 +11,7 @@ from app.models import AuditLog, DsarExport, User
 from app.services.dsar import READY_SUBJECT
 from tests.support.services import mail_parts
 from tests.support.worker import run_flask_worker
-from tests.test_dsar.helpers import CANARIES, assert_no_canaries, seed_history, seed_other_user, unzip
+from tests.test_dsar.helpers import CANARIES, TRICKY_MESSAGE, assert_no_canaries, seed_history, seed_other_user, unzip
 
 
 def _prepare(user, make_user):
@@ -54,7 +54,8 @@ def _check_archive(files: dict, counts: dict, uid: int, export_id: int) -> None:
     assert workflows[0]["definition"]["nested"][0] == {"db_password": "[redacted]", "host": "db.example.com"}
     assert workflows[0]["definition"]["steps"][0]["url"] == "https://example.com/hook"
     logs = json.loads(files["logs.json"])
-    assert all("\u2713" in row["message"] for row in logs)
+    assert sum("\u2713" in row["message"] for row in logs) == counts["logs"] - counts["runs"]
+    assert sum(row["message"] == TRICKY_MESSAGE for row in logs) == counts["runs"]
     assert logs[0]["created_at"].endswith("+00:00")
     billing = json.loads(files["billing.json"])
     assert billing["invoices"][0]["number"] == "LQ-0001" and "payment_details" not in billing["invoices"][0]
