@@ -39,6 +39,11 @@ def _measured(view, context, model, name):
             f"degraded {model.measured_degraded_minutes} min · uptime {uptime}")
 
 
+def _utc(view, context, model, name):
+    value = getattr(model, name)
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
 def _money(field):
     def fmt(view, context, model, name):
         return sla_decide.format_amount(getattr(model, field), model.currency) or "—"
@@ -58,7 +63,8 @@ class SlaCreditView(SecureModelView):
     column_labels = {"user.email": "Email", "measured": "Claimed vs measured", "suggested": "Suggested credit",
                      "credit": "Credit", "created_at": "Filed"}
     column_formatters = {"ticket": _ticket, "measured": _measured, "suggested": _money("suggested_credit_amount"),
-                         "credit": _money("credit_amount")}
+                         "credit": _money("credit_amount"), "period_start": _utc, "period_end": _utc,
+                         "created_at": _utc}
     column_sortable_list = ("period_start", "period_end", "status", "created_at", "plan")
     column_default_sort = ("created_at", True)
     column_filters = (
