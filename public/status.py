@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, current_app, render_template, request
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from app.services import status, status_cache, status_feeds
 from app.services.status_history import COUNTED
 from public import bp
 
-COLORS = {"up": "#1a7f37", "degraded": "#d4a72c", "down": "#c62828", "no_data": "#d0d7de"}
 LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored"}
 
 
@@ -23,7 +22,7 @@ def status_page():
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
         # nothing about it is personal, and it needs no CSRF token (the page has no forms).
-        return Response(status_cache.get_or_build("page:anonymous", _render_anonymous), mimetype="text/html")
+        return status_cache.cached_response("page:anonymous", _render_anonymous, "text/html")
     return _render_page()
 
 
@@ -39,14 +38,13 @@ def _render_anonymous() -> str:
 
 @bp.get("/status/feed.atom")
 def status_feed():
-    data = status_cache.get_or_build("feed", status_feeds.atom_feed)
-    return Response(data, mimetype="application/atom+xml")
+    return status_cache.cached_response("feed", status_feeds.atom_feed, "application/atom+xml")
 
 
 def _render_body() -> str:
     ctx = status.page_context()
     return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
-                           colors=COLORS, five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
+                           five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
 
 
 def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
@@ -61,7 +59,6 @@ def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
             runs.append({"x": i, "width": 1, "level": level, "start": start, "end": start + step})
     for run in runs:
         run["title"] = f"{LABELS[run['level']]}: {run['start'].strftime(fmt)} – {run['end'].strftime(fmt)} UTC"
-        run["color"] = COLORS[run["level"]]
     return runs
 
 
@@ -74,7 +71,7 @@ def bars(points: list) -> list[dict]:
         u = uptime(counts)
         measured = f"{pct(u['uptime_pct'])} up" if u["uptime_pct"] is not None else "no data"
         extra = [f"{counts[k]} {k} checks" for k in COUNTED[1:] if counts.get(k)]
-        out.append({"x": i, "level": level, "color": COLORS[level],
+        out.append({"x": i, "level": level,
                     "title": f"{day.strftime('%Y-%m-%d')}: {measured}" + (f" ({', '.join(extra)})" if extra else "")})
     return out
 

@@ -1,34 +1,38 @@
 """Public status JSON: GET /api/status (SPEC) and Statuspage-compatible /api/v2/{summary,status}.json.
 
-All three are served from the shared cache; they are public and read-only, so any origin may read them.
+All three are served from the shared cache (gzip-compressed for clients that accept it); they are
+public and read-only, so any origin may read them.
 """
 import json
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
+from app.extensions import limiter
 from app.services import status, status_cache, status_feeds
 
 bp = Blueprint("api_status", __name__, url_prefix="/api")
+# Served from the cache and meant to be hammered during an outage: no per-client throttle bookkeeping.
+limiter.exempt(bp)
+HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=30"}
 
 
-def _json(body: bytes) -> Response:
-    response = Response(body, mimetype="application/json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "public, max-age=30"
-    return response
+def _cached(key, build):
+    return status_cache.cached_response(key, build, "application/json", HEADERS)
 
 
 @bp.get("/status")
 def get_status():
     window = request.args.get("window", "24h")
-    return _json(status.cached_status_json(window))
+    if window not in status.WINDOWS:
+        status.history(window)  # raises the 422 with the allowed values
+    return _cached(f"api:{window}", lambda: json.dumps(status.status_payload(window)))
 
 
 @bp.get("/v2/summary.json")
 def statuspage_summary():
-    return _json(status_cache.get_or_build("v2:summary", lambda: json.dumps(status_feeds.summary_json())))
+    return _cached("v2:summary", lambda: json.dumps(status_feeds.summary_json()))
 
 
 @bp.get("/v2/status.json")
 def statuspage_status():
-    return _json(status_cache.get_or_build("v2:status", lambda: json.dumps(status_feeds.status_json())))
+    return _cached("v2:status", lambda: json.dumps(status_feeds.status_json()))

@@ -5,7 +5,6 @@ invalidate it, so a spike of visitors during an outage costs a Redis GET each.
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 
@@ -164,12 +163,6 @@ def status_payload(window: str = "24h") -> dict:
         "incidents": [incident_json(i) for i in open_incidents],
         "history": history(window),
     }
-
-
-def cached_status_json(window: str = "24h") -> bytes:
-    if window not in WINDOWS:
-        history(window)  # raises the 422
-    return status_cache.get_or_build(f"api:{window}", lambda: json.dumps(status_payload(window)))
 
 
 def page_context(now=None) -> dict:

@@ -166,3 +166,15 @@ def test_local_copy_is_dropped_on_invalidation(app, client, configure, add_snaps
     assert client.get("/api/status").get_json()["incidents"] == []  # served from this process's copy
     incidents.after_change()
     assert client.get("/api/status").get_json()["incidents"][0]["title"] == "Local copy"
+
+
+def test_gzip_for_clients_that_accept_it(app, healthy_day):
+    import gzip
+
+    anonymous = app.test_client(use_cookies=False)
+    for path in ("/status", "/api/status"):
+        plain = anonymous.get(path)
+        packed = anonymous.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert plain.headers.get("Content-Encoding") is None
+        assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) / 3
