@@ -22,4 +22,7 @@ def init_admin(app) -> None:
     from admin_views.sla import add_sla_view
 
     add_sla_view(admin)
+    from admin_views.dsar import add_dsar_view
+
+    add_dsar_view(admin)
     mount_rq_dashboard(app, admin)

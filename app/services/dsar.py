@@ -176,7 +176,7 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
             .with_for_update().execution_options(populate_existing=True)).scalar_one()
         if export.status != "running":  # invalidated by staff meanwhile: keep nothing
             db.session.commit()
-            _delete_quietly(key)
+            delete_archive(key)
             return export.status
         now = utcnow()
         export.status = "ready"
@@ -218,16 +218,19 @@ def mark_failed(export: DsarExport, error: str) -> None:
                  target_id=export.id, details={"error": error, "attempts": export.attempts})
     db.session.commit()
     if export.storage_key:
-        _delete_quietly(export.storage_key)
+        delete_archive(export.storage_key)
 
 
-def _delete_quietly(key: str) -> None:
+def delete_archive(key: str) -> bool:
+    """Delete a stored archive; False (logged) when storage refuses."""
     from app.services.storage import get_storage
 
     try:
         get_storage().delete(key)
+        return True
     except Exception:
         log.exception("could not delete DSAR archive %s", key)
+        return False
 
 
 def send_ready_email(export_id: int, resend: bool = False) -> bool:

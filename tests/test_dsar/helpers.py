@@ -109,3 +109,19 @@ def fast_forward_retries(queue: str = "dsar") -> int:
 
 def past(days: float = 0, **kw) -> datetime:
     return datetime.now(UTC) - timedelta(days=days, **kw)
+
+
+def add_export(user_id: int, status: str = "ready", requested_at: datetime | None = None, **fields):
+    """A dsar_exports row as the job would leave it (no archive behind it unless the test stores one)."""
+    from app.models import DsarExport
+
+    requested_at = requested_at or datetime.now(UTC)
+    values = dict(user_id=user_id, status=status, requested_at=requested_at, due_at=requested_at + timedelta(days=30),
+                  attempts=1 if status != "pending" else 0)
+    if status in ("ready", "expired", "invalidated"):
+        values.update(completed_at=requested_at + timedelta(minutes=5),
+                      expires_at=requested_at + timedelta(days=7, minutes=5))
+    values.update(fields)
+    export = DsarExport(**values)
+    db.session.add(export)
+    return export

@@ -1,0 +1,179 @@
+"""/admin/dsar: the support console for data exports (read-only grid, resend, invalidate, on behalf).
+
+Every view of the grid (with its filters) and every action is audited by app/services/dsar_admin.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import func, select
+from wtforms import EmailField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from admin_views.base import SecureModelView
+from admin_views.filters import UserEmailFilter
+from app.auth import safe_next
+from app.extensions import db
+from app.models import DsarExport, User
+from app.models.dsar import DSAR_STATUSES
+from app.services import audit, dsar, dsar_admin
+from app.services.errors import ServiceError
+
+
+class RequestedDateFilter(BaseSQLAFilter):
+    """Inclusive calendar date (UTC) on requested_at: "from" keeps that whole day, and so does "to"."""
+
+    def __init__(self, column, name, upper: bool):
+        super().__init__(column, name, data_type="datepicker")
+        self.upper = upper
+
+    def validate(self, value):
+        try:
+            date.fromisoformat(value.strip())
+            return True
+        except ValueError:
+            return False
+
+    def apply(self, query, value, alias=None):
+        day = date.fromisoformat(value.strip())
+        bounds = dsar_admin.Filters(date_to=day) if self.upper else dsar_admin.Filters(date_from=day)
+        return dsar_admin.filtered(query, bounds)
+
+    def operation(self):
+        return "on or before" if self.upper else "on or after"
+
+
+class OnBehalfForm(FlaskForm):
+    email = EmailField("User's email", validators=[DataRequired(), Length(max=320)])
+    reason = TextAreaField("Reason (required, kept in the audit log)",
+                           validators=[DataRequired(), Length(min=5, max=2000)])
+
+
+def _due(view, context, model, name):
+    if model.due_at is None:
+        return ""
+    text = model.due_at.strftime("%Y-%m-%d")
+    if dsar_admin.is_overdue(model):
+        return Markup('{} <span class="badge badge-danger overdue">overdue</span>').format(text)
+    return text
+
+
+def _link(view, context, model, name):
+    state = dsar.link_state(model)
+    labels = {"active": "success", "expired": "secondary", "invalidated": "dark", "none": "light"}
+    until = f" until {model.expires_at:%Y-%m-%d}" if state == "active" else ""
+    return Markup('<span class="badge badge-{} link-state">{}</span>{}').format(labels[state], state, until)
+
+
+def _status(view, context, model, name):
+    return Markup('<span class="status status-{0}">{0}</span>').format(model.status)
+
+
+class DsarExportView(SecureModelView):
+    """Read-only: exports are made by the job, never edited by hand."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    list_template = "admin/dsar_list.html"
+    column_list = ("id", "user", "status", "requested_at", "completed_at", "due_at", "link", "emailed_at")
+    column_details_list = ("id", "user", "status", "requested_at", "started_at", "completed_at", "due_at",
+                           "expires_at", "link", "emailed_at", "attempts", "size_bytes", "error", "requested_by_id",
+                           "reason")
+    column_labels = {"user": "User email", "due_at": "Due", "link": "Link", "requested_by_id": "Requested by (id)"}
+    column_sortable_list = ("id", "status", "requested_at", "completed_at", "due_at")
+    column_default_sort = [("requested_at", True), ("id", True)]
+    column_formatters = {"due_at": _due, "link": _link, "status": _status}
+    column_formatters_detail = column_formatters
+    column_filters = (
+        RequestedDateFilter(DsarExport.requested_at, "Requested", upper=False),
+        RequestedDateFilter(DsarExport.requested_at, "Requested", upper=True),
+        FilterEqual(DsarExport.status, "Status", options=[(s, s) for s in DSAR_STATUSES]),
+        UserEmailFilter(DsarExport.user_id, "Email"),
+    )
+    named_filter_urls = True  # ?flt0_email_is=… rather than ?flt0_3=…
+    page_size = 50
+
+    @expose("/")
+    def index_view(self):
+        self._audit_view()
+        return super().index_view()
+
+    def _audit_view(self) -> None:
+        applied = [{"filter": f"{self._filters[idx].name} {self._filters[idx].operation()}", "value": value}
+                   for idx, _name, value in (self._get_list_filter_args() or [])]
+        emails = [a["value"].strip().lower() for a in applied if a["filter"].startswith("Email")]
+        target = db.session.scalar(select(User.id).where(func.lower(User.email) == emails[0])) if emails else None
+        audit.record("dsar.admin_view", actor_id=current_user.id, target_user_id=target, target_type="dsar_export",
+                     details={"filters": applied, "page": request.args.get("page", "0"),
+                              "sort": request.args.get("sort")})
+        db.session.commit()
+
+    def _back(self):
+        return redirect(safe_next(request.args.get("url") or request.form.get("url"), url_for(".index_view")))
+
+    @expose("/<int:export_id>/resend", methods=["POST"])
+    def resend_view(self, export_id: int):
+        try:
+            export = dsar_admin.resend(export_id, current_user.id)
+            flash(f"Export {export.id}: the download link was emailed again to {export.user.email}.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        return self._back()
+
+    @expose("/<int:export_id>/invalidate", methods=["POST"])
+    def invalidate_view(self, export_id: int):
+        try:
+            dsar_admin.invalidate(export_id, current_user.id)
+            flash(f"Export {export_id}: the link no longer works and the archive was deleted.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        return self._back()
+
+    @action("resend", "Resend email", "Email the download link again to the owners of the selected exports?")
+    def action_resend(self, ids):
+        self._bulk(ids, dsar_admin.resend, "emailed again")
+
+    @action("invalidate", "Invalidate link",
+            "Withdraw the download links of the selected exports and delete their archives?")
+    def action_invalidate(self, ids):
+        self._bulk(ids, dsar_admin.invalidate, "invalidated")
+
+    def _bulk(self, ids, operation, verb: str) -> None:
+        done, refused = [], []
+        for export_id in sorted(int(i) for i in ids):
+            try:
+                operation(export_id, current_user.id)
+                done.append(export_id)
+            except ServiceError as exc:
+                refused.append(f"{export_id} ({exc.message})")
+        if done:
+            flash(f"{len(done)} export(s) {verb}: {', '.join(map(str, done))}.", "success")
+        if refused:
+            flash(f"Skipped {len(refused)}: " + "; ".join(refused), "error")
+
+    @expose("/on-behalf", methods=["GET", "POST"])
+    def on_behalf_view(self):
+        form = OnBehalfForm(email=request.args.get("email", ""))
+        if form.validate_on_submit():
+            try:
+                export = dsar_admin.export_on_behalf(form.email.data, form.reason.data, current_user.id)
+            except ServiceError as exc:
+                flash(exc.message, "error")
+            else:
+                flash(f"Export {export.id} started for {form.email.data.strip().lower()} "
+                      "(the 30-day limit does not apply to staff).", "success")
+                return redirect(url_for(".index_view"))
+        return self.render("admin/dsar_on_behalf.html", form=form)
+
+
+def add_dsar_view(admin) -> None:
+    admin.add_view(DsarExportView(DsarExport, db, name="Data exports", endpoint="dsar", url="/admin/dsar"))

@@ -1,0 +1,201 @@
+"""Support staff and DSAR exports: the filtered list, resend, invalidate, export on behalf.
+
+Every function audits with the staff member as actor and the export's owner as target user.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
+
+from app.extensions import db
+from app.models import DsarExport, User
+from app.models.dsar import DSAR_STATUSES
+from app.models.types import utcnow
+from app.services import audit, dsar
+from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 100
+DELIVERED = ("ready", "expired", "invalidated")
+
+
+@dataclass(frozen=True)
+class Filters:
+    email: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    per_page: int = 50
+
+    def as_dict(self) -> dict:
+        return {"email": self.email, "status": self.status,
+                "date_from": self.date_from.isoformat() if self.date_from else None,
+                "date_to": self.date_to.isoformat() if self.date_to else None,
+                "page": self.page, "per_page": self.per_page}
+
+
+def parse_filters(args) -> Filters:
+    """Validate query-string filters; every bad value is reported at once (422)."""
+    errors = {}
+
+    def text_arg(name):
+        value = (args.get(name) or "").strip()
+        return value or None
+
+    def date_arg(name):
+        value = text_arg(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            errors[name] = "Use a calendar date like 2026-11-25."
+            return None
+
+    def int_arg(name, default, low, high):
+        value = text_arg(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            errors[name] = f"Use a whole number from {low} to {high}."
+            return default
+        return number
+
+    email = text_arg("email")
+    if email and ("@" not in email or len(email) > 320):
+        errors["email"] = "Use a full email address."
+    status = text_arg("status")
+    if status and status not in DSAR_STATUSES:
+        errors["status"] = f"Use one of: {', '.join(DSAR_STATUSES)}."
+    date_from, date_to = date_arg("date_from"), date_arg("date_to")
+    if date_from and date_to and date_from > date_to:
+        errors["date_to"] = "date_to must not be before date_from."
+    page = int_arg("page", 1, 1, 1_000_000)
+    per_page = int_arg("per_page", 50, 1, MAX_PER_PAGE)
+    if errors:
+        raise ValidationFailed("Some filters are not valid.", fields=errors)
+    return Filters(email.lower() if email else None, status, date_from, date_to, page, per_page)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def filtered(stmt, filters: Filters):
+    """Apply the filters to a select over DsarExport (date_to is inclusive: the whole calendar day, UTC)."""
+    if filters.email:
+        stmt = stmt.where(DsarExport.user_id.in_(select(User.id).where(func.lower(User.email) == filters.email)))
+    if filters.status:
+        stmt = stmt.where(DsarExport.status == filters.status)
+    if filters.date_from:
+        stmt = stmt.where(DsarExport.requested_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(DsarExport.requested_at < _day_start(filters.date_to + timedelta(days=1)))
+    return stmt
+
+
+def is_overdue(export: DsarExport, now: datetime | None = None) -> bool:
+    """Not delivered within the GDPR deadline (30 days after the request)."""
+    if export.due_at is None:
+        return False
+    delivered = export.completed_at if export.status in DELIVERED else None
+    return (delivered or now or utcnow()) > export.due_at
+
+
+def admin_json(export: DsarExport, email: str, now: datetime) -> dict:
+    row = dsar.export_json(export)
+    row.update(user_id=export.user_id, user_email=email, due_at=dsar._iso(export.due_at),
+               overdue=is_overdue(export, now), link_state=dsar.link_state(export),
+               emailed_at=dsar._iso(export.emailed_at), attempts=export.attempts, error=export.error,
+               requested_by_id=export.requested_by_id, reason=export.reason)
+    return row
+
+
+def list_exports(filters: Filters, actor_id: int) -> tuple[list[dict], int]:
+    """One page, newest first, and the total; audited as dsar.admin_list."""
+    total = db.session.scalar(filtered(select(func.count()).select_from(DsarExport), filters))
+    stmt = (filtered(select(DsarExport, User.email).join(User, User.id == DsarExport.user_id), filters)
+            .options(lazyload(DsarExport.user))
+            .order_by(DsarExport.requested_at.desc(), DsarExport.id.desc())
+            .limit(filters.per_page).offset((filters.page - 1) * filters.per_page))
+    now = utcnow()
+    rows = [admin_json(export, email, now) for export, email in db.session.execute(stmt)]
+    audit.record("dsar.admin_list", actor_id=actor_id, target_user_id=_target_user(filters),
+                 target_type="dsar_export", details={"filters": filters.as_dict(), "total": total})
+    db.session.commit()
+    return rows, total
+
+
+def _target_user(filters: Filters) -> int | None:
+    if not filters.email:
+        return None
+    return db.session.scalar(select(User.id).where(func.lower(User.email) == filters.email))
+
+
+def _locked(export_id: int) -> DsarExport:
+    export = db.session.execute(
+        select(DsarExport).where(DsarExport.id == export_id).options(lazyload(DsarExport.user))
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    if export is None:
+        raise NotFound("No such export.")
+    return export
+
+
+def resend(export_id: int, actor_id: int) -> DsarExport:
+    """Email the owner the (still valid) link again; 409 unless the export is ready and its link works."""
+    export = _locked(export_id)
+    if not dsar.is_downloadable(export):
+        db.session.rollback()
+        raise Conflict(f"Export {export_id} is {export.status}; only a ready export with a working link "
+                       "can be emailed again.", code="not_ready")
+    audit.record("dsar.resent", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"expires_at": dsar._iso(export.expires_at)})
+    db.session.commit()
+    dsar.enqueue_email(export.id, resend=True)
+    return export
+
+
+def invalidate(export_id: int, actor_id: int, reason: str | None = None) -> DsarExport:
+    """Kill the link at once and delete the archive; 409 if the link is already dead."""
+    export = _locked(export_id)
+    if export.status in ("invalidated", "expired"):
+        db.session.rollback()
+        raise Conflict(f"Export {export_id} is already {export.status}.", code="already_" + export.status)
+    previous = export.status
+    export.status = "invalidated"
+    export.download_url = None
+    audit.record("dsar.invalidated", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"previous_status": previous, "reason": reason})
+    db.session.commit()  # the link answers 410 from here on, whatever storage does next
+    if export.storage_key and not dsar.delete_archive(export.storage_key):
+        raise ServiceError("The link is withdrawn, but deleting the archive failed; it is logged. Try again "
+                           "later to delete it.", code="storage_error", status=502)
+    return export
+
+
+def export_on_behalf(email: str, reason: str, actor_id: int) -> DsarExport:
+    """Start an export for a user (bypassing the 30-day throttle) with a required, audited reason."""
+    reason = (reason or "").strip()
+    errors = {}
+    if len(reason) < 5:
+        errors["reason"] = "Say why you are exporting on the user's behalf (at least 5 characters)."
+    elif len(reason) > 2000:
+        errors["reason"] = "Keep the reason under 2,000 characters."
+    if not (email or "").strip():
+        errors["email"] = "Enter the user's email."
+    if errors:
+        raise ValidationFailed("The export was not started.", fields=errors)
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user with email {email.strip()}.", fields={"email": "unknown"})
+    return dsar.request_export(user.id, actor_id=actor_id, reason=reason, bypass_throttle=True)
