@@ -80,11 +80,36 @@ def current(now=None) -> dict:
     return {
         "overall": snap.overall_status if snap else "unknown",
         "levels": levels,
-        "details": {c: details.get(c) or {} for c in COMPONENTS},
+        "details": {c: public_details(details.get(c) or {}) for c in COMPONENTS},
         "updated_at": snap.ts if snap else None,
         "age_minutes": int((now - snap.ts).total_seconds() // 60) if snap else None,
         "stale": snap is None or now - snap.ts > stale_after,
     }
+
+
+def public_details(detail: dict) -> dict:
+    """What the public may see of a check: latency and a plain-words reason. The raw error (URLs,
+    hostnames, driver messages) stays in status_snapshots.details for staff."""
+    error = (detail.get("error") or "").lower()
+    if not error:
+        reason = None
+    elif detail.get("status") == "unknown":
+        reason = "Not configured"
+    elif error.startswith("slow:"):
+        reason = "Responding slower than usual"
+    elif "oldest queued job" in error:
+        reason = "Jobs are waiting longer than usual"
+    elif "no rq worker" in error:
+        reason = "No worker is processing jobs"
+    elif "timed out" in error:
+        reason = "Not responding (timed out)"
+    elif "cannot connect" in error:
+        reason = "Not reachable"
+    elif "http 5" in error or "http 4" in error:
+        reason = "Answering with errors"
+    else:
+        reason = "Health check failed"
+    return {"latency_ms": detail.get("latency_ms"), "error": reason, "attempts": detail.get("attempts")}
 
 
 def incidents_for_page(now=None) -> tuple[list[Incident], list[Incident]]:
@@ -157,7 +182,7 @@ def status_payload(window: str = "24h") -> dict:
         "ok": True,
         "overall": state["overall"],
         "components": state["levels"],
-        "details": {c: {k: d.get(k) for k in ("latency_ms", "error", "attempts")} for c, d in state["details"].items()},
+        "details": state["details"],
         "updated_at": _iso(state["updated_at"]),
         "stale": state["stale"],
         "incidents": [incident_json(i) for i in open_incidents],

@@ -178,3 +178,15 @@ def test_gzip_for_clients_that_accept_it(app, healthy_day):
         assert plain.headers.get("Content-Encoding") is None
         assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
         assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) / 3
+
+
+def test_public_views_never_show_internal_error_text(client, add_snapshot):
+    snap = add_snapshot(utcnow(), api="down")
+    snap.details = {"api": {"status": "down", "latency_ms": 5000, "attempts": 2,
+                            "error": "cannot connect to http://10.1.2.3:8080/healthz: Connection refused"}}
+    db.session.commit()
+    html = client.get("/status").get_data(as_text=True)
+    body = client.get("/api/status").get_json()
+    assert "10.1.2.3" not in html and "10.1.2.3" not in str(body)
+    assert "Not reachable" in html and body["details"]["api"]["error"] == "Not reachable"
+    assert body["details"]["api"]["latency_ms"] == 5000

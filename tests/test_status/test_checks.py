@@ -11,19 +11,21 @@ from app.services.status_checks import check_component, overall_of, run_checks
 
 def test_hung_dependency_finishes_within_its_timeout_and_others_report_normally(app, fast_checks, hung_server,
                                                                                     configure):
-    configure(API_HEALTH_URL=hung_server.url)
+    # The API check gets 1 s per attempt; the others have 2 s and answer at once.
+    configure(API_HEALTH_URL=hung_server.url, STATUS_CHECK_TIMEOUT=2, STATUS_CHECK_TIMEOUTS="api:1")
     started = time.monotonic()
     results = run_checks(app)
     elapsed = time.monotonic() - started
 
     api = results["api"]
     assert api.status == "down"
-    assert "timed out" in api.error
+    assert "timed out after 1s" in api.error
     assert api.attempts == 2 and hung_server.accepted == 2  # one quick retry, then down
-    # Budget: 0.5 s per attempt + 0.1 s pause + 0.5 s, plus scheduling slack — not the sum of all checks.
-    assert elapsed < 2.0
-    assert results["frontend"].status == "up" and results["frontend"].latency_ms < 400
-    assert results["database"].status == "up" and results["database"].error is None
+    # Its budget: 1 s + 0.1 s pause + 1 s retry (plus slack for a busy machine), never "forever".
+    assert 2.0 <= elapsed < 3.5
+    # Meanwhile the others were not held up: each answered well inside one hung attempt.
+    assert results["frontend"].status == "up" and results["frontend"].latency_ms < 1000
+    assert results["database"].status == "up" and results["database"].latency_ms < 1000
     assert results["stripe"].status == "unknown"
 
 

@@ -12,7 +12,7 @@ from app.models.types import utcnow
 def test_record_snapshot_stores_levels_latency_and_errors(app, fast_checks, configure, hung_server, worker_alive):
     from app.services.status import record_snapshot
 
-    configure(API_HEALTH_URL=hung_server.url)
+    configure(API_HEALTH_URL=hung_server.url, STATUS_CHECK_TIMEOUTS="api:0.5")
     snap = record_snapshot(app)
     row = db.session.get(StatusSnapshot, snap.id)
     assert row.api_status == "down" and row.frontend_status == "up" and row.db_status == "up"
