@@ -57,7 +57,7 @@ def parse_int(value) -> int | None:
 def _parse_claim(data: dict, now: datetime) -> dict:
     fields: dict[str, str] = {}
     sub_id = parse_int(data.get("subscription_id"))
-    if sub_id is None:
+    if sub_id is None or not 0 < sub_id < 2**31:
         fields["subscription_id"] = "Choose one of your subscriptions."
     start, end = parse_time(data.get("period_start")), parse_time(data.get("period_end"))
     if start is None:
@@ -78,7 +78,8 @@ def _parse_claim(data: dict, now: datetime) -> dict:
     elif start and end and start < end and minutes > (end - start).total_seconds() / 60:
         fields["claimed_downtime_minutes"] = "The downtime cannot be longer than the period."
     description = data.get("description")
-    description = description.strip() if isinstance(description, str) else ""
+    # PostgreSQL text cannot hold NUL; pasted logs sometimes carry one.
+    description = description.replace("\x00", "").strip() if isinstance(description, str) else ""
     if not description:
         fields["description"] = "Describe what you saw."
     elif len(description) > MAX_DESCRIPTION:
@@ -275,7 +276,7 @@ def admin_search(status: str | None = None, email: str | None = None, plan: str 
 
 
 def get_claim(claim_id: int) -> SlaCreditRequest:
-    claim = db.session.get(SlaCreditRequest, claim_id)
+    claim = db.session.get(SlaCreditRequest, claim_id) if 0 < claim_id < 2**31 else None
     if claim is None:
         raise NotFound("No such SLA credit request.")
     return claim

@@ -40,7 +40,7 @@ def _validate(data: dict, fee: dict) -> dict:
     if status not in ("approved", "rejected"):
         raise ValidationFailed('status must be "approved" or "rejected".', fields={"status": "invalid"})
     notes = data.get("notes")
-    notes = notes.strip() if isinstance(notes, str) else ""
+    notes = notes.replace("\x00", "").strip() if isinstance(notes, str) else ""
     if len(notes) > MAX_NOTES:
         fields["notes"] = f"At most {MAX_NOTES} characters."
     amount = None
@@ -53,7 +53,7 @@ def _validate(data: dict, fee: dict) -> dict:
     elif not notes:
         fields["notes"] = "Say why the claim is rejected; the user reads this."
     stripe_ref = data.get("stripe_ref")
-    stripe_ref = stripe_ref.strip() if isinstance(stripe_ref, str) else ""
+    stripe_ref = stripe_ref.replace("\x00", "").strip() if isinstance(stripe_ref, str) else ""
     if len(stripe_ref) > 255:
         fields["stripe_ref"] = "At most 255 characters."
     if fields:
@@ -64,6 +64,7 @@ def _validate(data: dict, fee: dict) -> dict:
 
 
 def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
+    get_claim(claim_id)  # 404 before anything else
     # Lock the claim so two staff members deciding at once cannot both win.
     db.session.execute(select(SlaCreditRequest.id).where(SlaCreditRequest.id == claim_id).with_for_update())
     claim = get_claim(claim_id)

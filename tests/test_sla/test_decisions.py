@@ -88,6 +88,14 @@ def test_invalid_decisions_change_nothing(claim, staff, smtp, drain_queues, body
     assert smtp.messages == []
 
 
+def test_unknown_claims_are_404_even_beyond_the_integer_range(staff):
+    for claim_id in (424242, 10**20):
+        res = staff.decide(claim_id, status="approved", credit_amount=1)
+        assert res.status_code == 404 and res.get_json()["error"] == "not_found"
+        assert staff.get(f"/api/admin/sla-credit/{claim_id}").status_code == 404
+        assert staff.get(f"/admin/sla-credits/claim/{claim_id}").status_code == 404
+
+
 def test_credit_up_to_the_period_fee_is_allowed(claim, staff):
     assert staff.decide(claim.id, status="approved", credit_amount=2000).status_code == 200
 

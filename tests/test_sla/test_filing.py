@@ -80,6 +80,9 @@ def _cases(now):
         "description too long": ({"description": "x" * 5001}, 422, "description"),
         "no subscription": ({"subscription_id": None}, 422, "subscription_id"),
         "unknown subscription": ({"subscription_id": 987654}, 404, "subscription_id"),
+        "subscription id beyond any integer column": ({"subscription_id": 10**20}, 422, "subscription_id"),
+        "subscription id as a list": ({"subscription_id": [1]}, 422, "subscription_id"),
+        "only a NUL in the description": ({"description": "\x00"}, 422, "description"),
     }
 
 
@@ -208,3 +211,10 @@ def test_concurrent_filings_for_one_period_create_exactly_one_claim(app, login, 
     assert statuses == [201] + [409] * 7
     db.session.expire_all()
     assert db.session.query(SlaCreditRequest).count() == 1
+
+
+def test_nul_characters_in_a_pasted_log_are_dropped_not_a_500(client, login, user, sub, window):
+    token = login(user)
+    res = post(client, token, payload(sub, *window, description="GET /api 503\x00 again"))
+    assert res.status_code == 201, res.get_json()
+    assert res.get_json()["request"]["description"] == "GET /api 503 again"
