@@ -59,7 +59,8 @@ WITH per AS (
   SELECT s.ts, c.component, c.level
   FROM status_snapshots s
   CROSS JOIN LATERAL (VALUES ('api', s.api_status), ('frontend', s.frontend_status), ('database', s.db_status),
-                             ('stripe', s.stripe_status), ('workflows', s.workflows_status)) AS c(component, level)
+                             ('stripe', s.stripe_status), ('workflows', s.workflows_status),
+                             ('overall', s.overall_status)) AS c(component, level)
 ), buckets AS (
   SELECT p.period, date_trunc(p.period, per.ts) AS bucket_start, per.component,
          count(*) FILTER (WHERE level = 'up') AS up, count(*) FILTER (WHERE level = 'degraded') AS degraded,

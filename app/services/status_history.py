@@ -26,7 +26,10 @@ from app.models.types import utcnow
 SLOT = timedelta(minutes=5)
 PERIODS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 COLUMN = {"api": "api_status", "frontend": "frontend_status", "database": "db_status",
-          "stripe": "stripe_status", "workflows": "workflows_status"}
+          "stripe": "stripe_status", "workflows": "workflows_status", "overall": "overall_status"}
+# Rolled up per component, plus "overall" (the service as a whole, which SLA measurement reads once raw
+# snapshots are past retention). The page shows the five components.
+ROLLUP_COMPONENTS = (*COMPONENTS, "overall")
 COUNTED = ("up", "degraded", "down")
 SEVERITY = {"no_data": -1, "up": 0, "degraded": 1, "down": 2}
 
@@ -73,7 +76,7 @@ def worst(counts: dict) -> str:
 # --- rollups ----------------------------------------------------------------------------------
 
 def _snapshot_rows(start: datetime, end: datetime):
-    cols = [StatusSnapshot.ts] + [getattr(StatusSnapshot, COLUMN[c]) for c in COMPONENTS]
+    cols = [StatusSnapshot.ts] + [getattr(StatusSnapshot, COLUMN[c]) for c in ROLLUP_COMPONENTS]
     return db.session.execute(
         select(*cols).where(StatusSnapshot.ts >= start, StatusSnapshot.ts < end).order_by(StatusSnapshot.ts)
     ).all()
@@ -83,7 +86,7 @@ def _count_buckets(rows, period: str) -> dict[tuple[datetime, str], Counter]:
     counts: dict[tuple[datetime, str], Counter] = {}
     for row in rows:
         bucket = floor_to(row[0], period)
-        for i, component in enumerate(COMPONENTS, start=1):
+        for i, component in enumerate(ROLLUP_COMPONENTS, start=1):
             level = row[i] if row[i] in COUNTED else "no_data"
             counts.setdefault((bucket, component), Counter())[level] += 1
     return counts
@@ -107,7 +110,7 @@ def rollup(start: datetime, end: datetime, now: datetime | None = None) -> int:
         bucket = first
         while bucket <= last:
             expected = expected_slots(bucket, bucket + size, now)
-            for component in COMPONENTS:
+            for component in ROLLUP_COMPONENTS:
                 c = counts.get((bucket, component), Counter())
                 known = sum(c[k] for k in COUNTED)
                 values = {"up": c["up"], "degraded": c["degraded"], "down": c["down"],

@@ -35,6 +35,9 @@ def test_hourly_and_daily_rollups_count_levels_and_gaps(add_snapshot):
     stripe = _rows("hour", "stripe")[hour]  # not configured: every slot is "no data"
     assert (stripe.up, stripe.degraded, stripe.down, stripe.no_data) == (0, 0, 0, 12)
 
+    overall = _rows("hour", "overall")[hour]  # the service as a whole (what SLA measurement reads later)
+    assert (overall.up, overall.degraded, overall.down, overall.no_data) == (8, 1, 1, 2)
+
     day = _rows("day", "api")[hour.replace(hour=0)]
     assert (day.up, day.degraded, day.down) == (8, 1, 1)
     # The day so far (until `now`, 12:00) had 144 five-minute slots; 10 were measured.
