@@ -105,6 +105,18 @@ class SlaCreditView(SecureModelView):
         return {"fee": fee, "fmt": sla_decide.format_amount, "stripe_configured": billing.stripe_configured(),
                 "decider": decider.email if decider else None}
 
+    @expose("/claim/<int:claim_id>/remeasure", methods=("POST",))
+    def remeasure(self, claim_id: int):
+        if not FlaskForm().validate_on_submit():
+            flash("Your form expired. Reload and try again.", "error")
+        else:
+            try:
+                claim = sla.remeasure(claim_id, current_user.id)
+                flash(f"Measured again: {claim.measured_down_minutes} min down.", "success")
+            except ServiceError as exc:
+                flash(exc.message, "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
+
     @expose("/claim/<int:claim_id>/attachment")
     def attachment(self, claim_id: int):
         stream, name, content_type = sla.open_attachment(claim_id, current_user.id)

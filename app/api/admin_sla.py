@@ -44,6 +44,13 @@ def decide(claim_id: int):
     return jsonify(ok=True, request=sla.claim_json(claim, admin=True))
 
 
+@bp.post("/<int:claim_id>/remeasure")
+@admin_required
+def remeasure(claim_id: int):
+    claim = sla.remeasure(claim_id, current_user.id)
+    return jsonify(ok=True, request=sla.claim_json(claim, admin=True))
+
+
 @bp.get("/<int:claim_id>/attachment")
 @admin_required
 def attachment(claim_id: int):

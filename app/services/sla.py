@@ -170,16 +170,12 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
         raise Conflict(f"You already filed SLA-{overlapping:06d} for an overlapping period of this subscription.",
                        code="overlapping_claim", extra={"ticket_id": f"SLA-{overlapping:06d}"})
 
-    measured = sla_measure.measure(parsed["start"], parsed["end"], now=now)
-    computation = sla_measure.suggest(measured, period_fee(sub, parsed["start"], parsed["end"], periods))
     claim = SlaCreditRequest(
         user_id=user.id, subscription_id=sub.id, plan=sub.plan, currency=sub.currency,
         period_start=parsed["start"], period_end=parsed["end"], claimed_downtime_minutes=parsed["minutes"],
         description=parsed["description"], status="pending",
-        measured_down_minutes=measured["down_minutes"], measured_degraded_minutes=measured["degraded_minutes"],
-        measured_uptime_pct=measured["uptime_pct"], suggested_credit_amount=computation["suggested_credit"],
-        computation=computation,
     )
+    measured = _apply_measurement(claim, sub, periods, now)
     key = sla_attachments.store(attachment) if attachment else None
     try:
         if attachment:
@@ -196,6 +192,38 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
         db.session.rollback()
         sla_attachments.discard(key)
         raise
+    return claim
+
+
+def _apply_measurement(claim: SlaCreditRequest, sub: Subscription | None, periods: list[dict] | None,
+                       now: datetime | None = None) -> dict:
+    measured = sla_measure.measure(claim.period_start, claim.period_end, now=now)
+    if sub is not None:
+        fee = period_fee(sub, claim.period_start, claim.period_end, periods)
+    else:  # the subscription was deleted since filing: keep the fee computed then
+        comp = claim.computation or {}
+        fee = {"amount": comp.get("period_fee", 0), "currency": claim.currency, "basis": comp.get("fee_basis", [])}
+    computation = sla_measure.suggest(measured, fee)
+    claim.measured_down_minutes = measured["down_minutes"]
+    claim.measured_degraded_minutes = measured["degraded_minutes"]
+    claim.measured_uptime_pct = measured["uptime_pct"]
+    claim.suggested_credit_amount = computation["suggested_credit"]
+    claim.computation = computation
+    return measured
+
+
+def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
+    """Measure a pending claim again, e.g. when snapshots for its last minutes arrived after filing."""
+    claim = get_claim(claim_id)
+    if claim.status != "pending":
+        raise Conflict(f"{claim.ticket_id} was already {claim.status}; its figures are final.", code="not_pending")
+    before = claim.measured_down_minutes
+    measured = _apply_measurement(claim, claim.subscription, None)
+    audit.record("sla.remeasured", actor_id=actor_id, target_user_id=claim.user_id,
+                 target_type="sla_credit_request", target_id=claim.id,
+                 details={"ticket_id": claim.ticket_id, "down_minutes_before": before,
+                          "down_minutes_after": measured["down_minutes"]})
+    db.session.commit()
     return claim
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import SlaCreditRequest
+from app.models import AuditLog, SlaCreditRequest
 from app.models.types import utcnow
 from tests.test_sla.conftest import Signed, fresh_csrf, make_subscription, payload, seed_snapshots
 
@@ -108,3 +108,26 @@ def test_page_without_active_subscription_says_so(app, login, make_user):
     lonely = Signed(app, login, make_user("lonely@example.com"))
     html = lonely.get("/sla-credits").get_data(as_text=True)
     assert "no active subscription" in html and 'id="sla-form"' not in html
+
+
+def test_staff_can_measure_a_pending_claim_again_when_snapshots_arrive_late(app, login, user, sub, window, staff):
+    owner = Signed(app, login, user)
+    claim_id = owner.post("/api/support/sla-credit", json=payload(sub, *window)).get_json()["request"]["id"]
+    row = staff.get(f"/api/admin/sla-credit/{claim_id}").get_json()["request"]
+    assert row["measured_downtime_minutes"] == 0 and row["computation"]["no_data_minutes"] == 120
+
+    seed_snapshots(window[0], {m: ("down" if m <= 60 else "up") for m in range(5, 121, 5)})
+    url = f"/admin/sla-credits/claim/{claim_id}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', staff.get(url).get_data(as_text=True)).group(1)
+    res = staff.post(f"{url}/remeasure", data={"csrf_token": token})
+    assert res.status_code == 302
+    row = staff.get(f"/api/admin/sla-credit/{claim_id}").get_json()["request"]
+    assert row["measured_downtime_minutes"] == 60 and row["measured_uptime_pct"] == 50.0
+    assert row["suggested_credit_amount"] == 2000
+    audit = db.session.query(AuditLog).filter_by(action="sla.remeasured").one()
+    assert audit.details["down_minutes_before"] == 0 and audit.details["down_minutes_after"] == 60
+
+    assert staff.post(f"/api/admin/sla-credit/{claim_id}/decision",
+                      json={"status": "rejected", "notes": "no"}).status_code == 200
+    res = staff.post(f"/api/admin/sla-credit/{claim_id}/remeasure")
+    assert res.status_code == 409
