@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
+from app.extensions import limiter
 from app.services import status, status_cache, status_feeds
 from app.services.status_history import COUNTED
 from public import bp
@@ -18,6 +19,7 @@ LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No dat
 
 
 @bp.get("/status")
+@limiter.exempt  # served from the cache and meant to take a spike; skip per-client throttle bookkeeping
 def status_page():
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
@@ -37,6 +39,7 @@ def _render_anonymous() -> str:
 
 
 @bp.get("/status/feed.atom")
+@limiter.exempt
 def status_feed():
     return status_cache.cached_response("feed", status_feeds.atom_feed, "application/atom+xml")
 

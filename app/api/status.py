@@ -11,8 +11,6 @@ from app.extensions import limiter
 from app.services import status, status_cache, status_feeds
 
 bp = Blueprint("api_status", __name__, url_prefix="/api")
-# Served from the cache and meant to be hammered during an outage: no per-client throttle bookkeeping.
-limiter.exempt(bp)
 HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=30"}
 
 
@@ -21,6 +19,7 @@ def _cached(key, build):
 
 
 @bp.get("/status")
+@limiter.exempt  # cached and meant to take a spike during an outage: no throttle bookkeeping
 def get_status():
     window = request.args.get("window", "24h")
     if window not in status.WINDOWS:
@@ -29,10 +28,12 @@ def get_status():
 
 
 @bp.get("/v2/summary.json")
+@limiter.exempt
 def statuspage_summary():
     return _cached("v2:summary", lambda: json.dumps(status_feeds.summary_json()))
 
 
 @bp.get("/v2/status.json")
+@limiter.exempt
 def statuspage_status():
     return _cached("v2:status", lambda: json.dumps(status_feeds.status_json()))
