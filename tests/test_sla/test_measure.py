@@ -99,3 +99,22 @@ def test_period_straddling_the_retention_cutoff_combines_rollups_and_snapshots()
     m = sla_measure.measure(start, end, now=now)
     assert [p["source"] for p in m["sources"]] == ["rollups:api", "snapshots"]
     assert m["down_minutes"] == 60 and m["measured_minutes"] == 120
+
+
+def test_snapshots_closer_than_five_minutes_are_not_double_counted(window):
+    start, end = window
+    # A manual `flask status snapshot` one minute after a scheduled one: 5 + 1 minutes, not 10.
+    seed_snapshots(start, {5: "down", 6: "down", 10: "up"})
+    m = sla_measure.measure(start, end)
+    assert m["down_minutes"] == 6 and m["measured_minutes"] == 10 and m["no_data_minutes"] == 110
+
+
+def test_daily_rollups_fill_days_without_hourly_ones():
+    now = utcnow()
+    day = (now - timedelta(days=60)).replace(hour=0, minute=0, second=0, microsecond=0)
+    db.session.add(StatusRollup(period="day", bucket_start=day, component="overall", up=276, down=12))
+    db.session.commit()
+    m = sla_measure.measure(day + timedelta(hours=6), day + timedelta(hours=18), now=now)
+    # Half the day: half of each count, prorated.
+    assert m["sources"][0]["source"] == "rollups:overall"
+    assert m["down_minutes"] == 30 and m["measured_minutes"] == 720
