@@ -15,6 +15,8 @@ import os
 import uuid
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 pytest_plugins = ["tests.support.services"]
@@ -75,9 +77,22 @@ def app(app_config):
 
     config, overrides = app_config
     application = create_app(config, **overrides)
+    application.test_client_class = RequestScopedClient
     with application.app_context():
         upgrade(revision="heads")
     return application
+
+
+class RequestScopedClient(FlaskClient):
+    """Each test keeps one app context open (for db.session), and Flask reuses it for requests, so
+    per-request caches on `g` would leak between two clients of one test: the CSRF token
+    (Flask-WTF) and the signed-in user (Flask-Login). Drop them before every request."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in ("csrf_token", "_login_user"):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
