@@ -152,14 +152,16 @@ def main() -> None:
                 seeded = time.perf_counter() - t0
                 with psycopg.connect(libpq_url, autocommit=True) as vac:
                     vac.execute("VACUUM ANALYZE run_logs")
-                floor = min(floor_seconds(libpq_url, uid) for _ in range(args.repeat))
-                runs = []
-                for _ in range(args.repeat):  # the machine is shared: take the best of a few runs
+                runs, floors = [], []
+                for _ in range(args.repeat):  # shared machine: interleave floor and export, keep the best
+                    floors.append(floor_seconds(libpq_url, uid))
                     conn.execute("UPDATE dsar_exports SET status = 'pending' WHERE id = %s", (export_id,))
                     conn.commit()
                     runs.append(run_child(db_url, storage, export_id))
+                floor = min(floors)
                 job, total, rss, baseline, peak = min(runs)
-                print(f"    export runs: {', '.join(f'{r[0]:.2f}s' for r in runs)}", flush=True)
+                print(f"    floor runs: {', '.join(f'{f:.2f}s' for f in floors)}; export runs: "
+                      f"{', '.join(f'{r[0]:.2f}s' for r in runs)}; load average {os.getloadavg()[0]:.1f}", flush=True)
                 size_mb = sum(p.stat().st_size for p in Path(storage).rglob("*.zip")) / 1e6
                 rows.append((size, seeded, floor, job, total, rss, size_mb, baseline, peak))
                 for p in Path(storage).rglob("*.zip"):

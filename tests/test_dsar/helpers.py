@@ -125,3 +125,15 @@ def add_export(user_id: int, status: str = "ready", requested_at: datetime | Non
     export = DsarExport(**values)
     db.session.add(export)
     return export
+
+
+def request_as(app, client, method: str, path: str, **kwargs):
+    """One request in its own app context. Within a test the app context (and so `g`, where
+    Flask-Login caches the user and Flask-WTF the CSRF token) is otherwise shared by every client."""
+    with app.app_context():
+        return getattr(client, method)(path, **kwargs)
+
+
+def login_as(app, login, who, client) -> str:
+    with app.app_context():
+        return login(who, on=client)
