@@ -113,16 +113,48 @@ def test_cache_serves_banners_and_page_until_an_incident_change_invalidates_it(c
     assert "Cache proof" in client.get("/status").get_data(as_text=True)
 
 
-def test_cache_ttl_is_a_short_safety_net(app, configure):
+def test_cache_ttl_is_a_short_safety_net(app, client, configure):
     from app.services import status_cache
 
     configure(STATUS_CACHE_TTL=3600)
     assert status_cache.ttl() == 60  # never longer than a minute, whatever the config says
-    configure(STATUS_CACHE_TTL=30)
-    status_cache.get_or_build("probe", lambda: "x")
+    configure(STATUS_CACHE_TTL=1)
+    assert _banner(client.get("/pricing").get_data(as_text=True)) == ""
+    db.session.add(Incident(title="Plain SQL change", status="investigating", impact="minor", message="x"))
+    db.session.commit()  # nobody calls after_change: only the TTL can bring it in
+    assert _banner(client.get("/pricing").get_data(as_text=True)) == ""
+    import time
+
+    time.sleep(1.1)
+    assert "Plain SQL change" in _banner(client.get("/pricing").get_data(as_text=True))
+
+
+def test_expired_copy_is_served_while_another_request_rebuilds(app, configure):
+    from app.services import status_cache
     from jobs.queues import get_connection
 
-    assert 0 < get_connection(app).ttl(status_cache.PREFIX + "probe") <= 30
+    configure(STATUS_CACHE_TTL=1)
+    builds = []
+    assert status_cache.get_or_build("probe", lambda: builds.append(1) or "v1") == b"v1"
+    import time
+
+    time.sleep(1.1)
+    get_connection(app).set(status_cache.PREFIX + "probe:lock", b"1", ex=5)  # a rebuild is in progress
+    assert status_cache.get_or_build("probe", lambda: "v2") == b"v1"  # no second build meanwhile
+    get_connection(app).delete(status_cache.PREFIX + "probe:lock")
+    assert status_cache.get_or_build("probe", lambda: "v2") == b"v2"
+    assert len(builds) == 1
+
+
+def test_a_build_started_before_an_invalidation_is_not_stored(app):
+    from app.services import status_cache
+
+    def slow_build():
+        status_cache.invalidate()  # an incident changes while this (old) build runs
+        return "old"
+
+    assert status_cache.get_or_build("probe", slow_build) == b"old"  # this caller gets what it built
+    assert status_cache.get_or_build("probe", lambda: "new") == b"new"  # but it was never cached
 
 
 def test_status_page_lists_open_incidents_with_updates_and_last_7_days(client):
