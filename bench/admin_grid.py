@@ -88,15 +88,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database (its name is printed)")
+    parser.add_argument("--reuse", help="time an already seeded database kept by --keep")
     args = parser.parse_args()
 
     import psycopg
 
-    name = f"levqor_bench_grid_{uuid.uuid4().hex[:8]}"
+    name = args.reuse or f"levqor_bench_grid_{uuid.uuid4().hex[:8]}"
     libpq_url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(args.pg, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with psycopg.connect(args.pg, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     try:
         os.environ.update(DATABASE_URL="postgresql+psycopg://" + libpq_url.split("://", 1)[1], LEVQOR_ENV="development")
         os.environ.pop("REDIS_URL", None)
@@ -106,13 +108,14 @@ def main() -> None:
         from app.services.users import create_user
 
         app = create_app("config.Config", LOGIN_RATE_LIMIT="1000 per minute")
-        with app.app_context():
-            upgrade(revision="heads")
-            create_user("staff@example.com", "staff-password", is_admin=True)
-        started = time.perf_counter()
-        seed(libpq_url)
-        print(f"seeded {USERS:,} users, {EXPORTS:,} exports, {AUDIT_ROWS:,} audit rows "
-              f"in {time.perf_counter() - started:.0f}s", flush=True)
+        if not args.reuse:
+            with app.app_context():
+                upgrade(revision="heads")
+                create_user("staff@example.com", "staff-password", is_admin=True)
+            started = time.perf_counter()
+            seed(libpq_url)
+            print(f"seeded {USERS:,} users, {EXPORTS:,} exports, {AUDIT_ROWS:,} audit rows "
+                  f"in {time.perf_counter() - started:.0f}s", flush=True)
 
         client = app.test_client()
         with app.app_context():
@@ -139,7 +142,7 @@ def main() -> None:
                 print(f"| {label} | {median:.1f} ms | {p95:.1f} ms | {size / 1024:.0f} KiB |", flush=True)
             print(f"\nload average {os.getloadavg()[0]:.1f}")
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept database {name}")
         else:
             with psycopg.connect(args.pg, autocommit=True) as admin:
