@@ -353,11 +353,19 @@ def sweep_stuck(now: datetime | None = None) -> dict:
     unsent = db.session.scalars(select(DsarExport).where(
         DsarExport.status == "ready", DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
         DsarExport.completed_at < now - PENDING_GRACE)).all()
-    for export in unsent:
-        if not is_job_live(email_job_id(export.id)):
+    for export in unsent:  # only when no mail job exists: a failed one waits in RQ's failed registry
+        if not _job_exists(email_job_id(export.id)):
             enqueue_email(export.id)
             result["emails"] += 1
     return result
+
+
+def _job_exists(job_id: str) -> bool:
+    from rq.job import Job
+
+    from jobs.queues import get_connection
+
+    return Job.exists(job_id, connection=get_connection())
 
 
 # --- reading ---------------------------------------------------------------------------------

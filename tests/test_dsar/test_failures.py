@@ -6,7 +6,7 @@ from app.models import AuditLog, DsarExport
 from app.models.types import utcnow
 from app.services import dsar
 from jobs.dsar import run_export_job
-from jobs.queues import is_job_live
+from jobs.queues import get_connection, is_job_live
 from tests.support.services import free_port
 from tests.test_dsar.helpers import fast_forward_retries, seed_history, unzip
 
@@ -153,3 +153,26 @@ def test_expiry_job_deletes_the_archive_and_the_link_answers_410(client, user, l
     assert client.get(link).status_code == 410
     assert "dsar.expired" in _actions(export_id)
     assert client.get("/api/dsar/exports").get_json()["exports"][0]["download_url"] is None
+
+
+def test_sweeper_sends_a_ready_email_that_never_went_out(client, user, login, smtp, drain_queues):
+    export_id = _request(client, user, login)
+    drain_queues()
+    [_first] = smtp.wait_for(1)
+    export = _export(export_id)
+    export.emailed_at, export.completed_at = None, utcnow() - timedelta(minutes=10)  # enqueue lost
+    db.session.commit()
+    get_connection().delete(f"rq:job:{dsar.email_job_id(export_id)}")
+    assert dsar.sweep_stuck()["emails"] == 1
+    drain_queues()
+    assert len(smtp.wait_for(2)) == 2 and _export(export_id).emailed_at is not None
+    assert dsar.sweep_stuck()["emails"] == 0
+
+
+def test_dsar_periodic_jobs_are_declared_on_the_dsar_queue():
+    from jobs.schedule import PERIODIC_JOBS, _resolve
+
+    declared = {p.id: p for p in PERIODIC_JOBS}
+    assert declared["dsar-sweep"].cron == "*/5 * * * *" and declared["dsar-expire"].cron == "17 * * * *"
+    for pid in ("dsar-sweep", "dsar-expire"):
+        assert _resolve(declared[pid].func).spec.queue == "dsar"
