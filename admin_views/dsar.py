@@ -73,6 +73,11 @@ def _link(view, context, model, name):
     return Markup('<span class="badge badge-{} link-state">{}</span>{}').format(labels[state], state, until)
 
 
+def _when(view, context, model, name):
+    value = getattr(model, name)
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
+
+
 def _status(view, context, model, name):
     return Markup('<span class="status status-{0}">{0}</span>').format(model.status)
 
@@ -89,10 +94,12 @@ class DsarExportView(SecureModelView):
     column_details_list = ("id", "user", "status", "requested_at", "started_at", "completed_at", "due_at",
                            "expires_at", "link", "emailed_at", "attempts", "size_bytes", "error", "requested_by_id",
                            "reason")
-    column_labels = {"user": "User email", "due_at": "Due", "link": "Link", "requested_by_id": "Requested by (id)"}
+    column_labels = {"user": "User email", "requested_at": "Requested", "completed_at": "Completed", "due_at": "Due",
+                     "link": "Link", "emailed_at": "Emailed", "requested_by_id": "Requested by (id)"}
     column_sortable_list = ("id", "status", "requested_at", "completed_at", "due_at")
     column_default_sort = [("requested_at", True), ("id", True)]
-    column_formatters = {"due_at": _due, "link": _link, "status": _status}
+    column_formatters = {"due_at": _due, "link": _link, "status": _status, "requested_at": _when,
+                         "completed_at": _when, "emailed_at": _when, "started_at": _when, "expires_at": _when}
     column_formatters_detail = column_formatters
     column_filters = (
         RequestedDateFilter(DsarExport.requested_at, "Requested", upper=False),
