@@ -1,6 +1,8 @@
 """Accounts: creation and password checks (argon2id)."""
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
@@ -11,8 +13,14 @@ from app.services import audit
 from app.services.errors import Conflict, ValidationFailed
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so both failures cost the same time.
-_DUMMY_HASH = _hasher.hash("levqor-timing-equalizer")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both failures cost the same time.
+
+    Built on first use, not at import: argon2 takes 64 MiB while hashing, and workers never log in."""
+    return _hasher.hash("levqor-timing-equalizer")
 
 
 def normalize_email(email: str | None) -> str:
@@ -49,7 +57,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user when email and password match, else None (same answer and cost either way)."""
     user = find_by_email(email) if email else None
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password or "")
+        _hasher.verify(user.password_hash if user and user.password_hash else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
