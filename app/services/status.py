@@ -49,7 +49,7 @@ def record_snapshot(app=None) -> StatusSnapshot:
     db.session.add(snapshot)
     db.session.commit()
     try:  # the current hour and day, so 7-day and 90-day bars include the newest check
-        status_history.rollup(ts - timedelta(hours=1), ts)  # this hour and the last (late checks)
+        status_history.rollup(ts - timedelta(hours=status_history.catch_up_hours(ts)), ts)
         db.session.commit()
     except Exception:  # a concurrent rollup job wrote the same bucket; the hourly job catches up
         db.session.rollback()

@@ -127,6 +127,15 @@ def rollup(start: datetime, end: datetime, now: datetime | None = None) -> int:
     return written
 
 
+def catch_up_hours(now: datetime) -> int:
+    """How far back a new snapshot should refresh rollups: this hour and the last (late checks), or
+    48 hours when the hourly job has not run yet (a fresh install, or demo data just seeded)."""
+    earlier = floor_to(now, "hour") - timedelta(hours=2)
+    seen = db.session.scalar(select(StatusRollup.id).where(
+        StatusRollup.period == "hour", StatusRollup.bucket_start == earlier).limit(1))
+    return 1 if seen else 48
+
+
 def prune(now: datetime | None = None) -> dict:
     now = now or utcnow()
     cfg = current_app.config

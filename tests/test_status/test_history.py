@@ -123,3 +123,15 @@ def test_rollup_job_recomputes_recent_hours_and_prunes(add_snapshot):
     assert result["snapshots_deleted"] == 1 and result["rollups_written"] > 0
     hour = (now - timedelta(hours=5)).replace(minute=0, second=0, microsecond=0)
     assert _rows("hour", "api")[hour].down == 1
+
+
+def test_first_snapshot_catches_up_on_history_seeded_before_it(app, fast_checks, add_snapshot, worker_alive):
+    from app.services.status import record_snapshot
+
+    now = utcnow()
+    for i in range(1, 24 * 12):  # a day of history, e.g. demo data, and no rollup job has run yet
+        add_snapshot(now - timedelta(minutes=5 * i), api="down" if i == 100 else "up", commit=False)
+    db.session.commit()
+    record_snapshot(app)
+    week = series_rollup("hour", 168, utcnow())["api"]
+    assert week["counts"]["down"] == 1 and week["counts"]["up"] >= 24 * 12 - 2
