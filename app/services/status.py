@@ -103,7 +103,7 @@ def public_details(detail: dict) -> dict:
         reason = "No worker is processing jobs"
     elif "timed out" in error:
         reason = "Not responding (timed out)"
-    elif "cannot connect" in error:
+    elif "cannot connect" in error or "connection" in error:
         reason = "Not reachable"
     elif "http 5" in error or "http 4" in error:
         reason = "Answering with errors"
