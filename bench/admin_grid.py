@@ -10,7 +10,6 @@ the 95th percentile are printed. Target: under 100 ms per page.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import statistics
@@ -23,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._pg import copy_rows  # noqa: E402
+
 USERS, EXPORTS, AUDIT_ROWS = 50_000, 100_000, 1_000_000
 STATUSES = ["ready"] * 40 + ["expired"] * 35 + ["failed"] * 10 + ["pending"] * 5 + ["running"] * 2 + \
     ["invalidated"] * 8
@@ -30,16 +31,6 @@ ACTIONS = ["auth.login", "dsar.requested", "dsar.started", "dsar.completed", "ds
            "dsar.expired", "dsar.admin_view", "sla.filed", "incident.updated"]
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
-
-def _copy(cur, sql: str, rows) -> None:
-    with cur.copy(sql) as copy:
-        buf = io.StringIO()
-        for i, row in enumerate(rows):
-            buf.write("\t".join(row) + "\n")
-            if i % 50000 == 49999:
-                copy.write(buf.getvalue())
-                buf = io.StringIO()
-        copy.write(buf.getvalue())
 
 
 def seed(libpq_url: str) -> None:
@@ -49,7 +40,7 @@ def seed(libpq_url: str) -> None:
     with psycopg.connect(libpq_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM users")
         first = cur.fetchone()[0] + 1
-        _copy(cur, "COPY users (id, email, name, password_hash) FROM STDIN",
+        copy_rows(cur, "COPY users (id, email, name, password_hash) FROM STDIN",
               ((str(first + i), f"person{i}@example.com", f"Person {i}", "x") for i in range(USERS)))
         cur.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))")
 
@@ -61,9 +52,9 @@ def seed(libpq_url: str) -> None:
                     (requested + timedelta(days=30)).isoformat(), done.isoformat() if done else r"\N",
                     (done + timedelta(days=7)).isoformat() if done else r"\N", "1")
 
-        _copy(cur, "COPY dsar_exports (user_id, status, requested_at, due_at, completed_at, expires_at, attempts) "
+        copy_rows(cur, "COPY dsar_exports (user_id, status, requested_at, due_at, completed_at, expires_at, attempts) "
                    "FROM STDIN", (export_row(i) for i in range(EXPORTS)))
-        _copy(cur, "COPY audit_log (created_at, actor_id, action, target_user_id, target_type, target_id, details) "
+        copy_rows(cur, "COPY audit_log (created_at, actor_id, action, target_user_id, target_type, target_id, details) "
                    "FROM STDIN",
               (((NOW - timedelta(seconds=rnd.randrange(0, 400 * 86400))).isoformat(),
                 str(first + rnd.randrange(USERS)), rnd.choice(ACTIONS), str(first + rnd.randrange(USERS)),

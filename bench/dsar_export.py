@@ -13,7 +13,6 @@ storage in a temporary folder.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._pg import copy_rows  # noqa: E402
 
 
 def child(db_url: str, storage: str, export_id: int) -> None:
@@ -52,16 +53,6 @@ def _status_kb(field: str) -> int:
     raise KeyError(field)
 
 
-def _copy(cur, sql: str, rows) -> None:
-    with cur.copy(sql) as copy:
-        buf = io.StringIO()
-        for i, row in enumerate(rows):
-            buf.write("\t".join(row) + "\n")
-            if i % 50000 == 49999:
-                copy.write(buf.getvalue())
-                buf = io.StringIO()
-        copy.write(buf.getvalue())
-
 
 def seed(conn, logs: int) -> int:
     """One user with `logs` run_logs, logs/10 runs, logs/1000 workflows; returns the user id."""
@@ -72,16 +63,16 @@ def seed(conn, logs: int) -> int:
         uid = cur.fetchone()[0]
         cur.execute("SELECT coalesce(max(id), 0) FROM workflows")
         wf0 = cur.fetchone()[0]
-        _copy(cur, "COPY workflows (id, user_id, name, description, definition) FROM STDIN",
+        copy_rows(cur, "COPY workflows (id, user_id, name, description, definition) FROM STDIN",
               ((str(wf0 + i + 1), str(uid), f"Workflow {i}", "bench workflow",
                 '{"trigger": "schedule", "steps": ["fetch", "transform"], "credentials": {"api_key": "sk_x"}}')
                for i in range(n_workflows)))
         cur.execute("SELECT coalesce(max(id), 0) FROM workflow_runs")
         run0 = cur.fetchone()[0]
-        _copy(cur, "COPY workflow_runs (id, workflow_id, user_id, status, started_at, finished_at) FROM STDIN",
+        copy_rows(cur, "COPY workflow_runs (id, workflow_id, user_id, status, started_at, finished_at) FROM STDIN",
               ((str(run0 + i + 1), str(wf0 + i % n_workflows + 1), str(uid), "succeeded",
                 "2026-10-01 12:00:00+00", "2026-10-01 12:00:42+00") for i in range(n_runs)))
-        _copy(cur, "COPY run_logs (run_id, user_id, level, message, is_sensitive, created_at) FROM STDIN",
+        copy_rows(cur, "COPY run_logs (run_id, user_id, level, message, is_sensitive, created_at) FROM STDIN",
               ((str(run0 + i % n_runs + 1), str(uid), "info",
                 f"Step {i % 7} of run {run0 + i % n_runs + 1} finished: 200 OK, {i % 997} records synced",
                 "t" if i % 20 == 0 else "f", "2026-10-01 12:00:01.123456+00") for i in range(logs)))
