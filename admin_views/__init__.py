@@ -8,8 +8,10 @@ from app.extensions import db
 def init_admin(app) -> None:
     from admin_views.audit import AuditLogView
     from admin_views.base import SecureIndexView
+    from admin_views.dsar import add_dsar_view
     from admin_views.incidents import IncidentView
     from admin_views.rq import mount_rq_dashboard
+    from admin_views.sla import add_sla_view
     from admin_views.users import UserView
     from app.models import AuditLog, Incident, User
 
@@ -19,10 +21,6 @@ def init_admin(app) -> None:
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))
-    from admin_views.sla import add_sla_view
-
-    add_sla_view(admin)
-    from admin_views.dsar import add_dsar_view
-
     add_dsar_view(admin)
+    add_sla_view(admin)
     mount_rq_dashboard(app, admin)

@@ -9,13 +9,13 @@ from app.services.errors import ServiceError
 
 
 def register_commands(app) -> None:
+    from app.cli_status import status_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(scheduler)
     app.cli.add_command(serve)
-    from app.cli_status import status_cli
-
     app.cli.add_command(status_cli)
 
 
