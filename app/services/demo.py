@@ -15,8 +15,10 @@ from app.models import (
     WorkflowRun,
 )
 from app.models.types import utcnow
+from app.services.status_history import rollup_and_prune
 from app.services.users import create_user, find_by_email
 
+DEMO_DAYS = 7
 ADMIN = ("admin@levqor.example", "admin-demo-pass", "Ada Admin")
 USER = ("demo@levqor.example", "user-demo-pass", "Dana Demo")
 
@@ -32,7 +34,7 @@ def seed() -> list[str]:
         lines.append("Seeded workflows, runs, logs, a subscription and invoices for the demo user.")
     if db.session.query(StatusSnapshot).count() == 0:
         _seed_status()
-        lines.append("Seeded 24 hours of status snapshots and a resolved incident.")
+        lines.append(f"Seeded {DEMO_DAYS} days of status snapshots (with rollups) and a resolved incident.")
     db.session.commit()
     lines += [
         "Demo logins:",
@@ -90,13 +92,13 @@ def _seed_billing(user_id: int) -> None:
 def _seed_status() -> None:
     now = utcnow().replace(second=0, microsecond=0)
     now -= timedelta(minutes=now.minute % 5)
-    for i in range(24 * 12):
-        ts = now - timedelta(minutes=5 * i)
-        degraded = 40 <= i < 43
+    for i in range(DEMO_DAYS * 24 * 12):
+        if 1000 <= i < 1012:  # an hour with no checks at all: shown as "no data", never as downtime
+            continue
+        api = "degraded" if 40 <= i < 43 else "down" if 900 <= i < 903 else "up"
         db.session.add(StatusSnapshot(
-            ts=ts, overall_status="degraded" if degraded else "up", api_status="degraded" if degraded else "up",
-            frontend_status="up", db_status="up", stripe_status="unknown", workflows_status="up",
-            details={}, notes="demo"))
+            ts=now - timedelta(minutes=5 * i), overall_status=api, api_status=api, frontend_status="up",
+            db_status="up", stripe_status="unknown", workflows_status="up", details={}, notes="demo"))
     started = now - timedelta(hours=3, minutes=20)
     incident = Incident(title="Elevated API latency", status="resolved", impact="minor", components=["api"],
                         message="Latency is back to normal.", started_at=started,
@@ -107,3 +109,5 @@ def _seed_status() -> None:
                        created_at=started + timedelta(minutes=15)),
     ]
     db.session.add(incident)
+    db.session.flush()
+    rollup_and_prune(hours=DEMO_DAYS * 24 + 1)  # the 7-day and 90-day bars read the rollups
