@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, Unauthorized
 
 from app.services.errors import ServiceError
 
@@ -41,6 +42,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        # The CSRF check runs before any view; a signed-out caller is told to sign in (401), which is
+        # what it needs to hear, rather than about tokens. Either way the request changed nothing.
+        if is_api() and not current_user.is_authenticated:
+            return error_response(401, "unauthorized", _message(Unauthorized()))
         if is_api():
             return error_response(400, "csrf_failed",
                                   "Missing or invalid CSRF token. Send it in the X-CSRFToken header.")
