@@ -15,14 +15,13 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._pg import copy_rows  # noqa: E402
+from bench._pg import copy_rows, scratch_database  # noqa: E402
 
 USERS, EXPORTS, AUDIT_ROWS = 50_000, 100_000, 1_000_000
 STATUSES = ["ready"] * 40 + ["expired"] * 35 + ["failed"] * 10 + ["pending"] * 5 + ["running"] * 2 + \
@@ -83,14 +82,7 @@ def main() -> None:
     parser.add_argument("--reuse", help="time an already seeded database kept by --keep")
     args = parser.parse_args()
 
-    import psycopg
-
-    name = args.reuse or f"levqor_bench_grid_{uuid.uuid4().hex[:8]}"
-    libpq_url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
-    if not args.reuse:
-        with psycopg.connect(args.pg, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_database(args.pg, "levqor_bench_grid", keep=args.keep, reuse=args.reuse) as libpq_url:
         os.environ.update(DATABASE_URL="postgresql+psycopg://" + libpq_url.split("://", 1)[1], LEVQOR_ENV="development")
         os.environ.pop("REDIS_URL", None)
         from flask_migrate import upgrade
@@ -132,12 +124,6 @@ def main() -> None:
                 median, p95, size = timed(client, url, args.repeat)
                 print(f"| {label} | {median:.1f} ms | {p95:.1f} ms | {size / 1024:.0f} KiB |", flush=True)
             print(f"\nload average {os.getloadavg()[0]:.1f}")
-    finally:
-        if args.keep or args.reuse:
-            print(f"kept database {name}")
-        else:
-            with psycopg.connect(args.pg, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._pg import copy_rows  # noqa: E402
+from bench._pg import copy_rows, scratch_database  # noqa: E402
 
 
 def child(db_url: str, storage: str, export_id: int) -> None:
@@ -121,13 +121,8 @@ def main() -> None:
 
     import psycopg
 
-    name = f"levqor_bench_dsar_{uuid.uuid4().hex[:8]}"
-    base = args.pg.rsplit("/", 1)[0]
-    libpq_url = f"{base}/{name}"
-    db_url = "postgresql+psycopg://" + libpq_url.split("://", 1)[1]
-    with psycopg.connect(args.pg, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_database(args.pg, "levqor_bench_dsar", keep=args.keep) as libpq_url:
+        db_url = "postgresql+psycopg://" + libpq_url.split("://", 1)[1]
         os.environ.update(DATABASE_URL=db_url, LEVQOR_ENV="development")
         from flask_migrate import upgrade
 
@@ -167,12 +162,6 @@ def main() -> None:
         for size, _, floor, job, _total, rss, size_mb, baseline, peak in rows:
             print(f"| {size:,} | {floor:.2f} s | {job:.2f} s | {job / floor:.2f}× | {baseline:.0f} MB | {peak:.0f} MB "
                   f"| {rss:.0f} MB | {size_mb:.1f} MB |")
-    finally:
-        if args.keep:
-            print(f"kept database {name}")
-        else:
-            with psycopg.connect(args.pg, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
