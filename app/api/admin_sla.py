@@ -4,31 +4,20 @@ from flask_login import current_user
 
 from app.api import json_body
 from app.auth import admin_required
+from app.models.sla import SLA_STATUSES
 from app.services import sla, sla_decide
-from app.services.errors import ValidationFailed
+from app.services.listing import parse_list_filters
 
 bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
-
-
-def _page_args() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(100, max(1, int(request.args.get("per_page", 50))))
-    except ValueError:
-        raise ValidationFailed("page and per_page are whole numbers.", fields={"page": "invalid"}) from None
-    return page, per_page
 
 
 @bp.get("")
 @admin_required
 def queue():
-    page, per_page = _page_args()
-    args = request.args
-    rows, total = sla.admin_search(status=args.get("status"), email=args.get("email"), plan=args.get("plan"),
-                                   date_from=args.get("date_from"), date_to=args.get("date_to"),
-                                   page=page, per_page=per_page)
-    return jsonify(ok=True, requests=[sla.claim_json(c, admin=True) for c in rows], total=total, page=page,
-                   per_page=per_page)
+    filters = parse_list_filters(request.args, SLA_STATUSES)
+    rows, total = sla.admin_search(filters, plan=(request.args.get("plan") or "").strip() or None)
+    return jsonify(ok=True, requests=[sla.claim_json(c, admin=True) for c in rows], total=total,
+                   page=filters.page, per_page=filters.per_page)
 
 
 @bp.get("/<int:claim_id>")

@@ -5,8 +5,7 @@ Every function audits with the staff member as actor and the export's owner as t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
@@ -17,91 +16,23 @@ from app.models.dsar import DSAR_STATUSES
 from app.models.types import utcnow
 from app.services import audit, dsar
 from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from app.services.listing import ListFilters, parse_list_filters
 
 log = logging.getLogger(__name__)
 
-MAX_PER_PAGE = 100
 DELIVERED = ("ready", "expired", "invalidated")
 
 
-@dataclass(frozen=True)
-class Filters:
-    email: str | None = None
-    status: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    page: int = 1
-    per_page: int = 50
-
-    def as_dict(self) -> dict:
-        return {"email": self.email, "status": self.status,
-                "date_from": self.date_from.isoformat() if self.date_from else None,
-                "date_to": self.date_to.isoformat() if self.date_to else None,
-                "page": self.page, "per_page": self.per_page}
+Filters = ListFilters  # the grid's date filters build these directly
 
 
-def parse_filters(args) -> Filters:
-    """Validate query-string filters; every bad value is reported at once (422)."""
-    errors = {}
-
-    def text_arg(name):
-        value = (args.get(name) or "").strip()
-        return value or None
-
-    def date_arg(name):
-        value = text_arg(name)
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            errors[name] = "Use a calendar date like 2026-11-25."
-            return None
-
-    def int_arg(name, default, low, high):
-        value = text_arg(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = None
-        if number is None or not low <= number <= high:
-            errors[name] = f"Use a whole number from {low} to {high}."
-            return default
-        return number
-
-    email = text_arg("email")
-    if email and ("@" not in email or len(email) > 320):
-        errors["email"] = "Use a full email address."
-    status = text_arg("status")
-    if status and status not in DSAR_STATUSES:
-        errors["status"] = f"Use one of: {', '.join(DSAR_STATUSES)}."
-    date_from, date_to = date_arg("date_from"), date_arg("date_to")
-    if date_from and date_to and date_from > date_to:
-        errors["date_to"] = "date_to must not be before date_from."
-    page = int_arg("page", 1, 1, 1_000_000)
-    per_page = int_arg("per_page", 50, 1, MAX_PER_PAGE)
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return Filters(email.lower() if email else None, status, date_from, date_to, page, per_page)
+def parse_filters(args) -> ListFilters:
+    return parse_list_filters(args, DSAR_STATUSES)
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def filtered(stmt, filters: Filters):
-    """Apply the filters to a select over DsarExport (date_to is inclusive: the whole calendar day, UTC)."""
-    if filters.email:
-        stmt = stmt.where(DsarExport.user_id.in_(select(User.id).where(func.lower(User.email) == filters.email)))
-    if filters.status:
-        stmt = stmt.where(DsarExport.status == filters.status)
-    if filters.date_from:
-        stmt = stmt.where(DsarExport.requested_at >= _day_start(filters.date_from))
-    if filters.date_to:
-        stmt = stmt.where(DsarExport.requested_at < _day_start(filters.date_to + timedelta(days=1)))
-    return stmt
+def filtered(stmt, filters: ListFilters):
+    """Apply the filters to a select over DsarExport (dates on requested_at)."""
+    return filters.where(stmt, DsarExport.user_id, DsarExport.status, DsarExport.requested_at)
 
 
 def is_overdue(export: DsarExport, now: datetime | None = None) -> bool:

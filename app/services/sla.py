@@ -14,17 +14,17 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invoice, SlaCreditRequest, Subscription, User
-from app.models.sla import SLA_STATUSES
 from app.models.types import utcnow
 from app.services import audit, sla_attachments, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.listing import ListFilters
 
 MAX_DESCRIPTION = 5000
 
@@ -267,39 +267,16 @@ def active_subscriptions(user_id: int) -> list[Subscription]:
         .order_by(Subscription.id)).unique())
 
 
-def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD).", fields={name: "invalid"}) from None
-
-
-def admin_search(status: str | None = None, email: str | None = None, plan: str | None = None,
-                 date_from: str | None = None, date_to: str | None = None, page: int = 1,
-                 per_page: int = 50) -> tuple[list[SlaCreditRequest], int]:
+def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[SlaCreditRequest], int]:
     """Filter on status, the user's email, plan and the filing date (created_at, whole UTC days)."""
-    query = select(SlaCreditRequest)
-    if status:
-        if status not in SLA_STATUSES:
-            raise ValidationFailed(f"status is one of {', '.join(SLA_STATUSES)}.", fields={"status": "invalid"})
-        query = query.where(SlaCreditRequest.status == status)
-    if email:
-        ids = select(User.id).where(func.lower(User.email) == email.strip().lower())
-        query = query.where(SlaCreditRequest.user_id.in_(ids))
+    query = filters.where(select(SlaCreditRequest), SlaCreditRequest.user_id, SlaCreditRequest.status,
+                          SlaCreditRequest.created_at)
     if plan:
         query = query.where(SlaCreditRequest.plan == plan)
-    start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
-    if start:
-        query = query.where(SlaCreditRequest.created_at >= datetime.combine(start, datetime.min.time(), UTC))
-    if end:
-        query = query.where(SlaCreditRequest.created_at <
-                            datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).unique().all()
+        .limit(filters.per_page).offset((filters.page - 1) * filters.per_page)).unique().all()
     return list(rows), total
 
 
