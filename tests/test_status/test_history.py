@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import StatusRollup, StatusSnapshot
 from app.models.types import utcnow
 from app.services.status_history import (
+    floor_to,
     prune,
     rollup,
     rollup_and_prune,
@@ -73,8 +74,10 @@ def test_no_data_is_neither_up_nor_down():
 def test_24h_series_has_288_slots_with_gaps_as_no_data(add_snapshot):
     now = utcnow()
     add_snapshot(now - timedelta(minutes=1), api="down")
-    add_snapshot(now - timedelta(hours=2), api="up")
-    add_snapshot(now - timedelta(hours=2) + timedelta(seconds=30), api="degraded")  # same slot: worst wins
+    # A minute into a slot, so the second snapshot 30 s later is in the same slot whatever the clock says.
+    two_hours_ago = floor_to(now - timedelta(hours=2), "slot") + timedelta(minutes=1)
+    add_snapshot(two_hours_ago, api="up")
+    add_snapshot(two_hours_ago + timedelta(seconds=30), api="degraded")  # same slot: worst wins
     add_snapshot(now - timedelta(hours=30), api="down")  # outside the window
     series = series_24h(now)["api"]
     assert 287 <= len(series["points"]) <= 288
