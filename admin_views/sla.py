@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
@@ -17,8 +18,8 @@ from app.services.errors import ServiceError
 
 
 class DecisionForm(FlaskForm):
-    status = RadioField("Decision", choices=[("approved", "Approve with a credit"), ("rejected", "Reject")],
-                        validators=[InputRequired()])
+    status = RadioField("Decision", validators=[InputRequired()],
+                        choices=[SelectChoice("approved", "Approve with a credit"), SelectChoice("rejected", "Reject")])
     credit_amount = IntegerField("Credit (minor units, e.g. cents)", validators=[Optional()])
     notes = TextAreaField("Notes to the user (required to reject)", validators=[Length(max=5000)])
     stripe_ref = StringField("Stripe reference (coupon or credit note made by hand)",
