@@ -3,6 +3,7 @@
 The edit page lists the incident's timeline (incident_updates, newest first) above the form, and
 the form starts with an empty "Update message" so each save is a new, deliberate update.
 """
+from flask import request
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField, SelectMultipleField, TextAreaField
@@ -57,8 +58,6 @@ class IncidentView(SecureModelView):
     can_delete = False
 
     def on_form_prefill(self, form, id):
-        from flask import request
-
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above
             form.message.data = ""
 
