@@ -14,10 +14,11 @@ def init_admin(app) -> None:
     from admin_views.sla import add_sla_view
     from admin_views.users import UserView
     from app.models import AuditLog, Incident, User
+    from app.security import csp_nonce
 
     admin = Admin(app, name="Levqor admin", url="/admin",
                   index_view=SecureIndexView(url="/admin", name="Home"),
-                  theme=Bootstrap4Theme(swatch="default"))
+                  theme=Bootstrap4Theme(swatch="default"), csp_nonce_generator=csp_nonce)
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))

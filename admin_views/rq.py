@@ -1,9 +1,27 @@
-"""rq-dashboard at /admin/rq, for admins only (its requeue/delete routes also accept GET)."""
-from flask import abort, redirect, request, url_for
+"""rq-dashboard at /admin/rq, for admins only.
+
+Its JavaScript posts without our CSRF token, so the blueprint is exempt from CSRFProtect; instead a
+state change must come from our own pages (Origin / Sec-Fetch-Site), never by GET (its requeue route
+accepts GET, so a mere link could requeue jobs), and every one is audited.
+"""
+from flask import abort, redirect, request
 from flask_admin.menu import MenuLink
 from flask_login import current_user
+from werkzeug.exceptions import MethodNotAllowed
 
+from app.auth import signin_url
 from app.extensions import csrf
+from app.security import is_same_origin
+from app.services import audit
+
+# rq-dashboard's endpoints that change queues or jobs → the audit action they record.
+ACTIONS = {
+    "rq_dashboard.delete_job_view": "rq.job_deleted",
+    "rq_dashboard.requeue_job_view": "rq.job_requeued",
+    "rq_dashboard.requeue_all": "rq.failed_requeued",
+    "rq_dashboard.empty_queue": "rq.registry_emptied",
+    "rq_dashboard.compact_queue": "rq.queue_compacted",
+}
 
 EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when REDIS_URL is unset
 
@@ -19,6 +37,7 @@ def mount_rq_dashboard(app, admin) -> None:
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
     # the dashboard runs for a non-admin.
     app.before_request(_admins_only)
+    app.after_request(_audit_action)
     csrf.exempt(bp)
     app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
     app.register_blueprint(bp, url_prefix="/admin/rq")
@@ -35,9 +54,25 @@ def _admins_only():
     if request.blueprint != "rq_dashboard":
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
+        return redirect(signin_url())
     if not current_user.is_admin:
         abort(403)
+    if request.endpoint in ACTIONS:
+        if request.method != "POST":
+            raise MethodNotAllowed(valid_methods=["POST"], description="Queue actions need a POST from the dashboard.")
+        if not is_same_origin():
+            abort(403, "Queue actions are only accepted from this site's own pages.")
+    return None
+
+
+def _audit_action(response):
+    if request.blueprint == "rq_dashboard" and request.endpoint in ACTIONS and response.status_code == 200:
+        details = dict(request.view_args or {})
+        if response.is_json and isinstance(response.get_json(silent=True), dict):
+            details["result"] = {k: v for k, v in response.get_json().items() if k in ("status", "count")}
+        audit.record(ACTIONS[request.endpoint], actor_id=current_user.id, target_type="rq",
+                     target_id=details.get("job_id") or details.get("queue_name"), details=details, commit=True)
+    return response
 
 
 def _embedded_aware_from_url(original):
