@@ -2,20 +2,13 @@
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request
-from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model.filters import convert
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.auth import is_admin, safe_next, signin_url
-
-
-def _deny():
-    if not current_user.is_authenticated:
-        return redirect(signin_url())
-    abort(403)
+from app.auth import deny, is_admin, safe_next
 
 
 def _unsafe_return_url():
@@ -35,7 +28,7 @@ class SecureMixin:
         return is_admin()
 
     def inaccessible_callback(self, name, **kwargs):
-        return _deny()
+        return deny()
 
     def _handle_view(self, name, **kwargs):
         return super()._handle_view(name, **kwargs) or _unsafe_return_url()
@@ -45,10 +38,6 @@ class SecureIndexView(SecureMixin, AdminIndexView):
     @expose("/")
     def index(self):
         return self.render("admin/levqor_index.html")
-
-
-class SecureBaseView(SecureMixin, BaseView):
-    pass
 
 
 class LevqorFilterConverter(FilterConverter):

@@ -4,12 +4,12 @@ Its JavaScript posts without our CSRF token, so the blueprint is exempt from CSR
 state change must come from our own pages (Origin / Sec-Fetch-Site), never by GET (its requeue route
 accepts GET, so a mere link could requeue jobs), and every one is audited.
 """
-from flask import abort, redirect, request
+from flask import abort, request
 from flask_admin.menu import MenuLink
 from flask_login import current_user
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.auth import signin_url
+from app.auth import deny, is_admin
 from app.extensions import csrf
 from app.security import is_same_origin
 from app.services import audit
@@ -31,7 +31,7 @@ def mount_rq_dashboard(app, admin) -> None:
     from rq_dashboard import web as rq_web
     from rq_dashboard.web import setup_rq_connection
 
-    from jobs.queues import get_connection
+    from app.services.tasks import connection
 
     bp = rq_dashboard.blueprint
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
@@ -46,17 +46,15 @@ def mount_rq_dashboard(app, admin) -> None:
         rq_web.from_url = _embedded_aware_from_url(rq_web.from_url)
         rq_web._levqor_embedded = True
     # Same connection the app enqueues on (in embedded mode, the in-process fake Redis).
-    app.redis_conn = get_connection(app)
+    app.redis_conn = connection(app)
     admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
 
 
 def _admins_only():
     if request.blueprint != "rq_dashboard":
         return None
-    if not current_user.is_authenticated:
-        return redirect(signin_url())
-    if not current_user.is_admin:
-        abort(403)
+    if not is_admin():
+        return deny()
     if request.endpoint in ACTIONS:
         if request.method != "POST":
             raise MethodNotAllowed(valid_methods=["POST"], description="Queue actions need a POST from the dashboard.")
