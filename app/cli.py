@@ -40,6 +40,24 @@ def create_user_cmd(email, password, name, is_admin):
     click.echo(f"Created {'admin' if user.is_admin else 'user'} {user.email} (id {user.id}).")
 
 
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 8 characters.")
+@with_appcontext
+def set_password_cmd(email, password):
+    """A new password; every session signed in with the old one ends (see README, Security)."""
+    from app.services.users import find_by_email, set_password
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    try:
+        set_password(user, password)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Password changed for {user.email}; their existing sessions are signed out.")
+
+
 @click.command("seed-demo", help="Idempotent demo data: an admin, a user with history, billing, status.")
 @with_appcontext
 def seed_demo():

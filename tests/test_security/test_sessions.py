@@ -55,3 +55,15 @@ def test_a_session_cookie_without_a_version_opens_nothing(app, client, user):
         sess["_fresh"] = True
     assert client.get("/api/auth/me").status_code == 401
     db.session.rollback()
+
+
+def test_cli_set_password_signs_the_user_out_everywhere(app, client, user, login):
+    login(user)
+    result = app.test_cli_runner().invoke(args=["users", "set-password", "USER@example.com",
+                                                "--password", "rotated-password"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/auth/me").status_code == 401
+    short = app.test_cli_runner().invoke(args=["users", "set-password", user.email, "--password", "short"])
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    missing = app.test_cli_runner().invoke(args=["users", "set-password", "ghost@example.com", "--password", "x" * 9])
+    assert missing.exit_code != 0 and "No user" in missing.output
