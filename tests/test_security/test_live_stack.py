@@ -1,5 +1,7 @@
 """Attacks replayed against the real stack: gunicorn (two worker processes) on PostgreSQL + Redis, the
 production Config and its default limits (10 failures per account, 30 per address, in 15 minutes)."""
+import re
+
 import pytest
 
 from app.models import AuditLog
@@ -87,3 +89,50 @@ def test_every_response_carries_the_security_headers(gunicorn_server):
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "same-origin"
         assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _signin_form(http, url, next_raw=""):
+    page = http.get(f"{url}/signin?next={next_raw}", timeout=10)
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    hidden = re.search(r'id="next" name="next" type="hidden" value="([^"]*)"', page.text).group(1)
+    return token, hidden
+
+
+def test_signin_next_with_a_tab_or_newline_stays_on_site(gunicorn_server, make_user):
+    make_user("wanderer@example.com", "wanderer-password")
+    url = gunicorn_server.url
+    form = {"email": "wanderer@example.com", "password": "wanderer-password"}
+    for raw in ("/%09/evil.example", "/%0A/evil.example", "/%5C/evil.example"):
+        http = gunicorn_server.session()
+        token, hidden = _signin_form(http, url, raw)
+        res = http.post(f"{url}/signin", data={**form, "next": hidden, "csrf_token": token},
+                        allow_redirects=False, timeout=10)
+        assert res.status_code == 302 and res.headers["Location"] in ("/", f"{url}/"), raw
+    http = gunicorn_server.session()
+    token, _ = _signin_form(http, url)
+    newline = http.post(f"{url}/signin", data={**form, "next": "/\n/evil.example", "csrf_token": token},
+                        allow_redirects=False, timeout=10)
+    assert newline.status_code == 302 and newline.headers["Location"] in ("/", f"{url}/")
+
+
+def test_a_cross_site_post_cannot_empty_a_queue_registry(gunicorn_server, make_user, app):
+    from rq import Queue, SimpleWorker
+    from rq.registry import FinishedJobRegistry
+
+    make_user("ops@example.com", "ops-password", is_admin=True)
+    queue = Queue("default", connection=app.redis_conn)
+    job = queue.enqueue("builtins.len", [1, 2, 3])
+    SimpleWorker([queue], connection=app.redis_conn).work(burst=True)
+    finished = FinishedJobRegistry(queue=queue)
+    assert finished.get_job_ids() == [job.id]
+    http, url = gunicorn_server.session(), gunicorn_server.url
+    assert _login(http, url, "ops@example.com", "ops-password").status_code == 200
+    empty = f"{url}/admin/rq/queue/default/finished/empty"
+    assert http.post(empty, headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+                     timeout=10).status_code == 403
+    assert http.get(f"{url}/admin/rq/requeue/default", timeout=10).status_code == 405
+    assert finished.get_job_ids() == [job.id]
+    assert http.post(empty, headers={"Origin": url, "Sec-Fetch-Site": "same-origin"}, timeout=10).status_code == 200
+    assert finished.get_job_ids() == []
+    assert AuditLog.query.filter_by(action="rq.registry_emptied").count() == 1
