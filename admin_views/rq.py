@@ -4,15 +4,19 @@ Its JavaScript posts without our CSRF token, so the blueprint is exempt from CSR
 state change must come from our own pages (Origin / Sec-Fetch-Site), never by GET (its requeue route
 accepts GET, so a mere link could requeue jobs), and every one is audited.
 """
-from flask import abort, request
+import rq_dashboard
+from flask import abort, current_app, request
 from flask_admin.menu import MenuLink
 from flask_login import current_user
+from rq_dashboard import web as rq_web
+from rq_dashboard.web import setup_rq_connection
 from werkzeug.exceptions import MethodNotAllowed
 
 from app.auth import deny, is_admin
 from app.extensions import csrf
 from app.security import is_same_origin
 from app.services import audit
+from app.services.tasks import connection
 
 # rq-dashboard's endpoints that change queues or jobs → the audit action they record.
 ACTIONS = {
@@ -27,12 +31,6 @@ EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when R
 
 
 def mount_rq_dashboard(app, admin) -> None:
-    import rq_dashboard
-    from rq_dashboard import web as rq_web
-    from rq_dashboard.web import setup_rq_connection
-
-    from app.services.tasks import connection
-
     bp = rq_dashboard.blueprint
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
     # the dashboard runs for a non-admin.
@@ -76,8 +74,6 @@ def _audit_action(response):
 def _embedded_aware_from_url(original):
     """rq-dashboard opens a client per request from its URL; the embedded fake Redis has no URL, so
     hand it the app's own connection instead."""
-    from flask import current_app
-
     def from_url(url, **kwargs):
         if url == EMBEDDED_URL:
             return None, current_app.redis_conn

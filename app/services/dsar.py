@@ -22,8 +22,12 @@ from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import THROTTLED_STATUSES
 from app.models.types import utcnow
+from app.serializers import iso
 from app.services import audit, tasks
+from app.services.dsar_archive import build_archive
 from app.services.errors import NotFound, RateLimited, ServiceError
+from app.services.mailer import send_template
+from app.services.storage import get_storage
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +91,14 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
 
 def _throttled(next_allowed: datetime, now: datetime) -> RateLimited:
     days = current_app.config["DSAR_THROTTLE_DAYS"]
+    retry_after = str(max(1, math.ceil((next_allowed - now).total_seconds())))
+    if next_allowed.microsecond:  # the API speaks whole seconds: round up, never name a refused instant
+        next_allowed = next_allowed.replace(microsecond=0) + timedelta(seconds=1)
     return RateLimited(
         f"You can request one data export every {days} days. Your next export can be requested from "
         f"{next_allowed:%d %B %Y, %H:%M} UTC.",
-        extra={"next_allowed_at": next_allowed.isoformat()},
-        headers={"Retry-After": str(max(1, math.ceil((next_allowed - now).total_seconds())))},
+        extra={"next_allowed_at": iso(next_allowed)},
+        headers={"Retry-After": retry_after},
     )
 
 
@@ -149,9 +156,6 @@ def new_storage_key(user_id: int) -> str:
 def run_export(export_id: int, final_attempt: bool = True) -> str:
     """Build, store and link one export. Safe to run twice: a finished export is left alone, and a
     rerun of an unfinished one overwrites the same storage key, so one archive exists either way."""
-    from app.services.dsar_archive import build_archive
-    from app.services.storage import get_storage
-
     export = db.session.get(DsarExport, export_id)
     if export is None or export.status not in ("pending", "running"):
         return export.status if export else "missing"
@@ -219,8 +223,6 @@ def mark_failed(export: DsarExport, error: str) -> None:
 
 def delete_archive(key: str) -> bool:
     """Delete a stored archive; False (logged) when storage refuses."""
-    from app.services.storage import get_storage
-
     try:
         get_storage().delete(key)
         return True
@@ -231,8 +233,6 @@ def delete_archive(key: str) -> bool:
 
 def send_ready_email(export_id: int, resend: bool = False) -> bool:
     """Email the owner the link. Raises on SMTP failure (the mail job retries); never touches the archive."""
-    from app.services.mailer import send_template
-
     export = db.session.get(DsarExport, export_id)
     if export is None or not is_downloadable(export) or (export.emailed_at and not resend):
         return False
@@ -305,8 +305,6 @@ def download_filename(export: DsarExport) -> str:
 
 def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
     """Delete archives whose link expired and mark their exports expired."""
-    from app.services.storage import get_storage
-
     now = now or utcnow()
     rows = db.session.scalars(select(DsarExport).where(
         DsarExport.status == "ready", DsarExport.expires_at <= now).order_by(DsarExport.id).limit(batch)).all()
@@ -357,7 +355,7 @@ def sweep_stuck(now: datetime | None = None) -> dict:
 # --- reading ---------------------------------------------------------------------------------
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return iso(value)
 
 
 def export_json(export: DsarExport) -> dict:
