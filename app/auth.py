@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db, login_manager
 from app.models import User
@@ -33,6 +34,9 @@ def load_user(user_id: str) -> User | None:
         user = db.session.get(User, int(raw_id))
         expected = int(version)
     except (TypeError, ValueError):
+        return None
+    except DBAPIError:  # database down: pages that can work without it (/status) serve signed out
+        db.session.rollback()
         return None
     if user is None or user.session_version != expected:
         return None
