@@ -6,9 +6,11 @@ REDIS_URL, S3_BUCKET, MAIL_SERVER, SECRET_KEY and PUBLIC_BASE_URL.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
@@ -58,6 +60,20 @@ def parse_tiers(raw: str) -> list[tuple[float, int]]:
     return sorted(tiers, key=lambda t: -t[0])
 
 
+def is_local_base_url(url: str) -> bool:
+    """http:// on a loopback host: the only place the public development SECRET_KEY may be used."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "http":
+        return False
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Config:
     ENV_NAME = env_str("LEVQOR_ENV", env_str("FLASK_ENV", "development"))
     SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
@@ -84,7 +100,13 @@ class Config:
 
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    # Failed sign-ins only (a success never counts): per account (normalised email, from any address)
+    # and per client address. A success clears the account's counter.
+    LOGIN_FAILURES_PER_ACCOUNT = env_str("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURES_PER_CLIENT = env_str("LOGIN_FAILURES_PER_CLIENT", "30 per 15 minutes")
+    # How many reverse proxies stand in front of the app. 0: X-Forwarded-* headers are ignored, since any
+    # client could forge them (and so pick its own address for the throttle and the audit log).
+    PROXY_COUNT = env_int("PROXY_COUNT", 0)
 
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("S3_BUCKET") else "local")
     STORAGE_LOCAL_DIR = env_str("STORAGE_LOCAL_DIR", str(INSTANCE_DIR / "storage"))
@@ -135,13 +157,17 @@ class Config:
 
     @classmethod
     def check(cls, config: dict) -> None:
-        """Refuse to start outside development without a real secret key."""
-        if config.get("ENV_NAME") not in ("development", "test") and config.get("SECRET_KEY") in (
-            None, "", DEV_SECRET_KEY,
-        ):
+        """Refuse to start without a real secret key outside development, and also in development
+        whenever the app is reachable beyond this machine (a non-loopback or https base URL): the
+        development key is public, so anyone could forge a session cookie with it."""
+        if config.get("SECRET_KEY") not in (None, "", DEV_SECRET_KEY):
+            return
+        exposed = not is_local_base_url(config.get("PUBLIC_BASE_URL") or "")
+        if config.get("ENV_NAME") not in ("development", "test") or exposed:
             raise RuntimeError(
-                "SECRET_KEY is not set. Outside development Levqor refuses to start without a real "
-                "SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+                "SECRET_KEY is not set. Outside development, or behind a public or https PUBLIC_BASE_URL, "
+                "Levqor refuses to start without a real SECRET_KEY "
+                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
 
 

@@ -16,12 +16,13 @@ def init_admin(app) -> None:
     from admin_views.sla import add_sla_view
     from admin_views.users import UserView
     from app.models import AuditLog, Incident, ScheduledMaintenance, User
+    from app.security import csp_nonce
 
     # The console's own templates (admin/*.html) live beside its views, not with the public pages.
     app.register_blueprint(Blueprint("levqor_admin_templates", __name__, template_folder="templates"))
     admin = Admin(app, name="Levqor admin", url="/admin",
                   index_view=SecureIndexView(url="/admin", name="Home"),
-                  theme=Bootstrap4Theme(swatch="default"))
+                  theme=Bootstrap4Theme(swatch="default"), csp_nonce_generator=csp_nonce)
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(MaintenanceView(ScheduledMaintenance, db, name="Maintenance", endpoint="maintenance"))

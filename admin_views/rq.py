@@ -1,13 +1,31 @@
-"""rq-dashboard at /admin/rq, for admins only (its requeue/delete routes also accept GET)."""
+"""rq-dashboard at /admin/rq, for admins only.
+
+Its JavaScript posts without our CSRF token, so the blueprint is exempt from CSRFProtect; instead a
+state change must come from our own pages (Origin / Sec-Fetch-Site), never by GET (its requeue route
+accepts GET, so a mere link could requeue jobs), and every one is audited.
+"""
 import rq_dashboard
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_admin.menu import MenuLink
+from flask_login import current_user
 from rq_dashboard import web as rq_web
 from rq_dashboard.web import setup_rq_connection
+from werkzeug.exceptions import MethodNotAllowed
 
 from app.auth import deny, is_admin
 from app.extensions import csrf
+from app.security import is_same_origin
+from app.services import audit
 from app.services.tasks import connection
+
+# rq-dashboard's endpoints that change queues or jobs → the audit action they record.
+ACTIONS = {
+    "rq_dashboard.delete_job_view": "rq.job_deleted",
+    "rq_dashboard.requeue_job_view": "rq.job_requeued",
+    "rq_dashboard.requeue_all": "rq.failed_requeued",
+    "rq_dashboard.empty_queue": "rq.registry_emptied",
+    "rq_dashboard.compact_queue": "rq.queue_compacted",
+}
 
 EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when REDIS_URL is unset
 
@@ -17,6 +35,7 @@ def mount_rq_dashboard(app, admin) -> None:
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
     # the dashboard runs for a non-admin.
     app.before_request(_admins_only)
+    app.after_request(_audit_action)
     csrf.exempt(bp)
     app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
     app.register_blueprint(bp, url_prefix="/admin/rq")
@@ -30,9 +49,26 @@ def mount_rq_dashboard(app, admin) -> None:
 
 
 def _admins_only():
-    if request.blueprint != "rq_dashboard" or is_admin():
+    if request.blueprint != "rq_dashboard":
         return None
-    return deny()
+    if not is_admin():
+        return deny()
+    if request.endpoint in ACTIONS:
+        if request.method != "POST":
+            raise MethodNotAllowed(valid_methods=["POST"], description="Queue actions need a POST from the dashboard.")
+        if not is_same_origin():
+            abort(403, "Queue actions are only accepted from this site's own pages.")
+    return None
+
+
+def _audit_action(response):
+    if request.blueprint == "rq_dashboard" and request.endpoint in ACTIONS and response.status_code == 200:
+        details = dict(request.view_args or {})
+        if response.is_json and isinstance(response.get_json(silent=True), dict):
+            details["result"] = {k: v for k, v in response.get_json().items() if k in ("status", "count")}
+        audit.record(ACTIONS[request.endpoint], actor_id=current_user.id, target_type="rq",
+                     target_id=details.get("job_id") or details.get("queue_name"), details=details, commit=True)
+    return response
 
 
 def _embedded_aware_from_url(original):

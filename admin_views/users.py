@@ -1,4 +1,10 @@
+from flask import flash
+from flask_login import current_user
+
 from admin_views.base import SecureModelView
+from app.extensions import db
+from app.services import user_admin
+from app.services.errors import ServiceError
 
 
 class UserView(SecureModelView):
@@ -12,3 +18,13 @@ class UserView(SecureModelView):
     column_filters = ("is_admin", "created_at")
     column_default_sort = ("id", True)
     form_columns = ("name", "is_admin")
+
+    def update_model(self, form, model):
+        """Through the service (audit, last-admin rule), never Flask-Admin's populate_obj."""
+        try:
+            user_admin.update_user(model.id, current_user.id, name=form.name.data, is_admin=form.is_admin.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return False
+        return True

@@ -8,6 +8,7 @@ from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, limiter, login_manager, mail, migrate
+from app.security import init_security
 
 
 def create_app(config_object: str | type = "config.Config", **overrides) -> Flask:
@@ -21,10 +22,12 @@ def create_app(config_object: str | type = "config.Config", **overrides) -> Flas
     app.config.update(overrides)
     config_object.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
-    if app.config.get("TRUST_PROXY", True):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:  # only then are X-Forwarded-* set by someone we trust (see README, Production)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_jobs(app)

@@ -4,15 +4,21 @@ JSON callers (/api/*) get 401/403 JSON; HTML callers are sent to /signin?next=â€
 """
 from __future__ import annotations
 
+import unicodedata
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db, login_manager
 from app.models import User
-from app.services import audit
+from app.services import audit, users
+
+# Pages whose URL holds a secret (a download token): after sign-in the user is sent to this page
+# instead, so the token never lands in ?next=, in the sign-in page's own URL or in its logs.
+NEXT_INSTEAD = {"public.dsar_download": "/data-requests"}
 
 
 def wants_json() -> bool:
@@ -21,13 +27,20 @@ def wants_json() -> bool:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session holds "<id>:<session version>" (User.get_id); a cookie minted before the user's
+    last logout, password change or admin-rights change carries an old version and opens nothing."""
+    raw_id, _, version = str(user_id).partition(":")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(raw_id))
+        expected = int(version)
     except (TypeError, ValueError):
         return None
     except DBAPIError:  # database down: pages that can work without it (/status) serve signed out
         db.session.rollback()
         return None
+    if user is None or user.session_version != expected:
+        return None
+    return user
 
 
 def deny():
@@ -46,7 +59,8 @@ def unauthorized():
 
 
 def signin_url() -> str:
-    return url_for("public.signin", next=request.full_path.rstrip("?"))
+    target = NEXT_INSTEAD.get(request.endpoint) or request.full_path.rstrip("?")
+    return url_for("public.signin", next=target)
 
 
 def is_admin() -> bool:
@@ -72,20 +86,34 @@ def admin_required(view):
 
 
 def sign_in(user: User) -> None:
+    # A new CSRF token for the new session: one planted or read before sign-in is worth nothing after.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
     login_user(user)
     audit.record("auth.login", actor_id=user.id, target_user_id=user.id, target_type="user",
                  target_id=user.id, commit=True)
 
 
 def sign_out() -> None:
+    """Ends every session of the user, not just this cookie: copies of it stop working too."""
     if current_user.is_authenticated:
-        audit.record("auth.logout", actor_id=current_user.id, target_user_id=current_user.id,
-                     target_type="user", target_id=current_user.id, commit=True)
+        users.end_sessions(current_user, action="auth.logout", actor_id=current_user.id)
     logout_user()
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    r"""Only same-site paths: never an open redirect, never a header that cannot be sent.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example"
+    or "/\evil.example" would become "//evil.example": refuse any whitespace or control character, any
+    scheme or host, and a leading // or /\ (both read as //)."""
+    if not target or len(target) > 2048 or not target.startswith("/"):
+        return default
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return default
+    if target.startswith(("//", "/\\")) or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -9,7 +9,7 @@ from werkzeug.serving import run_simple
 from app.cli_status import status_cli
 from app.services.demo import seed
 from app.services.errors import ServiceError
-from app.services.users import create_user
+from app.services.users import create_user, find_by_email, set_password
 from jobs.worker import EmbeddedRuntime, run_scheduler, run_worker
 
 
@@ -39,6 +39,22 @@ def create_user_cmd(email, password, name, is_admin):
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Created {'admin' if user.is_admin else 'user'} {user.email} (id {user.id}).")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 8 characters.")
+@with_appcontext
+def set_password_cmd(email, password):
+    """A new password; every session signed in with the old one ends (see README, Security)."""
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    try:
+        set_password(user, password)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Password changed for {user.email}; their existing sessions are signed out.")
 
 
 @click.command("seed-demo", help="Idempotent demo data: an admin, a user with history, billing, status.")

@@ -90,7 +90,7 @@ def main() -> None:
         from app import create_app
         from app.services.users import create_user
 
-        app = create_app("config.Config", LOGIN_RATE_LIMIT="1000 per minute")
+        app = create_app("config.Config")  # successful sign-ins are never throttled
         if not args.reuse:
             with app.app_context():
                 upgrade(revision="heads")

@@ -2,8 +2,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from app.auth import safe_next, sign_in, sign_out
-from app.extensions import csrf, limiter
-from app.services import users
+from app.extensions import csrf
+from app.services import login_throttle
+from app.services.errors import ServiceError
 from public import bp
 from public.forms import SignInForm, SignOutForm
 
@@ -17,17 +18,18 @@ def home():
 # still validates the CSRF token itself before any password is checked.
 @bp.route("/signin", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="login",
-                      exempt_when=lambda: request.method != "POST")
 def signin():
-    form = SignInForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user = users.authenticate(form.email.data, form.password.data)
-        if user:
+    form = SignInForm(next=safe_next(request.args.get("next"), ""))
+    try:
+        if request.method == "POST":
+            login_throttle.check_allowed(str(request.form.get("email") or ""), request.remote_addr)
+        if form.validate_on_submit():
+            user = login_throttle.attempt(form.email.data, form.password.data, request.remote_addr)
             sign_in(user)
             return redirect(safe_next(form.next.data, url_for("public.home")))
-        flash("Email or password is incorrect.", "error")
-        return render_template("signin.html", form=form), 401
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return render_template("signin.html", form=form), exc.status, exc.headers
     status = 422 if request.method == "POST" else 200
     return render_template("signin.html", form=form), status
 

@@ -19,7 +19,7 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-pytest_plugins = ["tests.support.services"]
+pytest_plugins = ["tests.support.services", "tests.support.gunicorn"]
 
 EMBEDDED = os.environ.get("LEVQOR_TEST_EMBEDDED") == "1"
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -86,11 +86,11 @@ def app(app_config):
 class RequestScopedClient(FlaskClient):
     """Each test keeps one app context open (for db.session), and Flask reuses it for requests, so
     per-request caches on `g` would leak between two clients of one test: the CSRF token
-    (Flask-WTF) and the signed-in user (Flask-Login). Drop them before every request."""
+    (Flask-WTF), the signed-in user (Flask-Login) and the CSP nonce. Drop them before every request."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
-            for name in ("csrf_token", "_login_user"):
+            for name in ("csrf_token", "_login_user", "csp_nonce"):
                 g.pop(name, None)
         return super().open(*args, **kwargs)
 
@@ -135,8 +135,14 @@ def _wipe(db) -> None:
         if db.engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            from app.models.audit import SQLITE_APPEND_ONLY, SQLITE_APPEND_ONLY_DROP
+
+            for statement in SQLITE_APPEND_ONLY_DROP:  # audit_log is append-only, except for clean-up
+                conn.execute(text(statement))
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            for statement in SQLITE_APPEND_ONLY:
+                conn.execute(text(statement))
 
 
 @pytest.fixture

@@ -1,30 +1,23 @@
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.api import json_body
 from app.auth import login_required, sign_in, sign_out
-from app.extensions import csrf, limiter
-from app.services import users
-from app.services.errors import ServiceError
+from app.extensions import csrf
+from app.services import login_throttle, users
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
-
-
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 # Login is CSRF-exempt (there is no session to ride yet); it only accepts JSON, which a cross-site
 # form cannot send without a CORS preflight, and SameSite=Lax keeps the cookie off cross-site POSTs.
 @bp.post("/login")
 @csrf.exempt
-@limiter.shared_limit(login_limit, scope="login")
 def login():
     data = json_body()
-    user = users.authenticate(str(data.get("email") or ""), str(data.get("password") or ""))
-    if user is None:
-        raise ServiceError("Email or password is incorrect.", code="invalid_credentials", status=401)
+    user = login_throttle.attempt(str(data.get("email") or ""), str(data.get("password") or ""),
+                                  request.remote_addr)
     sign_in(user)
     return jsonify(ok=True, user=users.user_json(user), csrf_token=generate_csrf())
 

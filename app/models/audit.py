@@ -4,9 +4,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.types import JSONType, UTCDateTime
 
+# SQLite's equivalent of the PostgreSQL trigger (migration 0002 creates these; the test suite drops
+# and re-creates them around its own clean-up, the one place rows may go).
+SQLITE_APPEND_ONLY = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END",
+)
+SQLITE_APPEND_ONLY_DROP = ("DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete")
+
 
 class AuditLog(db.Model):
-    """Append-only: on PostgreSQL a trigger (see migrations) refuses UPDATE and DELETE."""
+    """Append-only: a trigger (see migrations) refuses UPDATE and DELETE, on PostgreSQL and SQLite."""
 
     __tablename__ = "audit_log"
 

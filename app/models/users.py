@@ -1,5 +1,5 @@
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Index, String, func, text
+from sqlalchemy import Boolean, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -17,8 +17,14 @@ class User(UserMixin, db.Model):
     # Personal API token of the wider platform: a secret that must never leave in an export.
     api_token: Mapped[str | None] = mapped_column(String(255))
     created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+    # Part of every session cookie (get_id); bumped at logout, password change and admin-rights change,
+    # which ends every session minted before.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"), default=0)
 
     __table_args__ = (Index("ix_users_email_lower", func.lower(email)),)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -293,7 +293,7 @@ def open_attachment(claim_id: int, actor_id: int):
     claim = get_claim(claim_id)
     if not claim.attachment_key:
         raise NotFound("This claim has no attachment.")
-    stream = sla_attachments.open_stream(claim.attachment_key)
+    stream = sla_attachments.open_for_download(claim.attachment_key, claim.attachment_name)
     audit.record("sla.attachment_downloaded", actor_id=actor_id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "name": claim.attachment_name}, commit=True)

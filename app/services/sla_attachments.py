@@ -1,9 +1,11 @@
 """Evidence attached to SLA claims: checked by content as well as by name, stored under unguessable keys."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
+import re
 import secrets
 
 from werkzeug.utils import secure_filename
@@ -85,6 +87,41 @@ def discard(key: str | None) -> None:
 
 def open_stream(key: str):
     return get_storage().open(key)
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection: "=HYPERLINK(…)",
+# "@SUM(…)", "-2+3+cmd|' /C calc'!A0"). Plain numbers such as -12.5 are left as they are.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _neutralise_cell(cell: str) -> str:
+    if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def neutralise_csv(data: bytes) -> bytes:
+    """The same table with every formula-like cell prefixed by ' so spreadsheets show it as text."""
+    csv.field_size_limit(MAX_BYTES + 1)  # the whole file may be one field; uploads are capped anyway
+    text = data.decode("utf-8", errors="replace")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow([_neutralise_cell(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+def open_for_download(key: str, name: str):
+    """The stored evidence as staff download it: CSV files made safe to open in a spreadsheet
+    (the stored original is untouched)."""
+    stream = open_stream(key)
+    if os.path.splitext(name or "")[1].lower() != ".csv":
+        return stream
+    try:
+        return io.BytesIO(neutralise_csv(stream.read(MAX_BYTES + 1)))
+    finally:
+        stream.close()
 
 
 def content_type_for(name: str) -> str:

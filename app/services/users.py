@@ -1,11 +1,12 @@
 """Accounts: creation and password checks (argon2id)."""
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import User
@@ -27,6 +28,17 @@ def normalize_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
 
+def clean_name(name: str | None) -> str | None:
+    """A display name without control or format characters (newlines, ANSI escapes, bidi overrides),
+    which would forge lines in logs and CSV exports or reorder text in the admin; None when empty."""
+    if name is None:
+        return None
+    kept = "".join(" " if ch in "\t\r\n" else ch for ch in str(name)
+                   if ch in "\t\r\n" or not unicodedata.category(ch).startswith("C"))
+    kept = " ".join(kept.split())[:200]
+    return kept or None
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -44,7 +56,7 @@ def create_user(email: str, password: str, name: str | None = None, is_admin: bo
         raise ValidationFailed("Passwords need at least 8 characters.", fields={"password": "too_short"})
     if find_by_email(email):
         raise Conflict(f"A user with email {email} already exists.", code="email_taken")
-    user = User(email=email, name=name, password_hash=hash_password(password), is_admin=is_admin)
+    user = User(email=email, name=clean_name(name), password_hash=hash_password(password), is_admin=is_admin)
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor_id=actor_id, target_user_id=user.id, target_type="user",
@@ -70,3 +82,22 @@ def authenticate(email: str, password: str) -> User | None:
 
 def user_json(user: User) -> dict:
     return {"id": user.id, "email": user.email, "name": user.name, "is_admin": bool(user.is_admin)}
+
+
+def end_sessions(user: User, *, action: str, actor_id: int | None, details: dict | None = None) -> None:
+    """Every session cookie minted for this user so far stops working (see auth.load_user)."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_version=User.session_version + 1))
+    audit.record(action, actor_id=actor_id, target_user_id=user.id, target_type="user", target_id=user.id,
+                 details=details)
+    db.session.commit()
+    db.session.refresh(user)
+
+
+def set_password(user: User, password: str, *, actor_id: int | None = None) -> None:
+    """A new password ends every session signed in with the old one."""
+    if len(password or "") < 8:
+        raise ValidationFailed("Passwords need at least 8 characters.", fields={"password": "too_short"})
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    end_sessions(user, action="user.password_changed", actor_id=actor_id)

@@ -1,0 +1,115 @@
+// /sla-credits: checks the claim form before sending and lists the claims (a static file: the CSP allows no inline script).
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("sla-form");
+  if (!form) return;
+  const allowed = form.dataset.allowed.split(" ");
+  const maxMb = Number(form.dataset.maxMb);
+  const maxBytes = maxMb * 1024 * 1024;
+  const fields = ["subscription_id", "period_start", "period_end", "claimed_downtime_minutes", "description", "attachment"];
+
+  const showErrors = (errors) => {
+    fields.forEach((f) => {
+      const el = document.getElementById("err-" + f);
+      const input = document.getElementById(f);
+      el.textContent = errors[f] || "";
+      el.hidden = !errors[f];
+      input.setAttribute("aria-invalid", errors[f] ? "true" : "false");
+      if (errors[f]) input.setAttribute("aria-describedby", "err-" + f); else input.removeAttribute("aria-describedby");
+    });
+  };
+
+  const check = () => {
+    const e = {};
+    const start = form.period_start.value ? new Date(form.period_start.value) : null;
+    const end = form.period_end.value ? new Date(form.period_end.value) : null;
+    if (!start) e.period_start = "Enter when the outage started.";
+    if (!end) e.period_end = "Enter when the outage ended.";
+    if (start && end && start >= end) e.period_end = "The period must end after it starts.";
+    else if (end && end > new Date()) e.period_end = "The period cannot end in the future.";
+    const minutes = form.claimed_downtime_minutes.value.trim();
+    if (!/^\d+$/.test(minutes)) e.claimed_downtime_minutes = "Enter the downtime in whole minutes (0 or more).";
+    else if (start && end && start < end && Number(minutes) > (end - start) / 60000)
+      e.claimed_downtime_minutes = "The downtime cannot be longer than the period.";
+    if (!form.description.value.trim()) e.description = "Describe what you saw.";
+    const file = form.attachment.files[0];
+    if (file) {
+      const ext = "." + file.name.split(".").pop().toLowerCase();
+      if (!allowed.includes(ext === ".jpeg" ? ".jpg" : ext)) e.attachment = "Attach one of " + allowed.join(" ") + ".";
+      else if (file.size > maxBytes) e.attachment = "At most " + maxMb + " MB.";
+    }
+    return e;
+  };
+
+  const statusLabel = (s) => s;
+  const money = (amount, currency) => amount ? currency + " " + (amount / 100).toFixed(2) : "—";
+
+  const renderClaims = (rows) => {
+    const table = document.getElementById("sla-claims");
+    const body = table.querySelector("tbody");
+    body.replaceChildren();
+    rows.forEach((c) => {
+      const tr = document.createElement("tr");
+      tr.dataset.ticket = c.ticket_id;
+      const cells = [c.ticket_id, levqor.fmt(c.period_start) + " – " + levqor.fmt(c.period_end),
+                     c.claimed_downtime_minutes + " min", null, money(c.credit_amount, c.currency), c.notes || "",
+                     levqor.fmt(c.created_at)];
+      cells.forEach((text, i) => {
+        const td = document.createElement("td");
+        if (i === 3) {
+          const pill = document.createElement("span");
+          pill.className = "pill pill-" + c.status;
+          pill.textContent = statusLabel(c.status);
+          td.appendChild(pill);
+        } else td.textContent = text;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    table.hidden = rows.length === 0;
+    document.getElementById("no-claims").hidden = rows.length > 0;
+  };
+
+  document.querySelectorAll("#sla-claims time").forEach((t) => { t.textContent = levqor.fmt(t.getAttribute("datetime")); });
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const confirmation = document.getElementById("sla-confirmation");
+    confirmation.hidden = true;
+    const errors = check();
+    showErrors(errors);
+    if (Object.keys(errors).length) return;
+    const data = new FormData();
+    data.append("subscription_id", form.subscription_id.value);
+    data.append("period_start", new Date(form.period_start.value).toISOString());
+    data.append("period_end", new Date(form.period_end.value).toISOString());
+    data.append("claimed_downtime_minutes", form.claimed_downtime_minutes.value.trim());
+    data.append("description", form.description.value);
+    if (form.attachment.files[0]) data.append("attachment", form.attachment.files[0]);
+    const button = document.getElementById("sla-submit");
+    button.disabled = true;
+    try {
+      const res = await levqor.api("POST", "/api/support/sla-credit", data);
+      if (res.status === 201) {
+        confirmation.className = "flash";
+        confirmation.innerHTML = "";
+        confirmation.append("Claim filed. Your ticket id is ");
+        const strong = document.createElement("strong");
+        strong.id = "ticket-id";
+        strong.textContent = res.data.ticket_id;
+        confirmation.append(strong, ". We'll email you when support decides.");
+        confirmation.hidden = false;
+        form.reset();
+        const list = await levqor.api("GET", "/api/support/sla-credit");
+        if (list.status === 200) renderClaims(list.data.requests);
+      } else {
+        showErrors(res.data.fields || {});
+        if (res.status === 404) showErrors({ subscription_id: res.data.message });
+        else if (res.status === 409) showErrors({ period_start: res.data.message });
+        else if (res.status === 413) showErrors({ attachment: "At most " + maxMb + " MB." });
+        levqor.toast(res.data.message || "The claim could not be filed.", true);
+      }
+    } finally {
+      button.disabled = false;
+    }
+  });
+});
