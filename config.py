@@ -84,6 +84,11 @@ class Config:
 
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: the login throttle keeps counting in each web process's memory (the same limits, per
+    # process) instead of failing every sign-in; a hung Redis costs each request at most a second.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
 
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("S3_BUCKET") else "local")

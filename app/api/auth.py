@@ -5,7 +5,7 @@ from flask_wtf.csrf import generate_csrf
 from app.api import json_body
 from app.auth import login_required, sign_in, sign_out
 from app.extensions import csrf, limiter
-from app.services import users
+from app.services import inputs, users
 from app.services.errors import ServiceError
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
@@ -22,7 +22,8 @@ def login_limit() -> str:
 @limiter.shared_limit(login_limit, scope="login")
 def login():
     data = json_body()
-    user = users.authenticate(str(data.get("email") or ""), str(data.get("password") or ""))
+    email = inputs.text_field(data, "email", 320)
+    user = users.authenticate(email, inputs.text_field(data, "password", 1024, strip=False))
     if user is None:
         raise ServiceError("Email or password is incorrect.", code="invalid_credentials", status=401)
     sign_in(user)

@@ -1,17 +1,19 @@
 """JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, Unauthorized
 
+from app.services import outages
 from app.services.errors import ServiceError
 
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
     422: "invalid", 429: "rate_limited", 500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -71,10 +73,27 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):
+        down = outages.unavailable_dependency(exc)
+        if down:
+            return _unavailable(down, exc)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if is_api():
             return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
         return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+
+
+def _unavailable(down: outages.Down, exc: Exception):
+    """A dependency is away: say so with a 503 and when to retry, not a 500 (one warning, no traceback)."""
+    from flask import current_app, render_template
+
+    outages.forget_broken_session()
+    current_app.logger.warning("%s unavailable on %s %s: %s", down.name, request.method, request.path,
+                               str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+    headers = {"Retry-After": str(down.retry_after)}
+    if request.path.startswith("/api/"):
+        return error_response(503, down.code, down.message, headers=headers)
+    g._login_user = current_app.login_manager.anonymous_user()  # the page must not ask the database who you are
+    return render_template("unavailable.html", message=down.message), 503, headers
 
 
 def _message(exc: HTTPException) -> str:
