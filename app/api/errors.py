@@ -1,7 +1,12 @@
-"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}."""
+"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}.
+
+Pages outside /api/ get the public surface's HTML error page (`public.errors.error_page`), handed
+in by the factory, so this module holds no HTML."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from collections.abc import Callable
+
+from flask import jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, Unauthorized
@@ -30,8 +35,8 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return response
 
 
-def register_error_handlers(app) -> None:
-    from flask import render_template
+def register_error_handlers(app, page: Callable[[int, str], tuple]) -> None:
+    """`page(status, message)` renders the HTML error page for requests outside /api/."""
 
     def is_api() -> bool:
         return request.path.startswith("/api/")
@@ -40,7 +45,7 @@ def register_error_handlers(app) -> None:
     def service_error(exc: ServiceError):
         if is_api():
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers, exc.extra)
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+        return page(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -52,13 +57,13 @@ def register_error_handlers(app) -> None:
             return error_response(400, "csrf_failed",
                                   "Missing or invalid CSRF token. Send it in the X-CSRFToken header.")
         message = "Your form expired. Go back, reload and try again."
-        return render_template("error.html", status=400, message=message), 400
+        return page(400, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not is_api():
             if exc.code in (403, 404, 405, 410, 413, 429):
-                return render_template("error.html", status=exc.code, message=exc.description), exc.code
+                return page(exc.code, exc.description)
             return exc
         code = exc.code or 500
         response = error_response(code, CODES.get(code, "error"), _message(exc))
@@ -75,16 +80,16 @@ def register_error_handlers(app) -> None:
     def unhandled(exc: Exception):
         down = outages.unavailable_dependency(exc)
         if down:
-            return _unavailable(down, exc)
+            return _unavailable(down, exc, page)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if is_api():
             return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+        return page(500, "Something went wrong on our side.")
 
 
-def _unavailable(down: outages.Down, exc: Exception):
+def _unavailable(down: outages.Down, exc: Exception, page: Callable[[int, str], tuple]):
     """A dependency is away: say so with a 503 and when to retry, not a 500 (one warning, no traceback)."""
-    from flask import current_app, render_template
+    from flask import current_app
 
     outages.forget_broken_session()
     current_app.logger.warning("%s unavailable on %s %s: %s", down.name, request.method, request.path,
@@ -92,8 +97,8 @@ def _unavailable(down: outages.Down, exc: Exception):
     headers = {"Retry-After": str(down.retry_after)}
     if request.path.startswith("/api/"):
         return error_response(503, down.code, down.message, headers=headers)
-    g._login_user = current_app.login_manager.anonymous_user()  # the page must not ask the database who you are
-    return render_template("unavailable.html", message=down.message), 503, headers
+    body, status = page(503, down.message)
+    return body, status, headers
 
 
 def _message(exc: HTTPException) -> str:

@@ -75,7 +75,7 @@ def test_redis_down_sign_in_still_works_the_throttle_still_counts_and_an_export_
         from app.services import dsar
 
         assert dsar.sweep_stuck(now=utcnow() + timedelta(minutes=3))["requeued"] == 1
-        from jobs.queues import is_job_live
+        from app.services.tasks import is_job_live
 
         assert is_job_live(dsar.export_job_id(export_id))
         assert db.session.scalar(select(DsarExport.status).where(DsarExport.id == export_id)) == "pending"
