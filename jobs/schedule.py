@@ -32,6 +32,8 @@ PERIODIC_JOBS: list[Periodic] = [
              "Status page: check every component and record a snapshot"),
     Periodic("status-rollup", "7 * * * *", "status.rollup",
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
+    Periodic("storage-abort-stale-uploads", "41 * * * *", "storage.abort_stale_uploads",
+             "Storage: abort multipart uploads (S3) or half-written files (local) unfinished for over a day"),
 ]
 
 
