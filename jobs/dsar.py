@@ -2,7 +2,7 @@
 from rq import get_current_job
 
 from app.services import dsar
-from jobs.queues import job
+from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
 def _final_attempt() -> bool:
@@ -18,7 +18,7 @@ def run_export_job(export_id: int) -> str:
 
 
 # Its own job and retries: a mail failure never rebuilds the archive or fails the export.
-@job("dsar.email_ready", queue="mail", timeout=60, retry_intervals=(10, 60, 300, 900))
+@job("dsar.email_ready", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_export_email(export_id: int, resend: bool = False) -> bool:
     return dsar.send_ready_email(export_id, resend=resend)
 
