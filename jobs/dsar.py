@@ -1,7 +1,7 @@
 """DSAR jobs: build an export, email its link, expire old archives, rescue stuck exports."""
 from rq import get_current_job
 
-from app.services import dsar
+from app.services import dsar, dsar_recovery
 from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
@@ -30,4 +30,4 @@ def expire_archives_job() -> int:
 
 @job("dsar.sweep", queue="dsar", timeout=300, result_ttl=3600)
 def sweep_exports_job() -> dict:
-    return dsar.sweep_stuck()
+    return {**dsar.sweep_stuck(), **dsar_recovery.recover_stalled()}

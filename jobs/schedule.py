@@ -24,8 +24,9 @@ class Periodic:
 
 
 PERIODIC_JOBS: list[Periodic] = [
-    Periodic("dsar-sweep", "*/5 * * * *", "dsar.sweep",
-             "DSAR: re-enqueue pending exports with no live job, fail ones stuck past the job timeout"),
+    # Every minute: with 15 s heartbeats judged stale after 60 s, a dead worker is noticed within 2 minutes.
+    Periodic("dsar-sweep", "* * * * *", "dsar.sweep",
+             "DSAR: re-enqueue pending exports with no live job, retry running ones whose worker died"),
     Periodic("dsar-expire", "17 * * * *", "dsar.expire",
              "DSAR: delete archives whose link expired and mark them expired"),
     Periodic("status-snapshot", "*/5 * * * *", "status.snapshot",
