@@ -176,7 +176,7 @@ def test_hostile_form_fields_on_the_signin_page_are_a_4xx_page(client):
 
 # --- generated ---------------------------------------------------------------------------------
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_generated_hostile_json_never_gets_a_5xx(app, world, data):
     rule = data.draw(st.sampled_from(post_rules(app)), label="rule")

@@ -110,3 +110,51 @@ def _log_file():
     import io
 
     return io.BytesIO(b"2026-11-20T10:00:00Z GET /api 503\n")
+
+
+def test_postgres_restart_under_a_running_worker_needs_no_process_restart(make_fault_app, private_pg, private_redis):
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.worker import ROOT, worker_env
+
+    cluster, url = private_pg
+    fault_app = make_fault_app(migrate=True, SQLALCHEMY_DATABASE_URI=url, REDIS_URL=private_redis.url,
+                               EMBEDDED_QUEUE=False, RATELIMIT_STORAGE_URI="memory://")
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "dsar"], cwd=ROOT,
+                              env=worker_env(fault_app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with fault_app.app_context():
+            first, second = make_user("pg-a@example.com", "pg-a-password"), make_user("pg-b@example.com", "pg-b-pass")
+
+            def signed_in(who, password):
+                client = fault_app.test_client()
+                return client, sign_in(client, who.email, password).get_json()["csrf_token"]
+
+            def export_for(client, token) -> int:
+                res = client.post("/api/dsar/export", headers={"X-CSRFToken": token})
+                assert res.status_code == 202, res.get_json()
+                return res.get_json()["job_id"]
+
+            def wait_ready(export_id: int) -> None:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    db.session.rollback()
+                    if db.session.get(DsarExport, export_id).status == "ready":
+                        return
+                    time.sleep(0.3)
+                raise AssertionError(f"export {export_id} not ready")
+
+            wait_ready(export_for(*signed_in(first, "pg-a-password")))
+            client, token = signed_in(second, "pg-b-pass")
+            cluster.stop()
+            assert_503(client.get("/api/dsar/exports"), "database_unavailable")
+            assert_503(client.post("/api/dsar/export", headers={"X-CSRFToken": token}), "database_unavailable")
+            time.sleep(2)
+            cluster.start()
+            assert worker.poll() is None
+            wait_ready(export_for(client, token))  # same web app, same worker process
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)

@@ -80,7 +80,10 @@ def test_scheduler_and_worker_outlive_a_redis_restart_that_loses_everything(app,
     assert scheduler_log.count("scheduler: queue unavailable") == 1, scheduler_log[-3000:]
     assert "dependencies are back" in scheduler_log
     assert "Traceback" not in scheduler_log, scheduler_log[-3000:]
-    assert worker_log.count("registering again") == 1, worker_log[-3000:]
+    # Either RQ's own dequeue loop rode out the outage and the worker registered itself again on its next
+    # heartbeat, or the outage surfaced elsewhere in RQ and the supervisor started a fresh worker.
+    assert worker_log.count("registering again") + worker_log.count("worker: queue unavailable") == 1, \
+        worker_log[-3000:]
 
 
 def _app_on(app, redis_url: str):
