@@ -1,76 +1,34 @@
-"""Private instances the fault tests own and may kill: a redis-server, a PostgreSQL cluster and a moto
-S3 server, each on a free port. The machine's shared PostgreSQL and Redis are never stopped."""
+"""Private instances the fault tests own and may kill: a redis-server (restarting empty), a PostgreSQL
+cluster (tests/support/private.py) and a moto S3 server, each on a free port. The machine's shared
+PostgreSQL and Redis are never stopped."""
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 
 import pytest
 
+from tests.support.private import PrivatePostgres, PrivateRedis
 from tests.support.services import free_port, wait_for_port
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
 
-
-class PrivateRedis:
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="levqor-redis-")
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+class EmptyRedis(PrivateRedis):
+    """A private redis-server without persistence: every restart is "Redis came back with nothing"."""
 
     def start(self) -> None:
-        """Always starts empty (no persistence): a restart is "Redis came back with nothing"."""
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()  # a crash, not a clean shutdown
             self.proc.wait(timeout=10)
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class PrivatePostgres:
-    """initdb into a temp dir owned by the postgres user; pg_ctl start/stop on a free port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="levqor-pg-")
-        shutil.chown(self.dir, "postgres", "postgres")
-        self._as_postgres([f"{PG_BIN}/initdb", "-D", self.dir, "-U", "postgres", "--auth=trust", "-E", "UTF8"])
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def _as_postgres(self, argv: list[str]) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *argv], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-
-    def start(self) -> None:
-        self._as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.dir, "-w", "-l", f"{self.dir}/log", "-o",
-                           f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start"])
-
-    def stop(self) -> None:
-        self._as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.dir, "-m", "immediate", "-w", "stop"])
-
-    def close(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.proc = None
 
 
 class PrivateMoto:
@@ -103,8 +61,7 @@ class PrivateMoto:
 
 @pytest.fixture
 def private_redis():
-    redis = PrivateRedis()
-    redis.start()
+    redis = EmptyRedis()
     yield redis
     redis.close()
 
@@ -112,7 +69,6 @@ def private_redis():
 @pytest.fixture(scope="session")
 def private_pg_cluster():
     cluster = PrivatePostgres()
-    cluster.start()
     yield cluster
     cluster.close()
 
@@ -123,11 +79,11 @@ def private_pg(private_pg_cluster):
     from sqlalchemy import create_engine, text
 
     name = f"levqor_faults_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(private_pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    admin = create_engine(private_pg_cluster.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    yield private_pg_cluster, private_pg_cluster.url(name)
+    yield private_pg_cluster, private_pg_cluster.url.rsplit("/", 1)[0] + "/" + name
     with contextlib.suppress(subprocess.CalledProcessError):
         private_pg_cluster.stop()
     private_pg_cluster.start()
