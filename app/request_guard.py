@@ -18,6 +18,8 @@ MAX_HEADER_CHARS = 8192  # gunicorn's own default per header line; gunicorn.conf
 MAX_COOKIE_CHARS = 16384
 MAX_CSRF_HEADER_CHARS = 512
 CSRF_HEADERS = ("x-csrftoken", "x-csrf-token")
+ADMIN_ID_PARAMS = ("id", "rowid")  # Flask-Admin's row ids (edit/details/delete: ?id=, actions: rowid=)
+ADMIN_INT_ARGS = {"page": (0, 1_000_000), "page_size": (1, 1000), "sort": (0, 1000)}  # list views
 _UNSET = object()
 
 
@@ -61,10 +63,19 @@ def guard_request() -> None:
             raise ServiceError(f"The {name} header is too large.", code="header_too_large", status=400)
     for name, value in request.args.items(multi=True):
         inputs.check_form_value(name, value)
+    if request.path.startswith("/admin/"):
+        _check_admin_ids(request.args)
+        for name, (low, high) in ADMIN_INT_ARGS.items():
+            value = request.args.get(name)
+            if value is not None and inputs.parse_int(value, low, high) is None:
+                raise ServiceError(f"{name} must be a whole number from {low} to {high}.", code="invalid",
+                                   status=422, fields={name: f"A whole number from {low} to {high}."})
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for name, value in request.form.items(multi=True):
                 inputs.check_form_value(name, value)
+            if request.path.startswith("/admin/"):
+                _check_admin_ids(request.form)
         elif request.is_json:
             # Decoded (and refused if hostile) before CSRF and the view. Every JSON endpoint takes an
             # object; HTML forms (Flask-WTF would read a JSON body as form data) take none at all.
@@ -74,3 +85,11 @@ def guard_request() -> None:
                                    status=415)
             if data is not None:
                 inputs.json_object(data)
+
+
+def _check_admin_ids(values) -> None:
+    """Every id column is `integer`: a row id outside 1 … 2^31-1 (or not ASCII digits) names no row."""
+    for name in ADMIN_ID_PARAMS:
+        for value in values.getlist(name):
+            if inputs.parse_id(value) is None:
+                raise ServiceError("No such record.", code="not_found", status=404)

@@ -214,3 +214,20 @@ def _pending_claim(world) -> SlaCreditRequest:
         "period_end": end.isoformat(), "claimed_downtime_minutes": 30, "description": "down"})
     assert res.status_code == 201, res.get_json()
     return db.session.query(SlaCreditRequest).order_by(SlaCreditRequest.id.desc()).first()
+
+
+@pytest.mark.parametrize("ident", ["2147483648", "9223372036854775808", "1" + "0" * 30, "٣", "-1"])
+def test_admin_console_ids_beyond_the_column_are_a_4xx(world, ident):
+    admin = world["admin"]
+    for url in (f"/admin/users/edit/?id={ident}", f"/admin/dsar/details/?id={ident}",
+                f"/admin/incidents/edit/?id={ident}", f"/admin/audit/details/?id={ident}",
+                f"/admin/users/?page={ident}", f"/admin/dsar/?page={ident}", f"/admin/audit/?page={ident}",
+                f"/admin/sla-credits/?page={ident}", f"/admin/dsar/?page_size={ident}"):
+        res = admin.get(url)
+        assert res.status_code < 500, (url, res.status_code)
+    before = state()
+    for url in ("/admin/dsar/action/", "/admin/users/action/", "/admin/incidents/action/"):
+        for action in ("invalidate", "resend", "delete"):
+            res = admin.post(url, data={"action": action, "rowid": ident, "url": "/admin/"})
+            assert res.status_code < 500, (url, action, res.status_code)
+    assert state() == before
