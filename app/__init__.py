@@ -18,6 +18,9 @@ def create_app(config_object: str | type = "config.Config", **overrides) -> Flas
     if isinstance(config_object, str) and "." in config_object:
         module, _, name = config_object.rpartition(".")
         config_object = getattr(__import__(module, fromlist=[name]), name)
+    from app import request_guard
+
+    request_guard.install(app)  # before any route: bounded <int:…> ids, strict JSON bodies
     app.config.from_object(config_object)
     app.config.update(overrides)
     config_object.check(app.config)
@@ -40,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from app import (
         auth,  # noqa: F401  (user loader and unauthorized handler)
         models,  # noqa: F401  (every table on the metadata, for Alembic)
+        request_guard,
     )
     from app.models.types import render_item
 
@@ -49,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "public.signin"
     limiter.init_app(app)  # before CSRF: a throttled client is refused before anything else runs
+    request_guard.register(app)  # then hostile input is refused, before CSRF and every view
     csrf.init_app(app)
     mail.init_app(app)
 

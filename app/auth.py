@@ -35,8 +35,9 @@ def load_user(user_id: str) -> User | None:
         expected = int(version)
     except (TypeError, ValueError):
         return None
-    except DBAPIError:  # database down: pages that can work without it (/status) serve signed out
+    except DBAPIError as exc:  # database down: pages that can work without it (/status) serve signed out
         db.session.rollback()
+        g.user_lookup_failed = exc  # …and deny() answers 503, not "sign in", where a user is needed
         return None
     if user is None or user.session_version != expected:
         return None
@@ -47,6 +48,9 @@ def deny():
     """The one answer to "not signed in / not allowed" on every surface: a JSON 401/403 under /api/,
     else a redirect to sign-in for a stranger and a 403 page for a signed-in non-admin."""
     if not current_user.is_authenticated:
+        failed = g.pop("user_lookup_failed", None)
+        if failed is not None:
+            raise failed  # the database is away, the session may be fine: a 503 (app/api/errors.py)
         if wants_json():
             abort(401)
         return redirect(signin_url())

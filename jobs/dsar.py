@@ -1,8 +1,8 @@
 """DSAR jobs: build an export, email its link, expire old archives, rescue stuck exports."""
 from rq import get_current_job
 
-from app.services import dsar
-from jobs.queues import job
+from app.services import dsar, dsar_recovery
+from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
 def _final_attempt() -> bool:
@@ -18,7 +18,7 @@ def run_export_job(export_id: int) -> str:
 
 
 # Its own job and retries: a mail failure never rebuilds the archive or fails the export.
-@job("dsar.email_ready", queue="mail", timeout=60, retry_intervals=(10, 60, 300, 900))
+@job("dsar.email_ready", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_export_email(export_id: int, resend: bool = False) -> bool:
     return dsar.send_ready_email(export_id, resend=resend)
 
@@ -30,4 +30,4 @@ def expire_archives_job() -> int:
 
 @job("dsar.sweep", queue="dsar", timeout=300, result_ttl=3600)
 def sweep_exports_job() -> dict:
-    return dsar.sweep_stuck()
+    return {**dsar.sweep_stuck(), **dsar_recovery.recover_stalled()}

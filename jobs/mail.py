@@ -2,9 +2,9 @@
 
 Mail jobs take ids and render at send time: no address or body is kept in Redis."""
 from app.services import sla_decide
-from jobs.queues import job
+from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
-@job("mail.sla_decision", queue="mail", timeout=60, retry_intervals=(10, 60, 300, 900))
+@job("mail.sla_decision", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_sla_decision_email(claim_id: int) -> bool:
     return sla_decide.send_decision_email(claim_id)

@@ -17,6 +17,12 @@ from app.services.tasks import QUEUES, queue
 
 REGISTRY: dict[str, DeclaredJob] = {}
 
+# Mail retries: often at first, so a relay back after a short outage (a restart, a deploy) gets the
+# mail within two minutes of its return for outages up to ~10 minutes; then backing off, for ~3 hours
+# in all (cumulative: 10 s, 40 s, 1m40, 2m40, 3m40, 5m40, 7m40, 9m40, 11m40, 16m40, 26m40, 41m40, 1h12,
+# 2h12, 3h12). `emailed_at` is set only once the relay accepted the message.
+MAIL_RETRY_INTERVALS = (10, 30, 60, 60, 60, 120, 120, 120, 120, 300, 600, 900, 1800, 3600, 3600)
+
 
 @dataclass(frozen=True)
 class JobSpec:

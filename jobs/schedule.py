@@ -24,8 +24,9 @@ class Periodic:
 
 
 PERIODIC_JOBS: list[Periodic] = [
-    Periodic("dsar-sweep", "*/5 * * * *", "dsar.sweep",
-             "DSAR: re-enqueue pending exports with no live job, fail ones stuck past the job timeout"),
+    # Every minute: with 15 s heartbeats judged stale after 60 s, a dead worker is noticed within 2 minutes.
+    Periodic("dsar-sweep", "* * * * *", "dsar.sweep",
+             "DSAR: re-enqueue pending exports with no live job, retry running ones whose worker died"),
     Periodic("dsar-expire", "17 * * * *", "dsar.expire",
              "DSAR: delete archives whose link expired and mark them expired"),
     Periodic("status-snapshot", "*/5 * * * *", "status.snapshot",
@@ -34,6 +35,8 @@ PERIODIC_JOBS: list[Periodic] = [
              "Status page: scheduled maintenance starts and ends on time"),
     Periodic("status-rollup", "7 * * * *", "status.rollup",
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
+    Periodic("storage-abort-stale-uploads", "41 * * * *", "storage.abort_stale_uploads",
+             "Storage: abort multipart uploads (S3) or half-written files (local) unfinished for over a day"),
 ]
 
 

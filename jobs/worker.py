@@ -5,33 +5,51 @@ import logging
 import threading
 import time
 
-from rq import SimpleWorker, Worker
+from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 from app.extensions import db
+from app.services.dsar_recovery import WORKER_JOB_MONITORING_INTERVAL
 from app.services.tasks import QUEUES
 from app.services.tasks import connection as redis_connection
 from jobs.schedule import make_scheduler, register_periodic_jobs
+from jobs.supervise import SurvivingWorker, keep_running
 
 log = logging.getLogger(__name__)
 
 
 def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> bool:
-    """A production RQ worker. The app context pushed here is inherited by each forked work horse."""
+    """A production RQ worker. The app context pushed here is inherited by each forked work horse.
+
+    Heartbeats every 15 s let the DSAR sweeper tell a dead worker within 2 minutes
+    (app/services/dsar_recovery.py); a Redis outage is waited out (jobs/supervise.py)."""
     names = list(queues or QUEUES)
     with app.app_context():
         db.engine.dispose()  # never share pooled connections with forked children
-        worker = Worker(names, connection=redis_connection(app))
-        return worker.work(burst=burst, with_scheduler=True)
+        connection = redis_connection(app)
+
+        def work():
+            worker = SurvivingWorker(names, connection=connection,
+                                     job_monitoring_interval=WORKER_JOB_MONITORING_INTERVAL)
+            return worker.work(burst=burst, with_scheduler=True)
+
+        return keep_running("worker", work, probe=connection.ping)
 
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
+    """Registers the periodic jobs (again after every reconnect: Redis may have come back empty;
+    fixed ids keep one copy of each) and runs rq-scheduler, waiting out Redis outages."""
     with app.app_context():
-        scheduler = make_scheduler(redis_connection(app), interval=interval)
-        ids = register_periodic_jobs(scheduler)
-        log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
-        scheduler.run(burst=burst)
+        connection = redis_connection(app)
+
+        def schedule():
+            scheduler = make_scheduler(connection, interval=interval)
+            ids = register_periodic_jobs(scheduler)
+            log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
+            scheduler.run(burst=burst)
+
+        keep_running("scheduler", schedule, probe=connection.ping)
 
 
 class ThreadWorker(SimpleWorker):

@@ -4,16 +4,18 @@ Unknown /api/* paths need no catch-all: the error handlers answer JSON for anyth
 """
 from flask import request
 
-from app.services.errors import ValidationFailed
+from app.services import inputs
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 400 JSON error for anything else."""
+    """The request's JSON object (decoded strictly by app.request_guard), or a 400 JSON error."""
+    return inputs.json_object(request.get_json(silent=True))
+
+
+def optional_json_body() -> dict:
+    """Like json_body(), but an empty or non-JSON body is an empty object (for optional fields)."""
     data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationFailed("Send a JSON object with Content-Type: application/json.",
-                               code="bad_request", status=400)
-    return data
+    return {} if data is None else inputs.json_object(data)
 
 
 def register_api(app) -> None:

@@ -2,9 +2,9 @@
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.api import json_body
+from app.api import json_body, optional_json_body
 from app.auth import admin_required
-from app.services import dsar, dsar_admin
+from app.services import dsar, dsar_admin, inputs
 
 bp = Blueprint("api_admin_dsar", __name__, url_prefix="/api/admin/dsar")
 
@@ -27,8 +27,8 @@ def resend(export_id: int):
 @bp.post("/exports/<int:export_id>/invalidate")
 @admin_required
 def invalidate(export_id: int):
-    data = request.get_json(silent=True) or {}
-    export = dsar_admin.invalidate(export_id, current_user.id, reason=str(data.get("reason") or "") or None)
+    reason = inputs.text_field(optional_json_body(), "reason", dsar_admin.MAX_REASON) or None
+    export = dsar_admin.invalidate(export_id, current_user.id, reason=reason)
     return jsonify(ok=True, export=dsar.export_json(export))
 
 
@@ -36,6 +36,6 @@ def invalidate(export_id: int):
 @admin_required
 def export_on_behalf():
     data = json_body()
-    export = dsar_admin.export_on_behalf(str(data.get("email") or ""), str(data.get("reason") or ""),
-                                         current_user.id)
+    export = dsar_admin.export_on_behalf(inputs.text_field(data, "email", 320),
+                                         inputs.text_field(data, "reason", dsar_admin.MAX_REASON), current_user.id)
     return jsonify(ok=True, job_id=export.id, export=dsar.export_json(export)), 202

@@ -5,7 +5,7 @@ from flask_wtf.csrf import generate_csrf
 from app.api import json_body
 from app.auth import login_required, sign_in, sign_out
 from app.extensions import csrf
-from app.services import login_throttle, users
+from app.services import inputs, login_throttle, users
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
 
@@ -16,8 +16,8 @@ bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
 @csrf.exempt
 def login():
     data = json_body()
-    user = login_throttle.attempt(str(data.get("email") or ""), str(data.get("password") or ""),
-                                  request.remote_addr)
+    user = login_throttle.attempt(inputs.text_field(data, "email", 320),
+                                  inputs.text_field(data, "password", 1024, strip=False), request.remote_addr)
     sign_in(user)
     return jsonify(ok=True, user=users.user_json(user), csrf_token=generate_csrf())
 

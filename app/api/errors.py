@@ -11,12 +11,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, Unauthorized
 
+from app.services import outages
 from app.services.errors import ServiceError
 
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
     422: "invalid", 429: "rate_limited", 500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -76,10 +78,27 @@ def register_error_handlers(app, page: Callable[[int, str], tuple]) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):
+        down = outages.unavailable_dependency(exc)
+        if down:
+            return _unavailable(down, exc, page)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if is_api():
             return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
         return page(500, "Something went wrong on our side.")
+
+
+def _unavailable(down: outages.Down, exc: Exception, page: Callable[[int, str], tuple]):
+    """A dependency is away: say so with a 503 and when to retry, not a 500 (one warning, no traceback)."""
+    from flask import current_app
+
+    outages.forget_broken_session()
+    current_app.logger.warning("%s unavailable on %s %s: %s", down.name, request.method, request.path,
+                               str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+    headers = {"Retry-After": str(down.retry_after)}
+    if request.path.startswith("/api/"):
+        return error_response(503, down.code, down.message, headers=headers)
+    body, status = page(503, down.message)
+    return body, status, headers
 
 
 def _message(exc: HTTPException) -> str:

@@ -59,7 +59,12 @@ def _days(name: str) -> timedelta:
 
 def request_export(user_id: int, *, actor_id: int | None = None, reason: str | None = None,
                    bypass_throttle: bool = False) -> DsarExport:
-    """Insert a pending export (unless the 30-day throttle refuses), commit it, then enqueue its job."""
+    """Insert a pending export (unless the 30-day throttle refuses), commit it, then enqueue its job.
+
+    An earlier export that nothing is working on any more (dead worker, lost job) never blocks it."""
+    from app.services import dsar_recovery
+
+    dsar_recovery.release_stalled(user_id)
     export = _insert_pending(user_id, actor_id, reason, bypass_throttle)
     enqueue_export(export.id)
     return export
@@ -359,9 +364,11 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def export_json(export: DsarExport) -> dict:
+    retrying = export.status == "pending" and (export.attempts or 0) > 0 and bool(export.error)
     return {"id": export.id, "status": export.status, "requested_at": _iso(export.requested_at),
             "completed_at": _iso(export.completed_at), "expires_at": _iso(export.expires_at),
-            "download_url": export.download_url if is_downloadable(export) else None}
+            "download_url": export.download_url if is_downloadable(export) else None,
+            "retrying": retrying, "reason": export.error if retrying else None}
 
 
 def list_for_user(user_id: int, limit: int = 50) -> list[dict]:

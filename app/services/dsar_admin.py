@@ -21,6 +21,7 @@ from app.services.listing import ListFilters, parse_list_filters
 log = logging.getLogger(__name__)
 
 DELIVERED = ("ready", "expired", "invalidated")
+MAX_REASON = 2000  # staff reasons (invalidate, export on behalf) go to audit_log: keep them bounded
 
 
 Filters = ListFilters  # the grid's date filters build these directly
@@ -120,8 +121,8 @@ def export_on_behalf(email: str, reason: str, actor_id: int) -> DsarExport:
     errors = {}
     if len(reason) < 5:
         errors["reason"] = "Say why you are exporting on the user's behalf (at least 5 characters)."
-    elif len(reason) > 2000:
-        errors["reason"] = "Keep the reason under 2,000 characters."
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = f"Keep the reason under {MAX_REASON:,} characters."
     if not (email or "").strip():
         errors["email"] = "Enter the user's email."
     if errors:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from app.models import User
+from app.services import inputs
 from app.services.errors import ValidationFailed
 
 MAX_PER_PAGE = 100
@@ -61,21 +62,18 @@ def parse_list_filters(args, statuses) -> ListFilters:
         value = text_arg(name)
         if value is None:
             return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            errors[name] = "Use a calendar date like 2026-11-25."
+        parsed = inputs.parse_time(value) if len(value) == 10 else None
+        if parsed is None:
+            errors[name] = "Use a calendar date like 2026-11-25 (years 2000 to 2099)."
             return None
+        return parsed.date()
 
     def int_arg(name, default, low, high):
         value = text_arg(name)
         if value is None:
             return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = None
-        if number is None or not low <= number <= high:
+        number = inputs.parse_int(value, low, high)
+        if number is None:
             errors[name] = f"Use a whole number from {low} to {high}."
             return default
         return number

@@ -9,18 +9,33 @@ process; the check happens before the password is verified, so a throttled guess
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
 from flask import current_app
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from app.extensions import limiter
 from app.models import User
 from app.services import audit, users
 from app.services.errors import ServiceError
 
+log = logging.getLogger(__name__)
 ACCOUNT = "login-failures-account"
+# Redis down: sign-in needs PostgreSQL, not Redis. The throttle keeps counting failures in this
+# process's memory (the same limits, per process) rather than failing every sign-in.
+_memory = FixedWindowRateLimiter(MemoryStorage())
+
+
+def _throttle(method: str, *args):
+    try:
+        return getattr(limiter.limiter, method)(*args)
+    except Exception:  # the limiter's storage (Redis) is unreachable
+        log.warning("login throttle: rate-limit storage unavailable; counting in this process")
+        return getattr(_memory, method)(*args)
 CLIENT = "login-failures-client"
 
 
@@ -39,11 +54,10 @@ def _buckets(email: str, address: str | None):
 
 def retry_after(email: str, address: str | None) -> int | None:
     """Seconds until this account and address may try again; None when they may try now."""
-    strategy = limiter.limiter
     waits = []
     for item, scope, key in _buckets(email, address):
-        if not strategy.test(item, scope, key):
-            reset_at, _remaining = strategy.get_window_stats(item, scope, key)
+        if not _throttle("test", item, scope, key):
+            reset_at, _remaining = _throttle("get_window_stats", item, scope, key)
             waits.append(max(1, math.ceil(reset_at - time.time())))
     return max(waits) if waits else None
 
@@ -55,15 +69,14 @@ def _throttled(seconds: int) -> ServiceError:
 
 
 def _record_failure(email: str, address: str | None) -> None:
-    strategy = limiter.limiter
     for item, scope, key in _buckets(email, address):
-        strategy.hit(item, scope, key)
+        _throttle("hit", item, scope, key)
     audit.record("auth.failed", actor_id=None, ip=address, details={"email": email[:320]}, commit=True)
 
 
 def _clear_account(email: str) -> None:
     for item in parse_many(current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
-        limiter.limiter.clear(item, ACCOUNT, _account_key(email))
+        _throttle("clear", item, ACCOUNT, _account_key(email))
 
 
 def check_allowed(email: str, address: str | None) -> None:

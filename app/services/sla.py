@@ -14,7 +14,7 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models import Invoice, SlaCreditRequest, Subscription, User
 from app.models.types import utcnow
 from app.serializers import iso
-from app.services import audit, sla_attachments, sla_measure
+from app.services import audit, inputs, sla_attachments, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.listing import ListFilters
 
@@ -33,32 +33,19 @@ MAX_DESCRIPTION = 5000
 # --- parsing ------------------------------------------------------------------------------------
 
 def parse_time(value) -> datetime | None:
-    """ISO 8601 date or datetime; naive values are taken as UTC. None when unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    """ISO 8601 date or datetime within sane bounds; naive values are taken as UTC. None otherwise."""
+    return inputs.parse_time(value)
 
 
 def parse_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    """ASCII digits only ("²" and "٣" are not numbers here), within a 64-bit column."""
+    return inputs.parse_int(value)
 
 
 def _parse_claim(data: dict, now: datetime) -> dict:
     fields: dict[str, str] = {}
-    sub_id = parse_int(data.get("subscription_id"))
-    if sub_id is None or not 0 < sub_id < 2**31:
+    sub_id = inputs.parse_id(data.get("subscription_id"))
+    if sub_id is None:
         fields["subscription_id"] = "Choose one of your subscriptions."
     start, end = parse_time(data.get("period_start")), parse_time(data.get("period_end"))
     if start is None:
@@ -73,7 +60,7 @@ def _parse_claim(data: dict, now: datetime) -> dict:
             fields["period_end"] = "The period cannot end in the future."
         elif now - end > window:
             fields["period_end"] = f"Claims must be filed within {window.days} days after the period ends."
-    minutes = parse_int(data.get("claimed_downtime_minutes"))
+    minutes = inputs.parse_int(data.get("claimed_downtime_minutes"), 0, inputs.INT32_MAX)
     if minutes is None or minutes < 0:
         fields["claimed_downtime_minutes"] = "Enter the downtime in whole minutes (0 or more)."
     elif start and end and start < end and minutes > (end - start).total_seconds() / 60:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import SlaCreditRequest, User
 from app.models.types import utcnow
-from app.services import audit, billing, mailer, tasks
+from app.services import audit, billing, inputs, mailer, tasks
 from app.services.errors import Conflict, ServiceError, ValidationFailed
-from app.services.sla import get_claim, parse_int, period_fee
+from app.services.sla import get_claim, period_fee
 
 log = logging.getLogger(__name__)
 MAX_NOTES = 5000
@@ -45,7 +45,7 @@ def _validate(data: dict, fee: dict) -> dict:
         fields["notes"] = f"At most {MAX_NOTES} characters."
     amount = None
     if status == "approved":
-        amount = parse_int(data.get("credit_amount"))
+        amount = inputs.parse_int(data.get("credit_amount"), -inputs.INT32_MAX, inputs.INT32_MAX)
         if amount is None or amount <= 0:
             fields["credit_amount"] = "Enter a credit above 0 (in minor units, e.g. cents)."
         elif amount > fee["amount"]:

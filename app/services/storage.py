@@ -1,11 +1,18 @@
 """Object storage adapter: a local folder (embedded mode) or S3 (production), same interface."""
 from __future__ import annotations
 
+import logging
 import shutil
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
+PART_BYTES = 8 * 1024 * 1024
+STALE_UPLOAD_AGE = timedelta(days=1)
 
 
 class LocalStorage:
@@ -27,6 +34,14 @@ class LocalStorage:
         with open(tmp, "wb") as out:
             shutil.copyfileobj(fileobj, out, 1024 * 1024)
         tmp.replace(path)  # readers never see a half-written object
+
+    def abort_stale_uploads(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Remove half-written `.part` files a killed process left behind (the local twin of S3's)."""
+        cutoff = ((now or datetime.now(UTC)) - older_than).timestamp()
+        stale = [p for p in self.root.rglob("*.part") if p.stat().st_mtime < cutoff] if self.root.exists() else []
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
 
     def open(self, key: str) -> BinaryIO:
         return open(self._path(key), "rb")
@@ -56,12 +71,54 @@ class S3Storage:
         )
 
     def upload_fileobj(self, key: str, fileobj: BinaryIO, content_type: str = "application/octet-stream") -> None:
-        from boto3.s3.transfer import TransferConfig
+        """Sequential multipart upload in 8 MiB parts: memory stays bounded whatever the archive size.
 
-        # Multipart in 8 MiB parts: memory stays bounded whatever the archive size.
-        config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
-                                max_concurrency=2)
-        self.client.upload_fileobj(fileobj, self.bucket, key, ExtraArgs={"ContentType": content_type}, Config=config)
+        An earlier, interrupted upload of the same key (a killed work horse; a retry reuses the key)
+        is aborted first, and a failing upload aborts itself, so no orphaned parts are left billed.
+        What a killed process cannot abort, abort_stale_uploads() removes within a day."""
+        self.abort_uploads(key)
+        first = fileobj.read(PART_BYTES)
+        if len(first) < PART_BYTES:  # small: one PUT, nothing to clean up if it fails
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=first, ContentType=content_type)
+            return
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key,
+                                                        ContentType=content_type)["UploadId"]
+        try:
+            parts, chunk, number = [], first, 1
+            while chunk:
+                etag = self.client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                               Body=chunk)["ETag"]
+                parts.append({"ETag": etag, "PartNumber": number})
+                chunk, number = fileobj.read(PART_BYTES), number + 1
+            self.client.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                                  MultipartUpload={"Parts": parts})
+        except BaseException:
+            self._abort(key, upload_id)
+            raise
+
+    def abort_uploads(self, key: str) -> int:
+        """Abort every unfinished multipart upload of exactly this key."""
+        found = self._uploads(prefix=key)
+        return sum(self._abort(u["Key"], u["UploadId"]) for u in found if u["Key"] == key)
+
+    def abort_stale_uploads(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Abort unfinished multipart uploads started before now - older_than (what an S3 lifecycle
+        rule's AbortIncompleteMultipartUpload does, for stores that have no lifecycle rules)."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        return sum(self._abort(u["Key"], u["UploadId"]) for u in self._uploads() if u["Initiated"] < cutoff)
+
+    def _uploads(self, prefix: str = "") -> list[dict]:
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [u for page in pages for u in page.get("Uploads", [])]
+
+    def _abort(self, key: str, upload_id: str) -> bool:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            log.info("aborted incomplete multipart upload of %s", key)
+            return True
+        except Exception as exc:  # storage down: the periodic job tries again later
+            log.warning("could not abort multipart upload of %s: %s", key, exc)
+            return False
 
     def open(self, key: str) -> BinaryIO:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
@@ -101,3 +158,11 @@ def get_storage() -> LocalStorage | S3Storage:
     if "levqor_storage" not in ext:
         ext["levqor_storage"] = build_storage(current_app.config)
     return ext["levqor_storage"]
+
+
+def abort_stale_uploads(now: datetime | None = None) -> int:
+    """The periodic job's body: uploads unfinished for over a day will never finish."""
+    started = time.monotonic()
+    count = get_storage().abort_stale_uploads(STALE_UPLOAD_AGE, now=now)
+    log.info("aborted %d stale upload(s) in %.1fs", count, time.monotonic() - started)
+    return count

@@ -20,8 +20,14 @@
       const status = document.createElement("td");
       const pill = document.createElement("span");
       pill.className = "pill pill-" + e.status;
-      pill.textContent = e.status;
+      pill.textContent = e.retrying ? "retrying" : e.status;
       status.appendChild(pill);
+      if (e.retrying) {  // the worker died or the queue lost the job: say so, and why
+        const why = document.createElement("span");
+        why.className = "muted reason";
+        why.textContent = " " + e.reason;
+        status.appendChild(why);
+      }
       tr.appendChild(status);
       tr.appendChild(cell(levqor.fmt(e.completed_at)));
       const link = document.createElement("td");

@@ -127,7 +127,6 @@ def test_sweeper_fails_an_export_stuck_running_so_the_user_is_not_blocked(app, c
     db.session.add(stuck)
     db.session.commit()
     stuck_id = stuck.id
-    assert client.post("/api/dsar/export", headers={"X-CSRFToken": login(user)}).status_code == 429
     assert dsar.sweep_stuck()["failed"] == 1
     export = _export(stuck_id)
     assert export.status == "failed" and "did not finish" in export.error
@@ -175,6 +174,6 @@ def test_dsar_periodic_jobs_are_declared_on_the_dsar_queue(app):
     from jobs.schedule import PERIODIC_JOBS
 
     declared = {p.id: p for p in PERIODIC_JOBS}
-    assert declared["dsar-sweep"].cron == "*/5 * * * *" and declared["dsar-expire"].cron == "17 * * * *"
+    assert declared["dsar-sweep"].cron == "* * * * *" and declared["dsar-expire"].cron == "17 * * * *"
     for pid in ("dsar-sweep", "dsar-expire"):
         assert tasks.declared(declared[pid].job).spec.queue == "dsar"

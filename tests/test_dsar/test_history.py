@@ -8,7 +8,7 @@ from app.models import DsarExport
 from tests.support.services import browser_login
 from tests.test_dsar.helpers import add_export
 
-FIELDS = {"id", "status", "requested_at", "completed_at", "expires_at", "download_url"}
+FIELDS = {"id", "status", "requested_at", "completed_at", "expires_at", "download_url", "retrying", "reason"}
 
 
 def test_signed_out_gets_401(client):

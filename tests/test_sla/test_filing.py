@@ -213,8 +213,10 @@ def test_concurrent_filings_for_one_period_create_exactly_one_claim(app, login, 
     assert db.session.query(SlaCreditRequest).count() == 1
 
 
-def test_nul_characters_in_a_pasted_log_are_dropped_not_a_500(client, login, user, sub, window):
+def test_a_nul_character_in_a_pasted_log_is_refused_by_name_not_a_500(client, login, user, sub, window):
+    # The strict input layer (issue 14) refuses NUL everywhere rather than silently editing what was sent.
     token = login(user)
     res = post(client, token, payload(sub, *window, description="GET /api 503\x00 again"))
-    assert res.status_code == 201, res.get_json()
-    assert res.get_json()["request"]["description"] == "GET /api 503 again"
+    assert res.status_code == 422, res.get_json()
+    assert res.get_json()["fields"] == {"description": "Contains a NUL character."}
+    assert db.session.query(SlaCreditRequest).count() == 0
