@@ -11,27 +11,46 @@ from rq.timeouts import TimerDeathPenalty
 
 from jobs.queues import QUEUES, get_connection
 from jobs.schedule import make_scheduler, register_periodic_jobs
+from jobs.supervise import Unreachable, check_dependencies, keep_running
 
 log = logging.getLogger(__name__)
 
 
 def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> bool:
-    """A production RQ worker. The app context pushed here is inherited by each forked work horse."""
+    """A production RQ worker. The app context pushed here is inherited by each forked work horse.
+
+    Without Redis or the database it says so and waits with back-off instead of exiting; a worker
+    loop that RQ ends after losing Redis mid-run is started again the same way.
+    """
     from app.extensions import db
 
     names = list(queues or QUEUES)
-    with app.app_context():
-        db.engine.dispose()  # never share pooled connections with forked children
-        worker = Worker(names, connection=get_connection(app))
-        return worker.work(burst=burst, with_scheduler=True)
+    connection = get_connection(app)
+
+    def once() -> bool:
+        with app.app_context():
+            db.engine.dispose()  # never share pooled connections with forked children
+            worker = Worker(names, connection=connection)
+            worked = worker.work(burst=burst, with_scheduler=True)
+        if not burst and not worker._stop_requested:
+            raise Unreachable("the worker loop stopped (RQ lost its Redis connection)")
+        return worked
+
+    return keep_running("worker", lambda: check_dependencies(app, connection), once)
 
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
-    with app.app_context():
-        scheduler = make_scheduler(get_connection(app), interval=interval)
-        ids = register_periodic_jobs(scheduler)
-        log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
-        scheduler.run(burst=burst)
+    """Register the periodic jobs and run rq-scheduler, waiting out Redis or database outages."""
+    connection = get_connection(app)
+
+    def once() -> None:
+        with app.app_context():
+            scheduler = make_scheduler(connection, interval=interval)
+            ids = register_periodic_jobs(scheduler)
+            log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
+            scheduler.run(burst=burst)
+
+    keep_running("scheduler", lambda: check_dependencies(app, connection), once)
 
 
 class ThreadWorker(SimpleWorker):
