@@ -17,7 +17,7 @@ def init_admin(app) -> None:
 
     admin = Admin(app, name="Levqor admin", url="/admin",
                   index_view=SecureIndexView(url="/admin", name="Home"),
-                  theme=Bootstrap4Theme(swatch="default"))
+                  theme=Bootstrap4Theme(swatch="default", base_template="admin/levqor_base.html"))
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))

@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from app.auth import safe_next, sign_in, sign_out
@@ -11,6 +11,13 @@ from public.forms import SignInForm, SignOutForm
 @bp.get("/")
 def home():
     return render_template("home.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; answer it rather than log a 404 per visit."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
 
 
 # The global CSRF check is skipped here only so the throttle answers first; SignInForm (a FlaskForm)

@@ -43,6 +43,7 @@ def banner_json(incident: Incident) -> dict:
         "resolved": incident.status == "resolved",
         "started_at": incident.started_at.isoformat() if incident.started_at else None,
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "updated_at": incident.updated_at.isoformat() if incident.updated_at else None,
     }
 
 

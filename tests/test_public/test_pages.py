@@ -60,3 +60,44 @@ def test_resolved_incident_banner_disappears_after_a_day(client):
                             started_at=utcnow() - timedelta(days=3), resolved_at=utcnow() - timedelta(hours=25)))
     db.session.commit()
     assert "Old resolved thing" not in client.get("/pricing").get_data(as_text=True)
+
+
+def test_favicon_is_served_not_404(client):
+    res = client.get("/favicon.ico")
+    assert res.status_code == 200 and res.mimetype == "image/vnd.microsoft.icon"
+    assert res.data[:4] == b"\x00\x00\x01\x00"  # an ICO header, not an HTML error page
+    html = client.get("/").get_data(as_text=True)
+    assert 'rel="icon"' in html and client.get("/static/favicon.svg").status_code == 200
+
+
+def test_toast_region_is_a_polite_live_region(client):
+    html = client.get("/pricing").get_data(as_text=True)
+    assert '<div id="toast" class="toast" role="status" aria-live="polite" hidden></div>' in html
+
+
+def _admin_saves_incident(client, admin, login, data, incident_id=None):
+    login(admin)
+    url = f"/admin/incidents/edit/?id={incident_id}" if incident_id else "/admin/incidents/new/"
+    html = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    res = client.post(url, data={"csrf_token": token, **data})
+    assert res.status_code == 302, res.get_data(as_text=True)[:500]
+
+
+def test_one_banner_per_incident_through_a_whole_cycle_newest_first(client, admin, login):
+    from datetime import timedelta
+
+    base = {"title": "Queue backlog", "impact": "major", "components": ["workflows"]}
+    _admin_saves_incident(client, admin, login, {**base, "status": "investigating", "message": "Looking."})
+    incident = Incident.query.filter_by(title="Queue backlog").one()
+    for status in ("identified", "monitoring", "resolved"):
+        _admin_saves_incident(client, admin, login, {**base, "status": status, "message": f"Now {status}."},
+                              incident.id)
+    db.session.add(Incident(title="Older resolved blip", status="resolved", impact="minor",
+                            started_at=utcnow() - timedelta(hours=5), resolved_at=utcnow() - timedelta(hours=4)))
+    db.session.commit()
+    html = client.get("/pricing").get_data(as_text=True)
+    assert html.count(f'data-incident-id="{incident.id}"') == 1
+    assert html.count('class="banner ') == 2
+    assert html.index("Queue backlog") < html.index("Older resolved blip")  # newest first
+    assert "Resolved:</strong>" in html and 'class="banner-dismiss"' in html
