@@ -9,7 +9,9 @@ from rq import SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from jobs.queues import QUEUES, get_connection
+from app.extensions import db
+from app.services.tasks import QUEUES
+from app.services.tasks import connection as redis_connection
 from jobs.schedule import make_scheduler, register_periodic_jobs
 from jobs.supervise import Unreachable, check_dependencies, keep_running
 
@@ -22,10 +24,8 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
     Without Redis or the database it says so and waits with back-off instead of exiting; a worker
     loop that RQ ends after losing Redis mid-run is started again the same way.
     """
-    from app.extensions import db
-
     names = list(queues or QUEUES)
-    connection = get_connection(app)
+    connection = redis_connection(app)
 
     def once() -> bool:
         with app.app_context():
@@ -41,7 +41,7 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
     """Register the periodic jobs and run rq-scheduler, waiting out Redis or database outages."""
-    connection = get_connection(app)
+    connection = redis_connection(app)
 
     def once() -> None:
         with app.app_context():
@@ -77,7 +77,7 @@ class EmbeddedRuntime:
 
     def start(self) -> None:
         with self.app.app_context():
-            register_periodic_jobs(make_scheduler(get_connection(self.app)))
+            register_periodic_jobs(make_scheduler(redis_connection(self.app)))
         self._thread = threading.Thread(target=self._loop, name="levqor-embedded-runtime", daemon=True)
         self._thread.start()
 
@@ -89,7 +89,7 @@ class EmbeddedRuntime:
     def run_once(self) -> None:
         """Move due periodic and retry jobs onto their queues, then drain the queues."""
         with self.app.app_context():
-            connection = get_connection(self.app)
+            connection = redis_connection(self.app)
             make_scheduler(connection).enqueue_jobs()
             retries = RQScheduler(list(QUEUES), connection=connection)
             retries.prepare_registries(list(QUEUES))
