@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from app.auth import safe_next, sign_in, sign_out
 from app.extensions import csrf, limiter
-from app.services import users
+from app.services import plans, users
 from public import bp
 from public.forms import SignInForm, SignOutForm
 
@@ -53,4 +53,5 @@ def signout():
 
 @bp.get("/pricing")
 def pricing():
-    return render_template("pricing.html", plans=current_app.config["PLANS"])
+    user_id = current_user.id if current_user.is_authenticated else None
+    return render_template("pricing.html", plans=plans.catalog(user_id), sla_percent=plans.sla_percent())

@@ -101,3 +101,35 @@ def test_one_banner_per_incident_through_a_whole_cycle_newest_first(client, admi
     assert html.count('class="banner ') == 2
     assert html.index("Queue backlog") < html.index("Older resolved blip")  # newest first
     assert "Resolved:</strong>" in html and 'class="banner-dismiss"' in html
+
+
+def test_pricing_shows_what_each_plan_includes_the_sla_and_a_call_to_action(client, user, login):
+    html = client.get("/pricing").get_data(as_text=True)
+    for code, name in (("starter", "Starter"), ("pro", "Pro"), ("business", "Business")):
+        card = html.split(f'id="plan-{code}"', 1)[1].split("</section>", 1)[0]
+        assert "99.9 % monthly uptime SLA" in card and 'href="/sla-credits"' in card
+        assert card.count("<li>") >= 5  # what the plan includes, not just a price
+        assert f"Get started with {name}</a>" in card
+    assert "1,000 workflow runs a month" in html and "250,000 workflow runs a month" in html
+
+    from app.models import Subscription
+
+    db.session.add(Subscription(user_id=user.id, plan="pro", status="active", price_amount=4900, currency="USD"))
+    db.session.commit()
+    login(user)
+    html = client.get("/pricing").get_data(as_text=True)
+    pro = html.split('id="plan-pro"', 1)[1].split("</section>", 1)[0]
+    assert "Your current plan" in pro and "Switch to" not in pro
+    assert "Switch to Business</a>" in html
+
+
+def test_get_started_signs_in_and_returns_to_the_chosen_plan(client, user):
+    html = client.get("/pricing").get_data(as_text=True)
+    href = re.search(r'href="([^"]+)">Get started with Pro', html).group(1)
+    assert href.startswith("/signin?next=")
+    signin = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', signin).group(1)
+    nxt = re.search(r'name="next" type="hidden" value="([^"]+)"', signin).group(1)
+    res = client.post("/signin", data={"csrf_token": token, "next": nxt, "email": "user@example.com",
+                                       "password": "user-password"})
+    assert res.status_code == 302 and res.headers["Location"] == "/pricing#plan-pro"
