@@ -17,9 +17,14 @@ class SecureMixin:
 
 
 class SecureIndexView(SecureMixin, AdminIndexView):
+    """The console's front page: a dashboard of what needs a person (app/services/dashboard.py)."""
+
     @expose("/")
     def index(self):
-        return self.render("admin/levqor_index.html")
+        from app.services import dashboard
+        from app.services.sla_decide import format_amount
+
+        return self.render("admin/levqor_index.html", d=dashboard.summary(), format_amount=format_amount)
 
 
 class LevqorFilterConverter(FilterConverter):
