@@ -1,11 +1,23 @@
 """The admin's one choke point: every view, the index included, derives from these classes."""
+from datetime import datetime
+
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.model import typefmt
 from flask_admin.model.filters import convert
 from flask_wtf import FlaskForm
 
 from app.auth import deny, is_admin
+
+
+def utc_text(value: datetime | None) -> str:
+    """Every timestamp in the console reads the same: minutes, in UTC, saying so."""
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
+
+
+# Any datetime column of any view, unless the view formats it itself.
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
 
 
 class SecureMixin:
@@ -40,5 +52,7 @@ class SecureModelView(SecureMixin, ModelView):
     form_base_class = FlaskForm
     filter_converter = LevqorFilterConverter()
     page_size = 50
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True
     can_export = False
