@@ -34,11 +34,30 @@ def test_a_dismissed_banner_stays_dismissed_until_the_incident_changes(live_serv
 
 
 @pytest.mark.browser
-def test_a_new_toast_replaces_the_one_showing(live_server, page):
-    page.goto(f"{live_server}/pricing")
-    page.evaluate("levqor.toast('Some fields need your attention.', true)")
-    page.evaluate("levqor.toast('Claim SLA-000001 filed.')")
-    toasts = page.locator("#toast")
-    assert toasts.count() == 1
-    assert toasts.inner_text() == "Claim SLA-000001 filed."
-    assert "error" not in toasts.get_attribute("class")
+def test_after_a_refused_then_accepted_claim_only_the_success_toast_shows(live_server, page, make_user):
+    from tests.support.services import browser_login
+    from tests.test_sla.conftest import make_subscription
+
+    user = make_user("claimant@example.com", "claimant-password")
+    make_subscription(user)
+    browser_login(page, live_server, "claimant@example.com", "claimant-password", next_path="/sla-credits")
+    local = "%Y-%m-%dT%H:%M"
+    old = utcnow() - timedelta(days=120)  # before anything the subscription covered: the server refuses
+    page.fill("#period_start", old.strftime(local))
+    page.fill("#period_end", (old + timedelta(hours=1)).strftime(local))
+    page.fill("#claimed_downtime_minutes", "30")
+    page.fill("#description", "The API answered 503.")
+    page.click("#sla-submit")
+    toast = page.locator("#toast")
+    page.wait_for_function("document.getElementById('toast').classList.contains('error')")
+    refusal = toast.inner_text()
+
+    recent = utcnow() - timedelta(days=2)
+    page.fill("#period_start", recent.strftime(local))
+    page.fill("#period_end", (recent + timedelta(hours=1)).strftime(local))
+    page.click("#sla-submit")
+    page.locator("#ticket-id").wait_for()
+    ticket = page.locator("#ticket-id").inner_text()
+    assert page.locator(".toast").count() == 1
+    assert toast.inner_text() == f"Claim {ticket} filed." and toast.inner_text() != refusal
+    assert "error" not in toast.get_attribute("class")

@@ -84,3 +84,14 @@ def test_an_update_without_started_at_keeps_the_original_start(client, admin, lo
     assert res.status_code == 302
     db.session.expire_all()
     assert db.session.get(Incident, incident.id).started_at == started
+
+
+def test_rq_dashboard_is_framed_by_the_console_and_honest_about_embedded_mode(app, client, admin, login):
+    login(admin)
+    html = client.get("/admin/rq/").get_data(as_text=True)
+    assert 'id="levqor-admin-nav"' in html and ">Back to site<" in html and ">Sign out<" in html
+    assert 'aria-label="Redis instance"' in html
+    if app.config["EMBEDDED_QUEUE"]:
+        assert "Embedded mode:" in html and "no separate worker process" in html
+    else:
+        assert "Embedded mode:" not in html
