@@ -62,18 +62,21 @@ def _reason(exc: BaseException) -> str:
     return lines[0][:200] if lines else type(inner).__name__
 
 
-def keep_running(name: str, check: Callable[[], None], run: Callable[[], object], *,
+def keep_running(name: str, start: Callable[[], object], probe: Callable[[], None], *,
                  sleep: Callable[[float], None] = time.sleep, first_delay: float = FIRST_DELAY,
                  max_delay: float = MAX_DELAY):
-    """check() then run(); when a dependency is missing or lost, log one line and retry with back-off."""
+    """probe() then start(); when a dependency is missing or lost, log one line and retry with back-off.
+
+    (Same shape as keep_running in the fault-tolerance work of issue 14, so either can take the other's probe.)
+    """
     delay, failing = first_delay, False
     while True:
         try:
-            check()
+            probe()
             if failing:
-                log.warning("%s: dependencies reachable again, starting", name)
+                log.warning("%s: dependencies are back; starting again", name)
                 delay, failing = first_delay, False
-            return run()
+            return start()
         except Unreachable as exc:
             message = str(exc)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:

@@ -36,7 +36,7 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
             raise Unreachable("the worker loop stopped (RQ lost its Redis connection)")
         return worked
 
-    return keep_running("worker", lambda: check_dependencies(app, connection), once)
+    return keep_running("worker", once, probe=lambda: check_dependencies(app, connection))
 
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
@@ -50,7 +50,7 @@ def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
             log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
             scheduler.run(burst=burst)
 
-    keep_running("scheduler", lambda: check_dependencies(app, connection), once)
+    keep_running("scheduler", once, probe=lambda: check_dependencies(app, connection))
 
 
 class ThreadWorker(SimpleWorker):
