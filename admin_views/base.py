@@ -9,6 +9,8 @@ from flask_admin.model.filters import convert
 from flask_wtf import FlaskForm
 
 from app.auth import deny, is_admin
+from app.services import dashboard
+from app.services.sla_decide import format_amount  # the one money format (issue 11 may move it)
 
 
 def utc_text(value: datetime | None) -> str:
@@ -33,9 +35,6 @@ class SecureIndexView(SecureMixin, AdminIndexView):
 
     @expose("/")
     def index(self):
-        from app.services import dashboard
-        from app.services.sla_decide import format_amount
-
         return self.render("admin/levqor_index.html", d=dashboard.summary(), format_amount=format_amount)
 
 
