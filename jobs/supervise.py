@@ -46,8 +46,7 @@ def check_dependencies(app, connection) -> None:
         raise Unreachable(f"Redis at {where(app.config.get('REDIS_URL'))} is not reachable ({_reason(exc)})") from exc
     with app.app_context():
         try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            db.session.execute(text("SELECT 1"))  # through the session: the app context's teardown releases it
         except sqlalchemy.exc.DBAPIError as exc:
             raise Unreachable(
                 f"the database at {where(app.config.get('SQLALCHEMY_DATABASE_URI'))} is not reachable "

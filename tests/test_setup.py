@@ -1,6 +1,7 @@
 """What a newcomer and ops meet first: the two make targets, the Procfile the README shows, .env.example."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -10,8 +11,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _dry_run(target: str, tmp_path) -> str:
     """`make -n` against an empty virtualenv path: the commands a fresh machine would run."""
-    proc = subprocess.run(["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under make test
+    fresh = [f"VENV={tmp_path / 'venv'}", f"AXE={tmp_path / 'node_modules' / 'axe.min.js'}"]  # nothing installed
+    proc = subprocess.run(["make", "-n", target, *fresh], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
