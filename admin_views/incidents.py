@@ -5,10 +5,12 @@ the form starts with an empty "Update message" so each save is a new, deliberate
 """
 from datetime import UTC, timedelta
 
+from flask import request
 from flask_admin.form import Select2Widget
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from admin_views.base import SecureModelView, utc_text
@@ -58,10 +60,10 @@ class IncidentView(SecureModelView):
     }
     form_args = {
         "title": {"validators": [DataRequired(), Length(max=200)]},
-        "status": {"choices": [(s, s.capitalize()) for s in INCIDENT_STATUSES]},
-        "impact": {"choices": [(s, s.capitalize()) for s in INCIDENT_IMPACTS]},
+        "status": {"choices": [SelectChoice(s, s.capitalize()) for s in INCIDENT_STATUSES]},
+        "impact": {"choices": [SelectChoice(s, s.capitalize()) for s in INCIDENT_IMPACTS]},
         # Select2: type to pick several, no Ctrl-click; names as the status page shows them.
-        "components": {"choices": [(c, COMPONENT_NAMES.get(c, c)) for c in COMPONENTS],
+        "components": {"choices": [SelectChoice(c, COMPONENT_NAMES.get(c, c)) for c in COMPONENTS],
                        "label": "Affected components", "widget": Select2Widget(multiple=True),
                        "description": "Leave empty when the whole service is affected."},
         "started_at": {"label": "Started at (UTC)", "format": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -76,8 +78,6 @@ class IncidentView(SecureModelView):
     can_delete = False
 
     def on_form_prefill(self, form, id):
-        from flask import request
-
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above
             form.message.data = ""
 
