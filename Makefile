@@ -3,38 +3,49 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+AXE := node_modules/axe-core/axe.min.js
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test test-server test-embedded lint install clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# `make run` needs only what the app imports; `make test` adds the test tools and axe-core (npm).
+$(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+install: $(RUN_STAMP)
 
 # Embedded mode on purpose: a newcomer needs neither PostgreSQL nor Redis.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u S3_BUCKET -u MAIL_SERVER $(FLASK) db upgrade
 	env -u DATABASE_URL -u REDIS_URL -u S3_BUCKET -u MAIL_SERVER $(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
 	env -u DATABASE_URL -u REDIS_URL -u S3_BUCKET -u MAIL_SERVER $(FLASK) serve --host 127.0.0.1 --port 5000
 
 # The whole suite on PostgreSQL + Redis, then again in embedded mode (SQLite, in-process queue).
-test: $(STAMP) lint test-server test-embedded
+test: $(DEV_STAMP) $(AXE) lint test-server test-embedded
 
-test-server: $(STAMP)
+test-server: $(DEV_STAMP) $(AXE)
 	TEST_PG_URL=$(TEST_PG_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -q
 
-test-embedded: $(STAMP)
+test-embedded: $(DEV_STAMP) $(AXE)
 	LEVQOR_TEST_EMBEDDED=1 $(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache

@@ -22,7 +22,8 @@ def init_admin(app) -> None:
     app.register_blueprint(Blueprint("levqor_admin_templates", __name__, template_folder="templates"))
     admin = Admin(app, name="Levqor admin", url="/admin",
                   index_view=SecureIndexView(url="/admin", name="Home"),
-                  theme=Bootstrap4Theme(swatch="default"), csp_nonce_generator=csp_nonce)
+                  theme=Bootstrap4Theme(swatch="default", base_template="admin/levqor_base.html"),
+                  csp_nonce_generator=csp_nonce)
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(MaintenanceView(ScheduledMaintenance, db, name="Maintenance", endpoint="maintenance"))

@@ -1,14 +1,18 @@
 """The admin's one choke point: every view, the index included, derives from these classes."""
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.model import typefmt
 from flask_admin.model.filters import convert
 from flask_wtf import FlaskForm
 
 from app.auth import deny, is_admin, safe_next
+from app.services import dashboard
+from app.services.sla_decide import format_amount  # the one money format (issue 11 may move it)
 
 
 def _unsafe_return_url():
@@ -23,6 +27,15 @@ def _unsafe_return_url():
     return redirect(request.path + ("?" + urlencode(kept) if kept else ""))
 
 
+def utc_text(value: datetime | None) -> str:
+    """Every timestamp in the console reads the same: minutes, in UTC, saying so."""
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
+
+
+# Any datetime column of any view, unless the view formats it itself.
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
+
+
 class SecureMixin:
     def is_accessible(self):
         return is_admin()
@@ -35,9 +48,11 @@ class SecureMixin:
 
 
 class SecureIndexView(SecureMixin, AdminIndexView):
+    """The console's front page: a dashboard of what needs a person (app/services/dashboard.py)."""
+
     @expose("/")
     def index(self):
-        return self.render("admin/levqor_index.html")
+        return self.render("admin/levqor_index.html", d=dashboard.summary(), format_amount=format_amount)
 
 
 class LevqorFilterConverter(FilterConverter):
@@ -53,5 +68,7 @@ class SecureModelView(SecureMixin, ModelView):
     form_base_class = FlaskForm
     filter_converter = LevqorFilterConverter()
     page_size = 50
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True
     can_export = False

@@ -3,16 +3,21 @@
 The edit page lists the incident's timeline (incident_updates, newest first) above the form, and
 the form starts with an empty "Update message" so each save is a new, deliberate update.
 """
+from datetime import UTC, timedelta
+
 from flask import request
+from flask_admin.form import Select2Widget
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from admin_views.base import SecureModelView
+from admin_views.base import SecureModelView, utc_text
 from app.models.status import COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
+from app.models.types import utcnow
 from app.services import incidents
+from app.services.status import NAMES as COMPONENT_NAMES
 
 
 def _components(view, context, model, name):
@@ -25,9 +30,14 @@ def _update_count(view, context, model, name):
 
 def _timeline(view, context, model, name):
     item = Markup("<li><small>{}</small> <strong>{}</strong> — {}</li>")
-    items = Markup("").join(item.format(u.created_at.strftime("%Y-%m-%d %H:%M UTC"), u.status, u.message)
+    items = Markup("").join(item.format(utc_text(u.created_at), u.status, u.message)
                             for u in model.updates)
     return Markup('<ol class="incident-timeline">{}</ol>').format(items)
+
+
+def _not_in_the_future(form, field):
+    if field.data and field.data.replace(tzinfo=UTC) > utcnow() + timedelta(minutes=5):
+        raise ValidationError("An incident cannot start in the future; use scheduled maintenance for that.")
 
 
 class IncidentView(SecureModelView):
@@ -41,20 +51,30 @@ class IncidentView(SecureModelView):
     column_default_sort = ("started_at", True)
     column_filters = ("status", "impact", "started_at")
     column_searchable_list = ("title",)
-    form_columns = ("title", "status", "impact", "components", "message")
+    form_columns = ("title", "status", "impact", "components", "started_at", "message")
     form_overrides = {
         "status": SelectField, "impact": SelectField, "components": SelectMultipleField, "message": TextAreaField,
+        # The browser's own date-time control: typeable and accessible (Flask-Admin's picker rewrites
+        # the text on every keystroke).
+        "started_at": DateTimeLocalField,
     }
     form_args = {
         "title": {"validators": [DataRequired(), Length(max=200)]},
         "status": {"choices": [SelectChoice(s, s.capitalize()) for s in INCIDENT_STATUSES]},
         "impact": {"choices": [SelectChoice(s, s.capitalize()) for s in INCIDENT_IMPACTS]},
-        "components": {"choices": [SelectChoice(c, c.capitalize()) for c in COMPONENTS], "label": "Affected components",
+        # Select2: type to pick several, no Ctrl-click; names as the status page shows them.
+        "components": {"choices": [SelectChoice(c, COMPONENT_NAMES.get(c, c)) for c in COMPONENTS],
+                       "label": "Affected components", "widget": Select2Widget(multiple=True),
                        "description": "Leave empty when the whole service is affected."},
+        "started_at": {"label": "Started at (UTC)", "format": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                       "validators": [Optional(), _not_in_the_future],
+                       "description": "When users were first affected, in UTC. Empty: now."},
         "message": {"label": "Update message", "validators": [DataRequired()],
                     "description": "Shown on the status page and added to the incident's timeline."},
     }
+    create_template = "admin/incident_create.html"
     edit_template = "admin/incident_edit.html"
+    extra_js = ["/static/admin_incident.js"]  # the live banner preview
     can_delete = False
 
     def on_form_prefill(self, form, id):
@@ -62,6 +82,8 @@ class IncidentView(SecureModelView):
             form.message.data = ""
 
     def on_model_change(self, form, model, is_created):
+        if model.started_at is None:  # left empty: keep what it was, or now for a new incident
+            model.started_at = form.started_at.object_data or utcnow()
         incidents.apply_change(model, is_created, actor_id=current_user.id)
 
     def after_model_change(self, form, model, is_created):

@@ -1,42 +1,99 @@
-"""Long-running processes survive their dependencies: a Redis or PostgreSQL outage makes the worker
-and the scheduler wait and reconnect with back-off, logging one line when it starts and one when it
-ends, instead of exiting (which left the scheduler dead until someone restarted it by hand)."""
+"""Keep `flask worker` and `flask scheduler` alive while Redis or the database is away.
+
+A process that exits with a traceback every time Redis restarts turns a 30-second blip into a page
+(and left the scheduler dead until someone restarted it by hand). Instead each process checks its
+dependencies, says in one plain line what it cannot reach, waits (1 s, 2 s, 4 s … at most 30 s) and
+tries again, logging one line when the outage starts and one when it ends.
+"""
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+import redis.exceptions
+import sqlalchemy.exc
 from rq import Worker
+from sqlalchemy import text
 
 from app.services import outages
 
 log = logging.getLogger("levqor.supervise")
+FIRST_DELAY = 1.0
 MAX_DELAY = 30.0
 
 
+class Unreachable(Exception):
+    """A dependency did not answer; the message is meant for an operator's eyes."""
+
+
+def where(url: str | None) -> str:
+    """host:port of a connection URL, without credentials (they must never reach a log line)."""
+    if not url:
+        return "(not configured)"
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        return parts.path or url
+    host = parts.hostname or "localhost"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def check_dependencies(app, connection) -> None:
+    """Ping Redis and run `SELECT 1` so a missing dependency is named before any work starts."""
+    from app.extensions import db
+
+    try:
+        connection.ping()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        raise Unreachable(f"Redis at {where(app.config.get('REDIS_URL'))} is not reachable ({_reason(exc)})") from exc
+    with app.app_context():
+        try:
+            db.session.execute(text("SELECT 1"))  # through the session: the app context's teardown releases it
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise Unreachable(
+                f"the database at {where(app.config.get('SQLALCHEMY_DATABASE_URI'))} is not reachable "
+                f"({_reason(exc)})"
+            ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the driver's message: enough to act on, short enough for one log line."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = str(inner).strip().splitlines()
+    return lines[0][:200] if lines else type(inner).__name__
+
+
+def _outage_message(exc: Exception) -> str | None:
+    """What to tell ops about a connection-level failure, or None for anything else (a bug)."""
+    if isinstance(exc, Unreachable):
+        return str(exc)
+    down = outages.unavailable_dependency(exc)
+    return f"lost {down.name} ({_reason(exc)})" if down is not None else None
+
+
 def keep_running(name: str, start: Callable[[], object], probe: Callable[[], object], *,
-                 sleep: Callable[[float], None] = time.sleep, max_delay: float = MAX_DELAY):
-    """Run `start()` until it returns. On a connection-level failure (of `probe()` or of `start()`
-    itself) wait, probe again with exponential back-off and then call `start()` afresh; any other
-    error is a bug and propagates."""
-    delay, outage_since = 1.0, None
+                 sleep: Callable[[float], None] = time.sleep, first_delay: float = FIRST_DELAY,
+                 max_delay: float = MAX_DELAY):
+    """probe() then start() until it returns. On a connection-level failure (of `probe()` or of
+    `start()` itself) log one line, wait, and try again with exponential back-off; any other error is
+    a bug and propagates."""
+    delay, outage_since = first_delay, None
     while True:
         try:
             probe()
             if outage_since is not None:
                 log.warning("%s: dependencies are back after %.0f s; starting again", name,
                             time.monotonic() - outage_since)
-                outage_since, delay = None, 1.0
+                outage_since, delay = None, first_delay
             return start()
         except Exception as exc:
-            down = outages.unavailable_dependency(exc)
-            if down is None:
+            message = _outage_message(exc)
+            if message is None:
                 raise
             if outage_since is None:
                 outage_since = time.monotonic()
-                log.warning("%s: %s unavailable (%s); waiting and reconnecting with back-off up to %.0f s", name,
-                            down.name, (str(exc).splitlines() or [type(exc).__name__])[0][:200], max_delay)
+            log.error("%s: %s; retrying in %.0f s (back-off up to %.0f s)", name, message, delay, max_delay)
             sleep(delay)
             delay = min(delay * 2, max_delay)
 

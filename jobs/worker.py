@@ -14,7 +14,7 @@ from app.services.dsar_recovery import WORKER_JOB_MONITORING_INTERVAL
 from app.services.tasks import QUEUES
 from app.services.tasks import connection as redis_connection
 from jobs.schedule import make_scheduler, register_periodic_jobs
-from jobs.supervise import SurvivingWorker, keep_running
+from jobs.supervise import SurvivingWorker, Unreachable, check_dependencies, keep_running
 
 log = logging.getLogger(__name__)
 
@@ -23,23 +23,28 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
     """A production RQ worker. The app context pushed here is inherited by each forked work horse.
 
     Heartbeats every 15 s let the DSAR sweeper tell a dead worker within 2 minutes
-    (app/services/dsar_recovery.py); a Redis outage is waited out (jobs/supervise.py)."""
+    (app/services/dsar_recovery.py). Without Redis or the database it says so and waits with back-off
+    instead of exiting (jobs/supervise.py); a worker loop that RQ ends after losing Redis mid-run is
+    started again the same way."""
     names = list(queues or QUEUES)
     with app.app_context():
         db.engine.dispose()  # never share pooled connections with forked children
         connection = redis_connection(app)
 
-        def work():
+        def work() -> bool:
             worker = SurvivingWorker(names, connection=connection,
                                      job_monitoring_interval=WORKER_JOB_MONITORING_INTERVAL)
-            return worker.work(burst=burst, with_scheduler=True)
+            worked = worker.work(burst=burst, with_scheduler=True)
+            if not burst and not worker._stop_requested:
+                raise Unreachable("the worker loop stopped (RQ lost its Redis connection)")
+            return worked
 
-        return keep_running("worker", work, probe=connection.ping)
+        return keep_running("worker", work, probe=lambda: check_dependencies(app, connection))
 
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
     """Registers the periodic jobs (again after every reconnect: Redis may have come back empty;
-    fixed ids keep one copy of each) and runs rq-scheduler, waiting out Redis outages."""
+    fixed ids keep one copy of each) and runs rq-scheduler, waiting out Redis or database outages."""
     with app.app_context():
         connection = redis_connection(app)
 
@@ -49,7 +54,7 @@ def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
             log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
             scheduler.run(burst=burst)
 
-        keep_running("scheduler", schedule, probe=connection.ping)
+        keep_running("scheduler", schedule, probe=lambda: check_dependencies(app, connection))
 
 
 class ThreadWorker(SimpleWorker):

@@ -12,6 +12,7 @@ from public import bp
 @login_required
 def data_requests():
     return render_template("data_requests.html", exports=dsar.list_for_user(current_user.id),
+                           next_allowed_at=dsar.next_allowed_at(current_user.id),
                            throttle_days=current_app.config["DSAR_THROTTLE_DAYS"],
                            link_days=current_app.config["DSAR_LINK_DAYS"])
 

@@ -1,9 +1,9 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from app.auth import safe_next, sign_in, sign_out
 from app.extensions import csrf
-from app.services import login_throttle
+from app.services import login_throttle, plans
 from app.services.errors import ServiceError
 from public import bp
 from public.forms import SignInForm, SignOutForm
@@ -12,6 +12,13 @@ from public.forms import SignInForm, SignOutForm
 @bp.get("/")
 def home():
     return render_template("home.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; answer it rather than log a 404 per visit."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
 
 
 # The global CSRF check is skipped here only so the throttle answers first; SignInForm (a FlaskForm)
@@ -48,4 +55,5 @@ def signout():
 
 @bp.get("/pricing")
 def pricing():
-    return render_template("pricing.html", plans=current_app.config["PLANS"])
+    user_id = current_user.id if current_user.is_authenticated else None
+    return render_template("pricing.html", plans=plans.catalog(user_id), sla_percent=plans.sla_percent())

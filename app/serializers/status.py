@@ -23,6 +23,7 @@ def banner(item: Incident) -> dict:
         "id": item.id, "title": item.title, "status": item.status, "impact": item.impact, "message": item.message,
         "components": item.components or [], "resolved": item.status == "resolved",
         "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at), "kind": "incident",
+        "updated_at": iso(item.updated_at),  # keys a dismissed banner: it returns when the incident changes
     }
 
 
@@ -32,6 +33,7 @@ def maintenance_banner(item: ScheduledMaintenance) -> dict:
         "id": item.id, "title": item.title, "status": "in_progress", "impact": "maintenance",
         "message": item.message, "components": item.components or [], "resolved": False,
         "started_at": iso(item.starts_at), "ends_at": iso(item.ends_at), "kind": "maintenance",
+        "updated_at": iso(item.updated_at),
     }
 
 

@@ -74,13 +74,9 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
     with _serialized_for_user(user_id):
         now = utcnow()
         if not bypass:
-            window = _days("DSAR_THROTTLE_DAYS")
-            last = db.session.scalar(
-                select(func.max(DsarExport.requested_at)).where(
-                    DsarExport.user_id == user_id, DsarExport.status.in_(THROTTLED_STATUSES),
-                    DsarExport.requested_at > now - window))
-            if last is not None:
-                raise _throttled(last + window, now)
+            next_allowed = next_allowed_at(user_id, now)
+            if next_allowed is not None:
+                raise _throttled(next_allowed, now)
         on_behalf = actor_id is not None and actor_id != user_id
         export = DsarExport(user_id=user_id, status="pending", requested_at=now,
                             due_at=now + timedelta(days=GDPR_DEADLINE_DAYS), attempts=0,
@@ -92,6 +88,17 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
                      target_id=export.id, details={"reason": reason} if on_behalf else {})
         db.session.commit()
         return export
+
+
+def next_allowed_at(user_id: int, now: datetime | None = None) -> datetime | None:
+    """When the user may ask again, or None if they may now. The page shows it before any click."""
+    now = now or utcnow()
+    window = _days("DSAR_THROTTLE_DAYS")
+    last = db.session.scalar(
+        select(func.max(DsarExport.requested_at)).where(
+            DsarExport.user_id == user_id, DsarExport.status.in_(THROTTLED_STATUSES),
+            DsarExport.requested_at > now - window))
+    return last + window if last is not None else None
 
 
 def _throttled(next_allowed: datetime, now: datetime) -> RateLimited:

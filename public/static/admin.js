@@ -13,4 +13,6 @@
     const confirmer = ev.target.closest("[data-confirm]");
     if (confirmer && !window.confirm(confirmer.dataset.confirm)) ev.preventDefault();
   });
+  // Give Flask-Admin's title-only checkboxes a real accessible name.
+  document.querySelectorAll("input[title]:not([aria-label])").forEach((el) => el.setAttribute("aria-label", el.title));
 })();

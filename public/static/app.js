@@ -1,6 +1,59 @@
-// Small helpers shared by the public pages: CSRF-aware JSON calls and a toast.
+// Shared by the public pages: CSRF-aware JSON calls, one toast, one date format, phone-width tables,
+// and dismissable incident banners.
 (function () {
   const token = () => document.querySelector('meta[name="csrf-token"]').content;
+  const DATE = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+                 timeZoneName: "short" };
+  const pad = (n) => String(n).padStart(2, "0");
+
+  // One human format everywhere, in the visitor's zone; the exact UTC time goes in the tooltip.
+  function fmt(iso) { return iso ? new Date(iso).toLocaleString(undefined, DATE) : "—"; }
+  function utc(iso) {
+    const d = new Date(iso);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
+  }
+  function localizeDates(root) {
+    root.querySelectorAll("time[datetime]:not([data-relative]), .when[data-iso]").forEach((el) => {
+      const iso = el.getAttribute("datetime") || el.dataset.iso;
+      if (!iso || Number.isNaN(Date.parse(iso))) return;
+      el.textContent = fmt(iso);
+      el.title = utc(iso);
+    });
+  }
+
+  // Stacked rows on a phone need each cell to say which column it is (see app.css).
+  function labelCells(table) {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    table.querySelectorAll("tbody tr").forEach((tr) => {
+      Array.from(tr.children).forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i]; });
+    });
+  }
+  function watchTables() {
+    document.querySelectorAll("main table").forEach((table) => {
+      labelCells(table);
+      const body = table.tBodies[0];
+      if (body) new MutationObserver(() => { labelCells(table); localizeDates(body); }).observe(body, { childList: true });
+    });
+  }
+
+  // Dismissed banners stay dismissed on every page until the incident changes (keyed by its update time).
+  const DISMISSED = "levqor.dismissedBanners";
+  function dismissed() { try { return JSON.parse(localStorage.getItem(DISMISSED)) || []; } catch (e) { return []; } }
+  function setupBanners() {
+    const gone = dismissed();
+    document.querySelectorAll(".banner[data-banner-key]").forEach((banner) => {
+      if (gone.includes(banner.dataset.bannerKey)) { banner.remove(); return; }
+      const button = banner.querySelector(".banner-dismiss");
+      if (!button) return;
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        localStorage.setItem(DISMISSED, JSON.stringify(dismissed().concat(banner.dataset.bannerKey).slice(-50)));
+        banner.remove();
+      });
+    });
+  }
+
   window.levqor = {
     async api(method, url, body) {
       const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
@@ -12,6 +65,7 @@
       try { data = await res.json(); } catch (e) { data = { ok: false, message: "Unexpected response (" + res.status + ")" }; }
       return { status: res.status, data };
     },
+    // One toast at a time: a new message replaces the one showing (success clears an earlier error).
     toast(message, isError) {
       const el = document.getElementById("toast");
       el.textContent = message;
@@ -20,6 +74,14 @@
       clearTimeout(el._t);
       el._t = setTimeout(() => { el.hidden = true; }, 8000);
     },
-    fmt(iso) { return iso ? new Date(iso).toLocaleString(undefined, { timeZoneName: "short" }) : "—"; },
+    fmt,
+    utc,
+    localizeDates,
   };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    localizeDates(document);
+    watchTables();
+    setupBanners();
+  });
 })();

@@ -1,13 +1,36 @@
 // /data-requests: request an export, and keep the history table current while exports are in progress.
 (function () {
   const button = document.getElementById("request-export");
+  const state = document.getElementById("request-state");
   const result = document.getElementById("request-result");
   const table = document.getElementById("exports");
   const empty = document.getElementById("no-exports");
+  const days = Number(button.dataset.throttleDays);
   const POLL_MS = 2000;
   let timer = null;
 
   function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
+
+  function when(iso) {
+    const t = document.createElement("time");
+    t.setAttribute("datetime", iso);
+    t.textContent = levqor.fmt(iso);
+    t.title = levqor.utc(iso);
+    return t;
+  }
+
+  function dateCell(iso) {
+    const td = document.createElement("td");
+    if (iso) td.appendChild(when(iso)); else td.textContent = "—";
+    return td;
+  }
+
+  // The button tells the truth before the click: disabled, with the reason and the date it frees up.
+  function throttledUntil(iso) {
+    button.disabled = true;
+    state.replaceChildren("You have already requested an export in the last " + days +
+      " days. You can request the next one from ", when(iso), ".");
+  }
 
   function render(exports) {
     const body = table.tBodies[0];
@@ -16,7 +39,7 @@
       const tr = document.createElement("tr");
       tr.dataset.id = e.id;
       tr.dataset.status = e.status;
-      tr.appendChild(cell(levqor.fmt(e.requested_at)));
+      tr.appendChild(dateCell(e.requested_at));
       const status = document.createElement("td");
       const pill = document.createElement("span");
       pill.className = "pill pill-" + e.status;
@@ -29,14 +52,16 @@
         status.appendChild(why);
       }
       tr.appendChild(status);
-      tr.appendChild(cell(levqor.fmt(e.completed_at)));
+      tr.appendChild(dateCell(e.completed_at));
       const link = document.createElement("td");
       if (e.download_url) {
         const a = document.createElement("a");
         a.href = e.download_url;
         a.textContent = "Download";
-        link.appendChild(a);
-        link.append(" (until " + levqor.fmt(e.expires_at) + ")");
+        const until = document.createElement("span");
+        until.className = "muted";
+        until.append(" (until ", when(e.expires_at), ")");
+        link.append(a, until);
       } else {
         link.textContent = "—";
       }
@@ -58,24 +83,24 @@
 
   button.addEventListener("click", async () => {
     button.disabled = true;
-    try {
-      const res = await levqor.api("POST", "/api/dsar/export");
-      if (res.status === 202) {
-        result.textContent = "Export requested. We'll email you a download link when it is ready.";
-        levqor.toast("We'll email you a download link");
-      } else {
-        let message = res.data.message || "Your request could not be made.";
-        if (res.data.next_allowed_at) message += " (next allowed: " + levqor.fmt(res.data.next_allowed_at) + ")";
-        result.textContent = message;
-        levqor.toast(message, true);
-      }
-    } finally {
+    const res = await levqor.api("POST", "/api/dsar/export");
+    if (res.status === 202) {
+      result.textContent = "Export requested. We'll email you a download link when it is ready.";
+      levqor.toast("We'll email you a download link");
+      throttledUntil(new Date(Date.now() + days * 86400000).toISOString());
+    } else if (res.status === 429 && res.data.next_allowed_at) {
+      throttledUntil(res.data.next_allowed_at);  // one message, one date format: the state line says it
+      result.textContent = "";
+      levqor.toast("You have already requested an export recently.", true);
+    } else {
+      const message = res.data.message || "Your request could not be made.";
+      result.textContent = message;
+      levqor.toast(message, true);
       button.disabled = false;
-      refresh();
     }
+    refresh();
   });
 
-  document.querySelectorAll(".when").forEach((el) => { if (el.dataset.iso) el.textContent = levqor.fmt(el.dataset.iso); });
   if (document.querySelector('#exports tr[data-status="pending"], #exports tr[data-status="running"]')) {
     timer = setTimeout(refresh, POLL_MS);
   }

@@ -98,6 +98,7 @@ document.addEventListener("DOMContentLoaded", () => {
         strong.textContent = res.data.ticket_id;
         confirmation.append(strong, ". We'll email you when support decides.");
         confirmation.hidden = false;
+        levqor.toast("Claim " + res.data.ticket_id + " filed.");  // replaces any earlier error toast
         form.reset();
         const list = await levqor.api("GET", "/api/support/sla-credit");
         if (list.status === 200) renderClaims(list.data.requests);

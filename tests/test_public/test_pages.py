@@ -60,3 +60,76 @@ def test_resolved_incident_banner_disappears_after_a_day(client):
                             started_at=utcnow() - timedelta(days=3), resolved_at=utcnow() - timedelta(hours=25)))
     db.session.commit()
     assert "Old resolved thing" not in client.get("/pricing").get_data(as_text=True)
+
+
+def test_favicon_is_served_not_404(client):
+    res = client.get("/favicon.ico")
+    assert res.status_code == 200 and res.mimetype == "image/vnd.microsoft.icon"
+    assert res.data[:4] == b"\x00\x00\x01\x00"  # an ICO header, not an HTML error page
+    html = client.get("/").get_data(as_text=True)
+    assert 'rel="icon"' in html and client.get("/static/favicon.svg").status_code == 200
+
+
+def test_toast_region_is_a_polite_live_region(client):
+    html = client.get("/pricing").get_data(as_text=True)
+    assert '<div id="toast" class="toast" role="status" aria-live="polite" hidden></div>' in html
+
+
+def _admin_saves_incident(client, admin, login, data, incident_id=None):
+    login(admin)
+    url = f"/admin/incidents/edit/?id={incident_id}" if incident_id else "/admin/incidents/new/"
+    html = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    res = client.post(url, data={"csrf_token": token, **data})
+    assert res.status_code == 302, res.get_data(as_text=True)[:500]
+
+
+def test_one_banner_per_incident_through_a_whole_cycle_newest_first(client, admin, login):
+    from datetime import timedelta
+
+    base = {"title": "Queue backlog", "impact": "major", "components": ["workflows"]}
+    _admin_saves_incident(client, admin, login, {**base, "status": "investigating", "message": "Looking."})
+    incident = Incident.query.filter_by(title="Queue backlog").one()
+    for status in ("identified", "monitoring", "resolved"):
+        _admin_saves_incident(client, admin, login, {**base, "status": status, "message": f"Now {status}."},
+                              incident.id)
+    db.session.add(Incident(title="Older resolved blip", status="resolved", impact="minor",
+                            started_at=utcnow() - timedelta(hours=5), resolved_at=utcnow() - timedelta(hours=4)))
+    db.session.commit()
+    html = client.get("/pricing").get_data(as_text=True)
+    assert html.count(f'data-incident-id="{incident.id}"') == 1
+    assert html.count('class="banner ') == 2
+    assert html.index("Queue backlog") < html.index("Older resolved blip")  # newest first
+    assert "Resolved:</strong>" in html and 'class="banner-dismiss"' in html
+
+
+def test_pricing_shows_what_each_plan_includes_the_sla_and_a_call_to_action(client, user, login):
+    html = client.get("/pricing").get_data(as_text=True)
+    for code, name in (("starter", "Starter"), ("pro", "Pro"), ("business", "Business")):
+        card = html.split(f'id="plan-{code}"', 1)[1].split("</section>", 1)[0]
+        assert "99.9 % monthly uptime SLA" in card and 'href="/sla-credits"' in card
+        assert card.count("<li>") >= 5  # what the plan includes, not just a price
+        assert f"Get started with {name}</a>" in card
+    assert "1,000 workflow runs a month" in html and "250,000 workflow runs a month" in html
+
+    from app.models import Subscription
+
+    db.session.add(Subscription(user_id=user.id, plan="pro", status="active", price_amount=4900, currency="USD"))
+    db.session.commit()
+    login(user)
+    html = client.get("/pricing").get_data(as_text=True)
+    pro = html.split('id="plan-pro"', 1)[1].split("</section>", 1)[0]
+    assert "Your current plan" in pro and "Switch to" not in pro
+    assert "Switch to Business</a>" in html
+
+
+def test_get_started_signs_in_and_returns_to_the_chosen_plan(client, user):
+    html = client.get("/pricing").get_data(as_text=True)
+    href = re.search(r'href="([^"]+)">Get started with Pro', html).group(1)
+    assert href.startswith("/signin?next=")
+    signin = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', signin).group(1)
+    nxt = re.search(r'name="next" type="hidden" value="([^"]+)"', signin).group(1)
+    res = client.post("/signin", data={"csrf_token": token, "next": nxt, "email": "user@example.com",
+                                       "password": "user-password"})
+    assert res.status_code == 302 and res.headers["Location"] == "/pricing#plan-pro"

@@ -1,0 +1,53 @@
+"""A small lived-in world for the page checks: a user with exports of every kind and a claim, staff,
+an open and a resolved incident, a week of status history (the demo seed)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import DsarExport, Incident, SlaCreditRequest, Subscription
+from app.models.types import utcnow
+from app.services import dsar
+from app.services.demo import ADMIN, USER, seed
+from app.services.users import find_by_email
+
+
+@dataclass
+class World:
+    user_email: str
+    user_password: str
+    admin_email: str
+    admin_password: str
+    gone_path: str  # a download link of an expired export: the "download gone" page
+
+
+@pytest.fixture
+def world(app) -> World:
+    seed()
+    user = find_by_email(USER[0])
+    now = utcnow()
+    ready = DsarExport(user_id=user.id, status="ready", requested_at=now - timedelta(days=40),
+                       completed_at=now - timedelta(days=40), due_at=now - timedelta(days=10),
+                       expires_at=now + timedelta(days=3), storage_key="demo/none.zip")
+    expired = DsarExport(user_id=user.id, status="expired", requested_at=now - timedelta(days=80),
+                         completed_at=now - timedelta(days=80), due_at=now - timedelta(days=50),
+                         expires_at=now - timedelta(days=73))
+    failed = DsarExport(user_id=user.id, status="failed", requested_at=now - timedelta(days=90),
+                        due_at=now - timedelta(days=60), error="Storage was unavailable")
+    db.session.add_all([ready, expired, failed])
+    db.session.flush()
+    ready.download_url = dsar.download_url(ready)
+    sub = db.session.query(Subscription).filter_by(user_id=user.id).one()
+    db.session.add(SlaCreditRequest(
+        user_id=user.id, subscription_id=sub.id, plan=sub.plan, period_start=now - timedelta(days=2, hours=1),
+        period_end=now - timedelta(days=2), claimed_downtime_minutes=45, currency="USD",
+        description="The API answered 503 for most of an hour while our nightly sync ran.",
+        suggested_credit_amount=490))
+    db.session.add(Incident(title="Workflow runs are delayed", status="identified", impact="major",
+                            components=["workflows", "api"], message="A queue backlog; runs start late.",
+                            started_at=now - timedelta(minutes=30)))
+    db.session.commit()
+    return World(USER[0], USER[1], ADMIN[0], ADMIN[1], dsar.download_url(expired).split("localhost", 1)[1])

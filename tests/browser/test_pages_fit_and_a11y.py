@@ -1,0 +1,50 @@
+"""Every public page and the main admin pages, in Chromium at 390 px (a phone) and 1280 px:
+no sideways scrolling, no serious or critical axe-core violation, form controls at 3:1 contrast."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.services import browser_login
+from tests.support.ui import DESKTOP, check_page, focus_ring_of
+
+PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/sla-credits"]
+PUBLIC_SIGNED_IN = ["/data-requests", "/sla-credits", "/pricing"]
+ADMIN_PAGES = ["/admin/", "/admin/dsar/", "/admin/sla-credits/", "/admin/incidents/", "/admin/incidents/new/",
+               "/admin/audit/", "/admin/users/", "/admin/rq/"]
+
+
+def _browse(page, base: str, paths: list[str], **kwargs) -> list[str]:
+    problems = []
+    for path in paths:
+        problems += check_page(page, base + path, **kwargs)
+    return problems
+
+
+@pytest.mark.browser
+def test_public_pages_fit_a_phone_and_pass_axe(live_server, page, world):
+    problems = _browse(page, live_server, PUBLIC_ANONYMOUS)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_signed_in_pages_and_the_gone_link_fit_a_phone_and_pass_axe(live_server, page, world):
+    browser_login(page, live_server, world.user_email, world.user_password, next_path="/data-requests")
+    problems = _browse(page, live_server, PUBLIC_SIGNED_IN)
+    problems += check_page(page, live_server + world.gone_path)
+    assert page.locator("h1").inner_text() == "Gone"  # it really was the download-gone page
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_admin_pages_pass_axe(live_server, page, world):
+    browser_login(page, live_server, world.admin_email, world.admin_password, next_path="/admin/")
+    problems = _browse(page, live_server, ADMIN_PAGES, sizes=(DESKTOP,))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_keyboard_focus_is_visible_on_links_buttons_and_fields(live_server, page, world):
+    page.goto(f"{live_server}/signin")
+    for selector in ("#email", "button[type=submit]", "a.brand"):
+        page.keyboard.press("Tab")  # keyboard modality, so :focus-visible applies
+        assert focus_ring_of(page, selector), selector
