@@ -9,6 +9,12 @@ Uptime, stated on the page too:
     uptime % = (up + degraded) / (up + degraded + down) over 5-minute checks
 "No data" (no snapshot, or the check not configured) is excluded from both sides; degraded counts
 as available (the service answered, slowly) and its share is shown separately.
+
+Coverage says how much of a window was measured at all:
+    coverage % = (up + degraded + down) / (up + degraded + down + no data)
+A bucket (an hour, a day) whose coverage is below PARTIAL_BELOW_PCT is "partial data": it keeps the
+worst level that was measured, but the page hatches it and says how many checks ran, so a day with one
+"up" check and 287 missing ones is never drawn as a plain green 100 % day.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ COLUMN = {"api": "api_status", "frontend": "frontend_status", "database": "db_st
 ROLLUP_COMPONENTS = (*COMPONENTS, "overall")
 COUNTED = ("up", "degraded", "down")
 SEVERITY = {"no_data": -1, "up": 0, "degraded": 1, "down": 2}
+PARTIAL_BELOW_PCT = 50.0  # "mostly missing": fewer than half of a bucket's expected checks ran
 
 
 def floor_to(ts: datetime, period: str) -> datetime:
@@ -51,18 +58,32 @@ def expected_slots(start: datetime, end: datetime, now: datetime | None = None) 
     return -(-int((end - start).total_seconds()) // int(SLOT.total_seconds()))
 
 
+def coverage_pct(counts: dict) -> float | None:
+    """Share of the expected checks that ran (formula above); None for a window with nothing expected."""
+    measured = sum(counts.get(k, 0) for k in COUNTED)
+    expected = measured + counts.get("no_data", 0)
+    return round(100.0 * measured / expected, 3) if expected else None
+
+
+def is_partial(counts: dict) -> bool:
+    """Some checks ran, but fewer than PARTIAL_BELOW_PCT of those expected."""
+    cov = coverage_pct(counts)
+    return cov is not None and 0 < cov < PARTIAL_BELOW_PCT
+
+
 def uptime(counts: dict) -> dict:
-    """{uptime_pct, degraded_pct, down_pct} per the formula above; None when there is no data."""
+    """{uptime_pct, degraded_pct, down_pct, coverage_pct} per the formulas above; None when there is no data."""
     measured = sum(counts.get(k, 0) for k in COUNTED)
     if not measured:
         return {"uptime_pct": None, "degraded_pct": None, "down_pct": None, "measured": 0,
-                "no_data": counts.get("no_data", 0)}
+                "no_data": counts.get("no_data", 0), "coverage_pct": coverage_pct(counts)}
     return {
         "uptime_pct": round(100.0 * (counts.get("up", 0) + counts.get("degraded", 0)) / measured, 3),
         "degraded_pct": round(100.0 * counts.get("degraded", 0) / measured, 3),
         "down_pct": round(100.0 * counts.get("down", 0) / measured, 3),
         "measured": measured,
         "no_data": counts.get("no_data", 0),
+        "coverage_pct": coverage_pct(counts),
     }
 
 
@@ -201,3 +222,22 @@ def series_rollup(period: str, buckets: int, now: datetime | None = None) -> dic
             points.append((bucket, worst(c), c))
         out[component] = {"points": points, "counts": dict(total), **uptime(total)}
     return out
+
+
+def run_length(points: list, step: timedelta) -> list[dict]:
+    """Consecutive points with the same level and the same partial-ness become one run [start, end):
+    {start, end, level, slots, partial, counts}. 24-hour points are (slot, level), one check each;
+    rollup points are (bucket, level, counts). A quiet day is one run, not 288."""
+    runs: list[dict] = []
+    for point in points:
+        start, level = point[0], point[1]
+        counts = point[2] if len(point) > 2 else {level if level in COUNTED else "no_data": 1}
+        partial = is_partial(counts)
+        if runs and runs[-1]["level"] == level and runs[-1]["partial"] == partial:
+            runs[-1]["slots"] += 1
+            runs[-1]["end"] = start + step
+            runs[-1]["counts"].update(counts)
+        else:
+            runs.append({"start": start, "end": start + step, "level": level, "slots": 1, "partial": partial,
+                         "counts": Counter(counts)})
+    return runs
