@@ -135,7 +135,7 @@ def history(window: str, now=None) -> dict:
         out["components"][component] = {
             "uptime_pct": s["uptime_pct"], "degraded_pct": s["degraded_pct"], "down_pct": s["down_pct"],
             "coverage_pct": s["coverage_pct"],
-            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data")},
+            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data", "unknown")},
             "segments": segments(s["points"], step),
         }
     return out

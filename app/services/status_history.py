@@ -37,7 +37,7 @@ COLUMN = {"api": "api_status", "frontend": "frontend_status", "database": "db_st
 # snapshots are past retention). The page shows the five components.
 ROLLUP_COMPONENTS = (*COMPONENTS, "overall")
 COUNTED = ("up", "degraded", "down")
-SEVERITY = {"no_data": -1, "up": 0, "degraded": 1, "down": 2}
+SEVERITY = {"no_data": -1, "unknown": -0.5, "up": 0, "degraded": 1, "down": 2}
 PARTIAL_BELOW_PCT = 50.0  # "mostly missing": fewer than half of a bucket's expected checks ran
 
 
@@ -179,7 +179,10 @@ def rollup_and_prune(hours: int = 48, now: datetime | None = None) -> dict:
 # --- series for the page and the API -----------------------------------------------------------
 
 def series_24h(now: datetime | None = None) -> dict[str, dict]:
-    """288 five-minute slots per component from raw snapshots: the worst level seen in each slot."""
+    """288 five-minute slots per component from raw snapshots: the worst level seen in each slot.
+
+    A slot with no snapshot is `no_data` (the monitor did not run: missed or dropped); a slot whose check
+    is not configured is `unknown` (not monitored), so the two never look alike. Both count neither way."""
     now = now or utcnow()
     end = floor_to(now, "slot") + SLOT
     start = end - timedelta(hours=24)
@@ -188,7 +191,7 @@ def series_24h(now: datetime | None = None) -> dict[str, dict]:
     for row in _snapshot_rows(start, end):
         slot = floor_to(row[0], "slot")
         for i, component in enumerate(COMPONENTS, start=1):
-            level = row[i] if row[i] in COUNTED else "no_data"
+            level = row[i] if row[i] in COUNTED or row[i] == "unknown" else "no_data"
             if SEVERITY[level] > SEVERITY[per[component].get(slot, "no_data")]:
                 per[component][slot] = level
             else:
@@ -231,7 +234,7 @@ def run_length(points: list, step: timedelta) -> list[dict]:
     runs: list[dict] = []
     for point in points:
         start, level = point[0], point[1]
-        counts = point[2] if len(point) > 2 else {level if level in COUNTED else "no_data": 1}
+        counts = point[2] if len(point) > 2 else {level: 1}  # a 5-minute slot: one check, or none
         partial = is_partial(counts)
         if runs and runs[-1]["level"] == level and runs[-1]["partial"] == partial:
             runs[-1]["slots"] += 1
