@@ -71,7 +71,7 @@ def procfile_worker(app, process: str, wait_for_queues: tuple[str, ...] = (), **
     proc = subprocess.Popen(procfile_command(process), cwd=ROOT, env=worker_env(app, **extra_env),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded CI machine can take a while to import the app
         while wait_for_queues and time.monotonic() < deadline:
             listening = {q for w in Worker.all(connection=connection(app)) for q in w.queue_names()}
             if set(wait_for_queues) <= listening:
