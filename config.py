@@ -148,7 +148,11 @@ class Config:
     STATUS_LATENCY_THRESHOLDS_MS = env_str("STATUS_LATENCY_THRESHOLDS_MS",
                                            "api:1000,frontend:1500,database:500,stripe:2500,workflows:1000")
     STATUS_RETRY_DELAY = float(env_str("STATUS_RETRY_DELAY", "0.3"))
+    # Workflows component (app/services/worker_health.py has the rule): per queue, the age of the oldest
+    # waiting job that makes it degraded / down, and how fresh the embedded runtime's heartbeat must be.
     STATUS_QUEUE_AGE_DEGRADED = env_int("STATUS_QUEUE_AGE_DEGRADED", 600)  # oldest queued job, seconds
+    STATUS_QUEUE_AGE_DOWN = env_int("STATUS_QUEUE_AGE_DOWN", 1800)
+    STATUS_RUNTIME_HEARTBEAT_SECONDS = env_int("STATUS_RUNTIME_HEARTBEAT_SECONDS", 480)
     STATUS_STALE_MINUTES = env_int("STATUS_STALE_MINUTES", 15)
     STATUS_CACHE_TTL = env_int("STATUS_CACHE_TTL", 30)  # safety net; changes also refresh the cache at once
     STATUS_LOCAL_CACHE_SECONDS = float(env_str("STATUS_LOCAL_CACHE_SECONDS", "2"))  # per-process copy
@@ -158,6 +162,8 @@ class Config:
 
     # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.
     EMBEDDED_QUEUE = REDIS_URL is None
+    # ...started with the first request the app serves (and by `flask serve` at once), never by CLI commands.
+    EMBEDDED_RUNTIME_AUTOSTART = env_bool("EMBEDDED_RUNTIME_AUTOSTART", True)
     RQ_DASHBOARD_REDIS_URL = REDIS_URL or "redis://embedded"
 
     @classmethod
@@ -188,4 +194,5 @@ class TestConfig(Config):
     STORAGE_BACKEND = "local"
     REDIS_URL = None
     EMBEDDED_QUEUE = True
+    EMBEDDED_RUNTIME_AUTOSTART = False  # tests drain queues themselves or start a runtime on purpose
     STATUS_LOCAL_CACHE_SECONDS = 0  # tests see Redis-level invalidation at once; tests opt in to the local copy

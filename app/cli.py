@@ -10,7 +10,7 @@ from app.cli_status import status_cli
 from app.services.demo import seed
 from app.services.errors import ServiceError
 from app.services.users import create_user, find_by_email, set_password
-from jobs.worker import EmbeddedRuntime, run_scheduler, run_worker
+from jobs.worker import ensure_embedded_runtime, run_scheduler, run_worker
 
 
 def register_commands(app) -> None:
@@ -90,7 +90,7 @@ def scheduler(burst, interval):
 def serve(host, port):
     app = current_app._get_current_object()
     if app.config.get("EMBEDDED_QUEUE"):
-        EmbeddedRuntime(app).start()
+        ensure_embedded_runtime(app)
         click.echo("Embedded mode: in-process worker and scheduler started (no Redis needed).")
     # app.run() is a no-op under the flask CLI, so serve with werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -10,5 +10,7 @@ def init_app(app) -> None:
     from app.services import tasks
     from jobs import dsar, mail, status, storage  # noqa: F401  (each module declares its jobs on import)
     from jobs.queues import REGISTRY
+    from jobs.worker import autostart_embedded_runtime
 
     tasks.init_app(app, REGISTRY)
+    autostart_embedded_runtime(app)

@@ -10,6 +10,7 @@ from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 from app.extensions import db
+from app.services import worker_health
 from app.services.dsar_recovery import WORKER_JOB_MONITORING_INTERVAL
 from app.services.tasks import QUEUES
 from app.services.tasks import connection as redis_connection
@@ -61,49 +62,101 @@ class ThreadWorker(SimpleWorker):
     """A SimpleWorker that can live in a background thread (no signals; timer-based timeouts)."""
 
     death_penalty_class = TimerDeathPenalty
+    runtime: EmbeddedRuntime | None = None
 
     def _install_signal_handlers(self):
         pass
+
+    def execute_job(self, job, queue):
+        if self.runtime is not None:  # a heartbeat before each job, so a queue of jobs is not "stopped"
+            self.runtime.beat()
+        return super().execute_job(job, queue)
 
 
 class EmbeddedRuntime:
     """One background thread that does the work of the worker and scheduler processes.
 
     Used when REDIS_URL is unset: the queue is an in-process fake Redis, so the jobs must run in
-    this process too.
+    this process too. While its thread runs it is registered with the app and stamps `heartbeat`
+    (epoch seconds) on every loop and before every job: the workflows check reads that stamp.
     """
 
     def __init__(self, app, poll_seconds: float = 1.0):
         self.app = app
         self.poll_seconds = poll_seconds
+        self.heartbeat = 0.0
+        self.periodic = True
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        with self.app.app_context():
-            register_periodic_jobs(make_scheduler(redis_connection(self.app)))
+    def start(self, periodic: bool = True) -> EmbeddedRuntime:
+        """`periodic=False` runs only what is queued (tests that must not see the cron jobs fire)."""
+        if periodic:
+            with self.app.app_context():
+                register_periodic_jobs(make_scheduler(redis_connection(self.app)))
+        self.periodic = periodic
+        self.beat()
         self._thread = threading.Thread(target=self._loop, name="levqor-embedded-runtime", daemon=True)
         self._thread.start()
+        worker_health.register_runtime(self.app, self)
+        return self
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=10)
+        worker_health.unregister_runtime(self.app, self)
+
+    def beat(self) -> None:
+        self.heartbeat = time.time()
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def run_once(self) -> None:
         """Move due periodic and retry jobs onto their queues, then drain the queues."""
         with self.app.app_context():
             connection = redis_connection(self.app)
-            make_scheduler(connection).enqueue_jobs()
+            if self.periodic:
+                make_scheduler(connection).enqueue_jobs()
             retries = RQScheduler(list(QUEUES), connection=connection)
             retries.prepare_registries(list(QUEUES))
             retries.enqueue_scheduled_jobs()
-            ThreadWorker(list(QUEUES), connection=connection).work(burst=True, logging_level="WARNING")
+            worker = ThreadWorker(list(QUEUES), connection=connection)
+            worker.runtime = self
+            worker.work(burst=True, logging_level="WARNING")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self.beat()
             try:
                 self.run_once()
             except Exception:  # keep the runtime alive; the job's own failure is in RQ's registry
                 log.exception("embedded runtime iteration failed")
-            time.sleep(self.poll_seconds)
+            self._stop.wait(self.poll_seconds)
+
+
+_START_LOCK = threading.Lock()
+
+
+def ensure_embedded_runtime(app) -> EmbeddedRuntime | None:
+    """Start this process's embedded runtime once (idempotent); None outside embedded mode."""
+    if not app.config.get("EMBEDDED_QUEUE"):
+        return None
+    with _START_LOCK:
+        runtime = app.extensions.get(worker_health.RUNTIME_KEY)
+        if runtime is None or not runtime.is_alive():
+            runtime = EmbeddedRuntime(app).start()
+    return runtime
+
+
+def autostart_embedded_runtime(app) -> None:
+    """In embedded mode the app that serves requests also runs the jobs: the first request starts the
+    runtime (gunicorn or `flask serve` alike), while CLI commands such as `db upgrade` start nothing."""
+    if not (app.config.get("EMBEDDED_QUEUE") and app.config.get("EMBEDDED_RUNTIME_AUTOSTART")):
+        return
+
+    @app.before_request
+    def _start_runtime():
+        if worker_health.RUNTIME_KEY not in app.extensions:
+            ensure_embedded_runtime(app)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from app.extensions import limiter
 from app.services import status, status_cache, status_feeds
-from app.services.status_history import COUNTED, uptime
+from app.services.status_history import COUNTED, coverage_pct, is_partial, run_length, uptime
 from app.web import cached_response
 from public import bp
 
@@ -49,35 +49,56 @@ def status_feed():
 def _render_body() -> str:
     ctx = status.page_context()
     return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
-                           declared_labels=DECLARED_LABELS,
+                           declared_labels=DECLARED_LABELS, coverage_note=coverage_note,
                            five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
 
 
 def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
-    """Run-length encode a series into SVG rects: a quiet day is one rect, not 288."""
-    runs: list[dict] = []
-    for i, point in enumerate(points):
-        start, level = point[0], point[1]
-        if runs and runs[-1]["level"] == level:
-            runs[-1]["width"] += 1
-            runs[-1]["end"] = start + step
-        else:
-            runs.append({"x": i, "width": 1, "level": level, "start": start, "end": start + step})
-    for run in runs:
-        run["title"] = f"{LABELS[run['level']]}: {run['start'].strftime(fmt)} – {run['end'].strftime(fmt)} UTC"
-    return runs
+    """SVG rects, one per run of equal buckets (a quiet day is one rect, not 288). A run of partial
+    buckets is hatched and its tooltip says how much of it was measured."""
+    out = []
+    x = 0
+    for run in run_length(points, step):
+        span = f"{run['start'].strftime(fmt)} – {run['end'].strftime(fmt)} UTC"
+        title = f"{LABELS[run['level']]}: {span}"
+        if run["partial"]:
+            title = f"Partial data ({_measured(run['counts'])}), {LABELS[run['level']].lower()}: {span}"
+        out.append({"x": x, "width": run["slots"], "level": run["level"], "partial": run["partial"],
+                    "title": title})
+        x += run["slots"]
+    return out
 
 
 def bars(points: list) -> list[dict]:
-    """One bar per day with its own uptime in the tooltip."""
+    """One bar per day with its own uptime, and its coverage when checks are missing, in the tooltip."""
     out = []
     for i, (day, level, counts) in enumerate(points):
         u = uptime(counts)
         measured = f"{pct(u['uptime_pct'])} up" if u["uptime_pct"] is not None else "no data"
         extra = [f"{counts[k]} {k} checks" for k in COUNTED[1:] if counts.get(k)]
-        out.append({"x": i, "level": level,
-                    "title": f"{day.strftime('%Y-%m-%d')}: {measured}" + (f" ({', '.join(extra)})" if extra else "")})
+        title = f"{day.strftime('%Y-%m-%d')}: {measured}" + (f" ({', '.join(extra)})" if extra else "")
+        partial = is_partial(counts)
+        if partial:
+            title = f"{day.strftime('%Y-%m-%d')}: partial data ({_measured(counts)}); " \
+                    f"{measured} over what was measured" + (f" ({', '.join(extra)})" if extra else "")
+        elif u["uptime_pct"] is not None and (u["coverage_pct"] or 0) < 99.95:
+            title += f"; {_measured(counts)}"
+        out.append({"x": i, "level": level, "partial": partial, "title": title})
     return out
+
+
+def _measured(counts: dict) -> str:
+    ran = sum(counts.get(k, 0) for k in COUNTED)
+    expected = ran + counts.get("no_data", 0)
+    return f"{ran} of {expected} checks ran, {pct(coverage_pct(counts))} measured"
+
+
+def coverage_note(series: dict) -> str:
+    """Next to an uptime figure: how much of the window it was measured over, when not all of it."""
+    cov = series.get("coverage_pct")
+    if cov is None or series.get("uptime_pct") is None or cov >= 99.95:
+        return ""
+    return f"{pct(cov)} measured"
 
 
 def pct(value) -> str:

@@ -173,29 +173,26 @@ def history(window: str, now=None) -> dict:
     series = status_history.series_24h(now) if window == "24h" else status_history.series_rollup("hour", 168, now)
     out = {"window": window, "resolution": resolution,
            "formula": "uptime_pct = (up + degraded) / (up + degraded + down); no_data excluded",
+           "coverage_formula": "coverage_pct = (up + degraded + down) / (up + degraded + down + no_data); "
+                               f"a segment below {status_history.PARTIAL_BELOW_PCT:g} % is partial data",
            "components": {}}
     for component, s in series.items():
         out["components"][component] = {
             "uptime_pct": s["uptime_pct"], "degraded_pct": s["degraded_pct"], "down_pct": s["down_pct"],
-            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data")},
+            "coverage_pct": s["coverage_pct"],
+            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data", "unknown")},
             "segments": segments(s["points"], step),
         }
     return out
 
 
 def segments(points: list, step: timedelta) -> list[dict]:
-    """Run-length encode a series: consecutive buckets with the same level become one segment
-    [start, end) with the number of buckets (`slots`). Lossless, and a quiet day is one entry."""
-    out: list[dict] = []
-    for point in points:
-        start, level = point[0], point[1]
-        if out and out[-1]["status"] == level:
-            out[-1]["slots"] += 1
-            out[-1]["_end"] = start + step
-        else:
-            out.append({"status": level, "_start": start, "_end": start + step, "slots": 1})
-    return [{"start": iso(seg["_start"]), "end": iso(seg["_end"]), "status": seg["status"], "slots": seg["slots"]}
-            for seg in out]
+    """Run-length encode a series: consecutive buckets with the same level (and partial-ness) become one
+    segment [start, end) with the number of buckets (`slots`) and the share of its checks that ran
+    (`coverage_pct`). Lossless, and a quiet day is one entry."""
+    return [{"start": iso(run["start"]), "end": iso(run["end"]), "status": run["level"], "slots": run["slots"],
+             "partial": run["partial"], "coverage_pct": status_history.coverage_pct(run["counts"])}
+            for run in status_history.run_length(points, step)]
 
 
 def status_payload(window: str = "24h") -> dict:

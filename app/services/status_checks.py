@@ -15,18 +15,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import requests
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import Queue, Worker
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.models.status import COMPONENTS
-from app.services import tasks
+from app.services import worker_health
 from app.services.billing import stripe_client
 
 RANK = {"up": 0, "degraded": 1, "down": 2}
@@ -148,35 +146,13 @@ def probe_stripe(app, timeout: float) -> dict:
 
 
 def probe_workflows(app, timeout: float) -> dict:
-    """Workers alive (RQ heartbeat) and the queues draining (age of the oldest queued job)."""
-    conn = tasks.connection(app)
-    now = datetime.now(UTC)
-    oldest = 0.0
-    for name in tasks.QUEUES:
-        queue = Queue(name, connection=conn)
-        ids = queue.get_job_ids(0, 0)
-        job = queue.fetch_job(ids[0]) if ids else None
-        if job is not None and job.enqueued_at is not None:
-            enqueued = job.enqueued_at if job.enqueued_at.tzinfo else job.enqueued_at.replace(tzinfo=UTC)
-            oldest = max(oldest, (now - enqueued).total_seconds())
-    info = {"oldest_queued_seconds": int(oldest)}
-    if app.config.get("EMBEDDED_QUEUE"):
-        info["workers_alive"] = 1  # embedded mode: the in-process runtime is the worker
-        info["embedded"] = True
-    else:
-        alive = 0
-        for worker in Worker.all(connection=conn):
-            beat = worker.last_heartbeat
-            if beat is not None and beat.tzinfo is None:
-                beat = beat.replace(tzinfo=UTC)
-            if beat is not None and now - beat <= timedelta(seconds=worker.worker_ttl + 60):
-                alive += 1
-        info["workers_alive"] = alive
-        if alive == 0:
-            raise CheckFailed("no RQ worker has sent a heartbeat recently", "no_worker")
-    if oldest > app.config.get("STATUS_QUEUE_AGE_DEGRADED", 600):
-        info["slow_queue"] = True
-    return info
+    """Per queue: live workers listening to it and the age of its oldest job (worker_health has the rule).
+    Returns the per-queue info plus the verdict, which _answered turns into the level."""
+    verdict = worker_health.assess(app)
+    if verdict.status == "unknown":
+        raise NotConfigured(verdict.message)
+    return verdict.info | {"verdict": {"status": verdict.status, "reason": verdict.reason,
+                                       "message": verdict.message}}
 
 
 PROBES: dict[str, Callable] = {
@@ -252,10 +228,12 @@ def check_component(component: str, app=None, probe: Callable | None = None) -> 
 
 
 def _answered(info: dict, latency: int, threshold: float, attempts: int) -> CheckResult:
-    """A probe that answered is up, or degraded when slow or its queue is backing up."""
-    if info.get("slow_queue"):
-        return CheckResult("degraded", latency_ms=latency, attempts=attempts, info=info, reason="queue_backlog",
-                           error=f"oldest queued job waited {info['oldest_queued_seconds']}s")
+    """A probe that answered is up, or degraded when slow; the workflows probe brings its own verdict
+    (a queue with no worker or a backlog is not retried: a heartbeat is not a flaky packet)."""
+    verdict = info.pop("verdict", None)
+    if verdict and verdict["status"] != "up":  # the workflows rule: a finding about queues, not latency
+        return CheckResult(verdict["status"], latency_ms=latency, attempts=attempts, info=info,
+                           reason=verdict["reason"], error=verdict["message"])
     if latency > threshold:
         return CheckResult("degraded", latency_ms=latency, attempts=attempts, info=info, reason="slow",
                            error=f"slow: {latency} ms (threshold {threshold:g} ms)")

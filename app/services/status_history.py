@@ -9,6 +9,12 @@ Uptime, stated on the page too:
     uptime % = (up + degraded) / (up + degraded + down) over 5-minute checks
 "No data" (no snapshot, or the check not configured) is excluded from both sides; degraded counts
 as available (the service answered, slowly) and its share is shown separately.
+
+Coverage says how much of a window was measured at all:
+    coverage % = (up + degraded + down) / (up + degraded + down + no data)
+A bucket (an hour, a day) whose coverage is below PARTIAL_BELOW_PCT is "partial data": it keeps the
+worst level that was measured, but the page hatches it and says how many checks ran, so a day with one
+"up" check and 287 missing ones is never drawn as a plain green 100 % day.
 """
 from __future__ import annotations
 
@@ -31,7 +37,8 @@ COLUMN = {"api": "api_status", "frontend": "frontend_status", "database": "db_st
 # snapshots are past retention). The page shows the five components.
 ROLLUP_COMPONENTS = (*COMPONENTS, "overall")
 COUNTED = ("up", "degraded", "down")
-SEVERITY = {"no_data": -1, "up": 0, "degraded": 1, "down": 2}
+SEVERITY = {"no_data": -1, "unknown": -0.5, "up": 0, "degraded": 1, "down": 2}
+PARTIAL_BELOW_PCT = 50.0  # "mostly missing": fewer than half of a bucket's expected checks ran
 
 
 def floor_to(ts: datetime, period: str) -> datetime:
@@ -51,18 +58,32 @@ def expected_slots(start: datetime, end: datetime, now: datetime | None = None) 
     return -(-int((end - start).total_seconds()) // int(SLOT.total_seconds()))
 
 
+def coverage_pct(counts: dict) -> float | None:
+    """Share of the expected checks that ran (formula above); None for a window with nothing expected."""
+    measured = sum(counts.get(k, 0) for k in COUNTED)
+    expected = measured + counts.get("no_data", 0)
+    return round(100.0 * measured / expected, 3) if expected else None
+
+
+def is_partial(counts: dict) -> bool:
+    """Some checks ran, but fewer than PARTIAL_BELOW_PCT of those expected."""
+    cov = coverage_pct(counts)
+    return cov is not None and 0 < cov < PARTIAL_BELOW_PCT
+
+
 def uptime(counts: dict) -> dict:
-    """{uptime_pct, degraded_pct, down_pct} per the formula above; None when there is no data."""
+    """{uptime_pct, degraded_pct, down_pct, coverage_pct} per the formulas above; None when there is no data."""
     measured = sum(counts.get(k, 0) for k in COUNTED)
     if not measured:
         return {"uptime_pct": None, "degraded_pct": None, "down_pct": None, "measured": 0,
-                "no_data": counts.get("no_data", 0)}
+                "no_data": counts.get("no_data", 0), "coverage_pct": coverage_pct(counts)}
     return {
         "uptime_pct": round(100.0 * (counts.get("up", 0) + counts.get("degraded", 0)) / measured, 3),
         "degraded_pct": round(100.0 * counts.get("degraded", 0) / measured, 3),
         "down_pct": round(100.0 * counts.get("down", 0) / measured, 3),
         "measured": measured,
         "no_data": counts.get("no_data", 0),
+        "coverage_pct": coverage_pct(counts),
     }
 
 
@@ -158,7 +179,10 @@ def rollup_and_prune(hours: int = 48, now: datetime | None = None) -> dict:
 # --- series for the page and the API -----------------------------------------------------------
 
 def series_24h(now: datetime | None = None) -> dict[str, dict]:
-    """288 five-minute slots per component from raw snapshots: the worst level seen in each slot."""
+    """288 five-minute slots per component from raw snapshots: the worst level seen in each slot.
+
+    A slot with no snapshot is `no_data` (the monitor did not run: missed or dropped); a slot whose check
+    is not configured is `unknown` (not monitored), so the two never look alike. Both count neither way."""
     now = now or utcnow()
     end = floor_to(now, "slot") + SLOT
     start = end - timedelta(hours=24)
@@ -167,7 +191,7 @@ def series_24h(now: datetime | None = None) -> dict[str, dict]:
     for row in _snapshot_rows(start, end):
         slot = floor_to(row[0], "slot")
         for i, component in enumerate(COMPONENTS, start=1):
-            level = row[i] if row[i] in COUNTED else "no_data"
+            level = row[i] if row[i] in COUNTED or row[i] == "unknown" else "no_data"
             if SEVERITY[level] > SEVERITY[per[component].get(slot, "no_data")]:
                 per[component][slot] = level
             else:
@@ -201,3 +225,22 @@ def series_rollup(period: str, buckets: int, now: datetime | None = None) -> dic
             points.append((bucket, worst(c), c))
         out[component] = {"points": points, "counts": dict(total), **uptime(total)}
     return out
+
+
+def run_length(points: list, step: timedelta) -> list[dict]:
+    """Consecutive points with the same level and the same partial-ness become one run [start, end):
+    {start, end, level, slots, partial, counts}. 24-hour points are (slot, level), one check each;
+    rollup points are (bucket, level, counts). A quiet day is one run, not 288."""
+    runs: list[dict] = []
+    for point in points:
+        start, level = point[0], point[1]
+        counts = point[2] if len(point) > 2 else {level: 1}  # a 5-minute slot: one check, or none
+        partial = is_partial(counts)
+        if runs and runs[-1]["level"] == level and runs[-1]["partial"] == partial:
+            runs[-1]["slots"] += 1
+            runs[-1]["end"] = start + step
+            runs[-1]["counts"].update(counts)
+        else:
+            runs.append({"start": start, "end": start + step, "level": level, "slots": 1, "partial": partial,
+                         "counts": Counter(counts)})
+    return runs

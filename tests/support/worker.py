@@ -1,9 +1,12 @@
 """Run the real `flask --app wsgi worker --burst` in a subprocess against the test's services."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +47,53 @@ def run_flask_worker(app, *queues: str, timeout: float = 120, **extra_env) -> su
                           timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
+
+
+def procfile_command(process: str) -> list[str]:
+    """The Procfile's command for `process`, run with this interpreter's flask."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            args = command.split()
+            assert args[0] == "flask", line
+            return [sys.executable, "-m", "flask", *args[1:]]
+    raise LookupError(f"no {process} process in the Procfile")
+
+
+@contextlib.contextmanager
+def procfile_worker(app, process: str, wait_for_queues: tuple[str, ...] = (), **extra_env):
+    """Run the Procfile's `process` (a long-running `flask worker`) until the block ends, then kill its
+    process group (the worker and any work horse it forked)."""
+    from rq import Worker
+
+    from app.services.tasks import connection
+
+    proc = subprocess.Popen(procfile_command(process), cwd=ROOT, env=worker_env(app, **extra_env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90  # a loaded CI machine can take a while to import the app
+        while wait_for_queues and time.monotonic() < deadline:
+            listening = {q for w in Worker.all(connection=connection(app)) for q in w.queue_names()}
+            if set(wait_for_queues) <= listening:
+                break
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.2)
+        else:
+            if wait_for_queues:
+                raise AssertionError(f"{process} did not register for {wait_for_queues}")
+        yield proc
+    finally:
+        for pid in [proc.pid, *_children(proc.pid)]:  # RQ's work horse runs in a process group of its own
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[1]) == pid:  # the field after the state is the parent's pid
+                found.append(int(stat.parent.name))
+    return found

@@ -132,15 +132,22 @@ def healthy_day(add_snapshot):
 
 @pytest.fixture
 def worker_alive(app):
-    """A registered RQ worker with a fresh heartbeat (embedded mode: the in-process runtime counts)."""
+    """A live worker for every queue: an RQ worker registration with a fresh heartbeat (server mode), or
+    the real in-process runtime thread, without the cron jobs (embedded mode)."""
+    from app.services.tasks import QUEUES
+
     if app.config.get("EMBEDDED_QUEUE"):
-        yield None
+        from jobs.worker import EmbeddedRuntime
+
+        runtime = EmbeddedRuntime(app, poll_seconds=0.2).start(periodic=False)
+        yield runtime
+        runtime.stop()
         return
     from rq import Worker
 
     from app.services.tasks import connection as get_connection
 
-    worker = Worker(["status"], connection=get_connection(app), name=f"status-test-{id(app)}")
+    worker = Worker(list(QUEUES), connection=get_connection(app), name=f"status-test-{id(app)}")
     worker.register_birth()
     worker.heartbeat()
     yield worker

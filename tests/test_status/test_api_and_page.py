@@ -23,7 +23,7 @@ def test_api_status_shape_per_spec(client, healthy_day, add_snapshot):
     assert set(history["components"]) == COMPONENTS
     api = history["components"]["api"]
     # Run-length segments covering the whole window: the slot counts add up to 24 h of 5-minute checks.
-    assert set(api["segments"][0]) == {"start", "end", "status", "slots"}
+    assert set(api["segments"][0]) == {"start", "end", "status", "slots", "partial", "coverage_pct"}
     assert 287 <= sum(seg["slots"] for seg in api["segments"]) <= 288
     assert api["segments"][-1]["status"] == "degraded"
     assert all(a["end"] == b["start"] for a, b in zip(api["segments"], api["segments"][1:], strict=False))

@@ -34,3 +34,25 @@ def test_status_page_in_a_browser(live_server, page, healthy_day, add_snapshot):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     assert page.locator("#component-api svg.status-strip").first.bounding_box()["width"] > 250
+
+
+@pytest.mark.browser
+def test_partial_data_day_is_drawn_hatched_in_a_browser(live_server, page, add_snapshot):
+    from app.services.status_history import floor_to, rollup
+
+    now = utcnow()
+    day = floor_to(now - timedelta(days=3), "day")
+    add_snapshot(day + timedelta(hours=12))  # one check that day, 287 missing
+    add_snapshot(now)
+    rollup(day, now)
+    db.session.commit()
+
+    page.goto(f"{live_server}/status")
+    bar = page.locator("#component-api svg.status-bars rect.partial").filter(
+        has=page.locator("title", has_text=day.strftime("%Y-%m-%d")))
+    assert bar.count() == 1  # (today, with one check so far, may be partial too: that is honest)
+    assert "1 of 288 checks ran" in bar.locator("title").text_content()
+    fill = bar.evaluate("el => getComputedStyle(el).fill")
+    assert "hatch-up" in fill  # a hatched pattern, not the solid green of a measured day
+    plain = page.locator(".status-legend rect.lv-up:not(.partial)")  # a fully measured "up" sample
+    assert plain.evaluate("el => getComputedStyle(el).fill") == "rgb(26, 127, 55)"

@@ -3,7 +3,6 @@ database, Redis with a real RQ worker registration. Stripe is the one stand-in: 
 plays the Stripe API (the SDK talks real HTTP to it)."""
 import time
 
-import pytest
 from werkzeug import Response
 
 from app.services.status_checks import check_component, overall_of, run_checks
@@ -116,63 +115,3 @@ def test_stripe_rejecting_the_key_is_down(app, fast_checks, configure, httpserve
 def test_database_check_uses_its_own_connection(app, fast_checks):
     result = check_component("database", app)
     assert result.status == "up" and result.latency_ms is not None
-
-
-@pytest.mark.server_only
-def test_workflows_need_a_live_worker_heartbeat(app, fast_checks):
-    from rq import Worker
-
-    from app.services.tasks import connection as get_connection
-
-    down = check_component("workflows", app)
-    assert down.status == "down" and "no RQ worker" in down.error
-
-    worker = Worker(["status"], connection=get_connection(app), name="status-test-worker")
-    worker.register_birth()
-    worker.heartbeat()
-    try:
-        up = check_component("workflows", app)
-        assert up.status == "up" and up.info["workers_alive"] == 1
-    finally:
-        worker.register_death()
-
-
-@pytest.mark.server_only
-def test_workflows_degraded_when_the_oldest_queued_job_waits_too_long(app, fast_checks, configure):
-    from datetime import UTC, datetime, timedelta
-
-    from rq import Worker
-
-    from app.services.tasks import connection as get_connection
-    from app.services.tasks import queue as get_queue
-
-    worker = Worker(["status"], connection=get_connection(app), name="status-test-worker-2")
-    worker.register_birth()
-    worker.heartbeat()
-    job = get_queue("default").enqueue("builtins.print", "waiting")
-    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=20)
-    job.save()
-    configure(STATUS_QUEUE_AGE_DEGRADED=600)
-    try:
-        result = check_component("workflows", app)
-        assert result.status == "degraded"
-        assert result.info["oldest_queued_seconds"] >= 1200
-        assert "oldest queued job" in result.error
-    finally:
-        worker.register_death()
-
-
-def test_embedded_runtime_counts_as_the_worker(app, fast_checks, configure):
-    configure(EMBEDDED_QUEUE=True)
-    from app.services.tasks import connection as get_connection
-
-    saved = app.extensions.pop("levqor_redis", None)
-    try:
-        result = check_component("workflows", app)
-        assert result.status == "up" and result.info["embedded"] is True
-    finally:
-        if saved is not None:
-            app.extensions["levqor_redis"] = saved
-        else:
-            app.extensions.pop("levqor_redis", None)
-    assert get_connection(app) is not None

@@ -138,3 +138,13 @@ def test_first_snapshot_catches_up_on_history_seeded_before_it(app, fast_checks,
     record_snapshot(app)
     week = series_rollup("hour", 168, utcnow())["api"]
     assert week["counts"]["down"] == 1 and week["counts"]["up"] >= 24 * 12 - 2
+
+
+def test_24h_series_tells_a_slot_nobody_checked_from_a_check_not_configured(add_snapshot):
+    now = utcnow()
+    add_snapshot(floor_to(now, "slot") + timedelta(seconds=1), stripe="unknown")
+    stripe = series_24h(now)["stripe"]
+    levels = [level for _, level in stripe["points"]]
+    assert levels[-1] == "unknown"  # checked, but Stripe is not configured: not monitored
+    assert set(levels[:-1]) == {"no_data"}  # no snapshot at all: the monitor did not run
+    assert stripe["uptime_pct"] is None and stripe["counts"]["unknown"] == 1

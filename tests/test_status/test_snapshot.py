@@ -66,3 +66,26 @@ def test_periodic_job_records_a_snapshot_through_the_queue(app, fast_checks, dra
     db.session.remove()
     snaps = db.session.scalars(select(StatusSnapshot)).all()
     assert len(snaps) == 1 and snaps[0].db_status == "up" and snaps[0].api_status == "up"
+
+
+@pytest.mark.committed
+def test_a_snapshot_job_that_starts_late_says_so(app, fast_checks, drain_queues, caplog):
+    from datetime import UTC, datetime
+
+    from jobs.status import record_snapshot_job
+
+    job = record_snapshot_job.enqueue()
+    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=7)  # it waited behind something for 7 minutes
+    job.save()
+    import logging
+
+    logging.getLogger("jobs.status").disabled = False  # Alembic's fileConfig (migrations at setup) disables it
+    with caplog.at_level("WARNING", logger="jobs.status"):
+        drain_queues()
+    job.refresh()
+    assert job.get_status() == "finished"
+    result = job.return_value()
+    assert result["late_seconds"] >= 420 and result["missed_slot"] is True
+    assert "its slot was missed" in caplog.text
+    db.session.remove()
+    assert db.session.query(StatusSnapshot).count() == 1  # the check still ran and was stored
