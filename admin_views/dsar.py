@@ -23,8 +23,8 @@ from admin_views.filters import UserEmailFilter
 from app.auth import safe_next
 from app.extensions import db
 from app.models import DsarExport, User
-from app.models.dsar import DSAR_STATUSES
-from app.services import audit, dsar, dsar_admin
+from app.models.dsar import ExportStatus
+from app.services import audit, dsar_admin
 from app.services.errors import ServiceError
 
 
@@ -61,13 +61,13 @@ def _due(view, context, model, name):
     if model.due_at is None:
         return ""
     text = model.due_at.strftime("%Y-%m-%d")
-    if dsar_admin.is_overdue(model):
+    if model.is_overdue():
         return Markup('{} <span class="badge badge-danger overdue">overdue</span>').format(text)
     return text
 
 
 def _link(view, context, model, name):
-    state = dsar.link_state(model)
+    state = model.link_state()
     labels = {"active": "success", "expired": "secondary", "invalidated": "dark", "none": "light"}
     until = f" until {model.expires_at:%Y-%m-%d}" if state == "active" else ""
     return Markup('<span class="badge badge-{} link-state">{}</span>{}').format(labels[state], state, until)
@@ -79,7 +79,7 @@ def _when(view, context, model, name):
 
 
 def _status(view, context, model, name):
-    return Markup('<span class="status status-{0}">{0}</span>').format(model.status)
+    return Markup('<span class="status status-{0}">{0}</span>').format(str(model.status))
 
 
 class DsarExportView(SecureModelView):
@@ -104,7 +104,7 @@ class DsarExportView(SecureModelView):
     column_filters = (
         RequestedDateFilter(DsarExport.requested_at, "Requested", upper=False),
         RequestedDateFilter(DsarExport.requested_at, "Requested", upper=True),
-        FilterEqual(DsarExport.status, "Status", options=[(s, s) for s in DSAR_STATUSES]),
+        FilterEqual(DsarExport.status, "Status", options=[(s.value, s.value) for s in ExportStatus]),
         UserEmailFilter(DsarExport.user_id, "Email"),
     )
     named_filter_urls = True  # ?flt0_email_is=… rather than ?flt0_3=…

@@ -1,12 +1,45 @@
+"""A DSAR export and its life: the states, the transitions between them, and the rules read off them
+(is the link live, is the export overdue, does it count against the throttle) in one place."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import StrEnumType, UTCDateTime, utcnow
 
-# Statuses that count against the one-export-per-30-days throttle (failed ones do not).
-THROTTLED_STATUSES = ("pending", "running", "ready", "expired", "invalidated")
-DSAR_STATUSES = ("pending", "running", "ready", "failed", "expired", "invalidated")
+
+class ExportStatus(StrEnum):
+    """Stored as these strings (the platform reads the column with plain SQL)."""
+
+    PENDING = "pending"          # requested; the job has not started (or waits for its retry)
+    RUNNING = "running"          # the job is building the archive
+    READY = "ready"              # archive stored, link signed (it may have lapsed: see link_state)
+    FAILED = "failed"            # the last retry failed; nothing was delivered
+    EXPIRED = "expired"          # the link lapsed and the archive was deleted
+    INVALIDATED = "invalidated"  # staff withdrew the link and deleted the archive
+
+
+class LinkState(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    INVALIDATED = "invalidated"
+    NONE = "none"  # no link yet, or the export failed
+
+
+class TransitionRefused(ValueError):
+    """A transition the export's state does not allow; services turn it into a 409."""
+
+
+OPEN = (ExportStatus.PENDING, ExportStatus.RUNNING)
+# States whose archive was delivered at some point (the GDPR clock stops at completed_at).
+DELIVERED = (ExportStatus.READY, ExportStatus.EXPIRED, ExportStatus.INVALIDATED)
+# States that count against the one-export-per-30-days throttle (failed ones do not).
+THROTTLED = (ExportStatus.PENDING, ExportStatus.RUNNING, ExportStatus.READY, ExportStatus.EXPIRED,
+             ExportStatus.INVALIDATED)
 
 
 class DsarExport(db.Model):
@@ -14,7 +47,8 @@ class DsarExport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="pending")
+    status: Mapped[ExportStatus] = mapped_column(StrEnumType(ExportStatus, 16), nullable=False,
+                                                 server_default="pending", default=ExportStatus.PENDING)
     requested_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     started_at = mapped_column(UTCDateTime)
     completed_at = mapped_column(UTCDateTime)
@@ -36,3 +70,94 @@ class DsarExport(db.Model):
         Index("ix_dsar_exports_status_requested_at", "status", "requested_at"),
         Index("ix_dsar_exports_requested_at", "requested_at"),
     )
+
+    # --- rules --------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be built (the job may run it)."""
+        return self.status in OPEN
+
+    def is_downloadable(self, now: datetime | None = None) -> bool:
+        return (self.status == ExportStatus.READY and self.expires_at is not None
+                and self.expires_at > (now or utcnow()))
+
+    def link_state(self, now: datetime | None = None) -> LinkState:
+        if self.status == ExportStatus.INVALIDATED:
+            return LinkState.INVALIDATED
+        if self.status == ExportStatus.READY:
+            return LinkState.ACTIVE if self.is_downloadable(now) else LinkState.EXPIRED
+        return LinkState.EXPIRED if self.status == ExportStatus.EXPIRED else LinkState.NONE
+
+    @property
+    def link_is_gone(self) -> bool:
+        """A link was handed out and no longer works (410, not 404)."""
+        return self.link_state() in (LinkState.EXPIRED, LinkState.INVALIDATED)
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """Not delivered within the GDPR deadline (due_at)."""
+        if self.due_at is None:
+            return False
+        delivered = self.completed_at if self.status in DELIVERED else None
+        return (delivered or now or utcnow()) > self.due_at
+
+    def counts_for_throttle(self) -> bool:
+        return self.status in THROTTLED
+
+    @classmethod
+    def counts_for_throttle_clause(cls):
+        """counts_for_throttle() as SQL, for the throttle's query."""
+        return cls.status.in_(THROTTLED)
+
+    @property
+    def can_be_resent(self) -> bool:
+        return self.is_downloadable()
+
+    @property
+    def can_be_invalidated(self) -> bool:
+        return self.status not in (ExportStatus.INVALIDATED, ExportStatus.EXPIRED)
+
+    # --- transitions --------------------------------------------------------------------------
+
+    def _require(self, allowed, action: str) -> None:
+        if self.status not in allowed:
+            raise TransitionRefused(f"Export {self.id} is {self.status}; it cannot be {action}.")
+
+    def mark_running(self, now: datetime, storage_key: str) -> None:
+        self._require(OPEN, "started")
+        self.status = ExportStatus.RUNNING
+        self.started_at = now
+        self.attempts = (self.attempts or 0) + 1
+        self.storage_key = self.storage_key or storage_key
+
+    def mark_ready(self, now: datetime, link_lifetime: timedelta, url: str, size_bytes: int) -> None:
+        self._require((ExportStatus.RUNNING,), "marked ready")
+        self.status = ExportStatus.READY
+        self.completed_at = now
+        self.expires_at = now + link_lifetime
+        self.download_url = url
+        self.size_bytes = size_bytes
+        self.error = None
+
+    def mark_retrying(self, error: str) -> None:
+        """An attempt failed and RQ will retry: back to pending, the error kept for staff."""
+        self._require((ExportStatus.RUNNING,), "retried")
+        self.status = ExportStatus.PENDING
+        self.error = f"Attempt {self.attempts} failed, retrying: {error}"
+
+    def mark_failed(self, error: str) -> None:
+        self._require(OPEN, "failed")
+        self.status = ExportStatus.FAILED
+        self.error = error
+
+    def mark_expired(self) -> None:
+        self._require((ExportStatus.READY,), "expired")
+        self.status = ExportStatus.EXPIRED
+        self.download_url = None
+
+    def invalidate(self) -> ExportStatus:
+        """Withdraw the link; returns the previous status."""
+        if not self.can_be_invalidated:
+            raise TransitionRefused(f"Export {self.id} is already {self.status}.")
+        previous, self.status, self.download_url = self.status, ExportStatus.INVALIDATED, None
+        return previous

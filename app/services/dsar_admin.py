@@ -5,51 +5,32 @@ Every function audits with the staff member as actor and the export's owner as t
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import DsarExport, User
-from app.models.dsar import DSAR_STATUSES
+from app.models.dsar import ExportStatus
 from app.models.types import utcnow
+from app.serializers import dsar as serialize
+from app.serializers import iso
 from app.services import audit, dsar
 from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.services.listing import ListFilters, parse_list_filters
 
 log = logging.getLogger(__name__)
 
-DELIVERED = ("ready", "expired", "invalidated")
-
-
 Filters = ListFilters  # the grid's date filters build these directly
 
 
 def parse_filters(args) -> ListFilters:
-    return parse_list_filters(args, DSAR_STATUSES)
+    return parse_list_filters(args, tuple(ExportStatus))
 
 
 def filtered(stmt, filters: ListFilters):
     """Apply the filters to a select over DsarExport (dates on requested_at)."""
     return filters.where(stmt, DsarExport.user_id, DsarExport.status, DsarExport.requested_at)
-
-
-def is_overdue(export: DsarExport, now: datetime | None = None) -> bool:
-    """Not delivered within the GDPR deadline (30 days after the request)."""
-    if export.due_at is None:
-        return False
-    delivered = export.completed_at if export.status in DELIVERED else None
-    return (delivered or now or utcnow()) > export.due_at
-
-
-def admin_json(export: DsarExport, email: str, now: datetime) -> dict:
-    row = dsar.export_json(export)
-    row.update(user_id=export.user_id, user_email=email, due_at=dsar._iso(export.due_at),
-               overdue=is_overdue(export, now), link_state=dsar.link_state(export),
-               emailed_at=dsar._iso(export.emailed_at), attempts=export.attempts, error=export.error,
-               requested_by_id=export.requested_by_id, reason=export.reason)
-    return row
 
 
 def list_exports(filters: Filters, actor_id: int) -> tuple[list[dict], int]:
@@ -60,7 +41,7 @@ def list_exports(filters: Filters, actor_id: int) -> tuple[list[dict], int]:
             .order_by(DsarExport.requested_at.desc(), DsarExport.id.desc())
             .limit(filters.per_page).offset((filters.page - 1) * filters.per_page))
     now = utcnow()
-    rows = [admin_json(export, email, now) for export, email in db.session.execute(stmt)]
+    rows = [serialize.admin_view(export, email, now) for export, email in db.session.execute(stmt)]
     audit.record("dsar.admin_list", actor_id=actor_id, target_user_id=_target_user(filters),
                  target_type="dsar_export", details={"filters": filters.as_dict(), "total": total})
     db.session.commit()
@@ -85,12 +66,12 @@ def _locked(export_id: int) -> DsarExport:
 def resend(export_id: int, actor_id: int) -> DsarExport:
     """Email the owner the (still valid) link again; 409 unless the export is ready and its link works."""
     export = _locked(export_id)
-    if not dsar.is_downloadable(export):
+    if not export.can_be_resent:
         db.session.rollback()
         raise Conflict(f"Export {export_id} is {export.status}; only a ready export with a working link "
                        "can be emailed again.", code="not_ready")
     audit.record("dsar.resent", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"expires_at": dsar._iso(export.expires_at)})
+                 target_id=export.id, details={"expires_at": iso(export.expires_at)})
     db.session.commit()
     dsar.enqueue_email(export.id, resend=True)
     return export
@@ -99,14 +80,12 @@ def resend(export_id: int, actor_id: int) -> DsarExport:
 def invalidate(export_id: int, actor_id: int, reason: str | None = None) -> DsarExport:
     """Kill the link at once and delete the archive; 409 if the link is already dead."""
     export = _locked(export_id)
-    if export.status in ("invalidated", "expired"):
+    if not export.can_be_invalidated:
         db.session.rollback()
-        raise Conflict(f"Export {export_id} is already {export.status}.", code="already_" + export.status)
-    previous = export.status
-    export.status = "invalidated"
-    export.download_url = None
+        raise Conflict(f"Export {export_id} is already {export.status}.", code=f"already_{export.status}")
+    previous = export.invalidate()
     audit.record("dsar.invalidated", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"previous_status": previous, "reason": reason})
+                 target_id=export.id, details={"previous_status": str(previous), "reason": reason})
     db.session.commit()  # the link answers 410 from here on, whatever storage does next
     if export.storage_key and not dsar.delete_archive(export.storage_key):
         raise ServiceError("The link is withdrawn, but deleting the archive failed; it is logged. Try again "
