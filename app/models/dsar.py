@@ -2,10 +2,11 @@
 (is the link live, is the export overdue, does it count against the throttle) in one place."""
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, and_, func, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -37,9 +38,8 @@ class TransitionRefused(ValueError):
 OPEN = (ExportStatus.PENDING, ExportStatus.RUNNING)
 # States whose archive was delivered at some point (the GDPR clock stops at completed_at).
 DELIVERED = (ExportStatus.READY, ExportStatus.EXPIRED, ExportStatus.INVALIDATED)
-# States that count against the one-export-per-30-days throttle (failed ones do not).
-THROTTLED = (ExportStatus.PENDING, ExportStatus.RUNNING, ExportStatus.READY, ExportStatus.EXPIRED,
-             ExportStatus.INVALIDATED)
+# Art. 12(3): the deadline may be extended once, by up to two further months.
+MAX_EXTENSION_MONTHS = 2
 
 
 class DsarExport(db.Model):
@@ -52,7 +52,11 @@ class DsarExport(db.Model):
     requested_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     started_at = mapped_column(UTCDateTime)
     completed_at = mapped_column(UTCDateTime)
-    due_at = mapped_column(UTCDateTime)  # GDPR deadline: requested_at + 30 days
+    due_at = mapped_column(UTCDateTime)  # GDPR deadline: requested_at + 30 days (+ an extension)
+    downloaded_at = mapped_column(UTCDateTime)  # the owner's first download
+    extended_at = mapped_column(UTCDateTime)  # when staff extended the deadline (at most once)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at = mapped_column(UTCDateTime)  # when the download link stops working
     download_url: Mapped[str | None] = mapped_column(Text)
     storage_key: Mapped[str | None] = mapped_column(String(255))
@@ -101,13 +105,33 @@ class DsarExport(db.Model):
         delivered = self.completed_at if self.status in DELIVERED else None
         return (delivered or now or utcnow()) > self.due_at
 
-    def counts_for_throttle(self) -> bool:
-        return self.status in THROTTLED
+    def counts_for_throttle(self, now: datetime | None = None) -> bool:
+        """Only an export that delivered or can still deliver blocks a new request: one being built,
+        one with a live link, or one the owner downloaded. Failed, expired-unused and withdrawn
+        exports gave the person nothing, so they do not count."""
+        return self.is_open or self.is_downloadable(now) or self.downloaded_at is not None
 
     @classmethod
-    def counts_for_throttle_clause(cls):
+    def counts_for_throttle_clause(cls, now: datetime):
         """counts_for_throttle() as SQL, for the throttle's query."""
-        return cls.status.in_(THROTTLED)
+        return or_(cls.status.in_(OPEN), and_(cls.status == ExportStatus.READY, cls.expires_at > now),
+                   cls.downloaded_at.is_not(None))
+
+    def throttle_reason(self) -> str:
+        """Why this export blocks a new one: in_progress | ready | downloaded."""
+        if self.is_open:
+            return "in_progress"
+        return "ready" if self.downloaded_at is None else "downloaded"
+
+    def extension_refused(self, now: datetime | None = None) -> str | None:
+        """Why the deadline cannot be extended (a machine code), or None when it can."""
+        if self.extended_at is not None:
+            return "already_extended"
+        if self.status in DELIVERED:
+            return "already_delivered"
+        if self.due_at is None or self.due_at <= (now or utcnow()):
+            return "deadline_passed"  # Art. 12(3): the extension is announced within the first month
+        return None
 
     @property
     def can_be_resent(self) -> bool:
@@ -150,6 +174,21 @@ class DsarExport(db.Model):
         self.status = ExportStatus.FAILED
         self.error = error
 
+    def mark_downloaded(self, now: datetime) -> None:
+        self.downloaded_at = self.downloaded_at or now
+
+    def extend_deadline(self, now: datetime, months: int, reason: str, actor_id: int) -> datetime:
+        """Move due_at by `months` (1 or 2) calendar months, once; returns the previous due_at."""
+        refused = self.extension_refused(now)
+        if refused:
+            raise TransitionRefused(refused)
+        if not 1 <= months <= MAX_EXTENSION_MONTHS:
+            raise TransitionRefused("bad_months")
+        previous = self.due_at
+        self.due_at = add_months(previous, months)
+        self.extended_at, self.extension_reason, self.extended_by_id = now, reason, actor_id
+        return previous
+
     def mark_expired(self) -> None:
         self._require((ExportStatus.READY,), "expired")
         self.status = ExportStatus.EXPIRED
@@ -161,3 +200,11 @@ class DsarExport(db.Model):
             raise TransitionRefused(f"Export {self.id} is already {self.status}.")
         previous, self.status, self.download_url = self.status, ExportStatus.INVALIDATED, None
         return previous
+
+
+def add_months(value: datetime, months: int) -> datetime:
+    """Calendar months, clamped to the month's last day (31 January + 1 month = 28/29 February)."""
+    month0 = value.month - 1 + months
+    year, month = value.year + month0 // 12, month0 % 12 + 1
+    day = min(value.day, calendar.monthrange(year, month)[1])
+    return value.replace(year=year, month=month, day=day)

@@ -7,7 +7,6 @@ the pending row. Each step is written to audit_log in the same transaction as th
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import threading
 from contextlib import contextmanager
@@ -15,16 +14,15 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import ExportStatus
 from app.models.types import utcnow
-from app.serializers import iso
-from app.services import audit
-from app.services.errors import NotFound, RateLimited, ServiceError
+from app.services import audit, dsar_throttle
+from app.services.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +64,9 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
     with _serialized_for_user(user_id):
         now = utcnow()
         if not bypass:
-            window = _days("DSAR_THROTTLE_DAYS")
-            last = db.session.scalar(
-                select(func.max(DsarExport.requested_at)).where(
-                    DsarExport.user_id == user_id, DsarExport.counts_for_throttle_clause(),
-                    DsarExport.requested_at > now - window))
-            if last is not None:
-                raise _throttled(last + window, now)
+            blocking = dsar_throttle.blocking_export(user_id, now)
+            if blocking is not None:
+                raise dsar_throttle.refusal(blocking, now)
         on_behalf = actor_id is not None and actor_id != user_id
         export = DsarExport(user_id=user_id, status=ExportStatus.PENDING, requested_at=now,
                             due_at=now + timedelta(days=GDPR_DEADLINE_DAYS), attempts=0,
@@ -84,21 +78,6 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
                      target_id=export.id, details={"reason": reason} if on_behalf else {})
         db.session.commit()
         return export
-
-
-def _throttled(next_allowed: datetime, now: datetime) -> RateLimited:
-    days = current_app.config["DSAR_THROTTLE_DAYS"]
-    return RateLimited(
-        f"You can request one data export every {days} days. Your next export can be requested from "
-        f"{next_allowed:%d %B %Y, %H:%M} UTC.",
-        extra={"next_allowed_at": iso(_ceil_second(next_allowed))},
-        headers={"Retry-After": str(max(1, math.ceil((next_allowed - now).total_seconds())))},
-    )
-
-
-def _ceil_second(value: datetime) -> datetime:
-    """iso() drops microseconds; rounding up keeps "from this time" true to the second."""
-    return value if not value.microsecond else value.replace(microsecond=0) + timedelta(seconds=1)
 
 
 @contextmanager
@@ -276,6 +255,7 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
         raise LinkGone("This download link has expired or was withdrawn. You can request a new export.")
     if export.status != ExportStatus.READY:
         raise NotFound("This export is not ready.")
+    export.mark_downloaded(utcnow())
     audit.record("dsar.downloaded", actor_id=user_id, target_user_id=user_id, target_type="dsar_export",
                  target_id=export.id, details={"storage": current_app.config["STORAGE_BACKEND"]})
     db.session.commit()
