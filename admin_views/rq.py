@@ -13,7 +13,7 @@ def mount_rq_dashboard(app, admin) -> None:
     from rq_dashboard import web as rq_web
     from rq_dashboard.web import setup_rq_connection
 
-    from jobs.queues import get_connection
+    from app.services.tasks import connection
 
     bp = rq_dashboard.blueprint
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
@@ -27,7 +27,7 @@ def mount_rq_dashboard(app, admin) -> None:
         rq_web.from_url = _embedded_aware_from_url(rq_web.from_url)
         rq_web._levqor_embedded = True
     # Same connection the app enqueues on (in embedded mode, the in-process fake Redis).
-    app.redis_conn = get_connection(app)
+    app.redis_conn = connection(app)
     admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
 
 

@@ -27,6 +27,7 @@ def create_app(config_object: str | type = "config.Config", **overrides) -> Flas
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     register_extensions(app)
     register_blueprints(app)
+    register_jobs(app)
     register_admin(app)
     register_cli(app)
     return app
@@ -62,6 +63,12 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     register_public(app)
     register_error_handlers(app)
+
+
+def register_jobs(app: Flask) -> None:
+    import jobs
+
+    jobs.init_app(app)
 
 
 def register_admin(app: Flask) -> None:
