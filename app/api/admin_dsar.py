@@ -40,3 +40,12 @@ def export_on_behalf():
     export = dsar_admin.export_on_behalf(str(data.get("email") or ""), str(data.get("reason") or ""),
                                          current_user.id)
     return jsonify(ok=True, job_id=export.id, export=serialize.user_view(export)), 202
+
+
+@bp.post("/exports/<int:export_id>/extend")
+@admin_required
+def extend(export_id: int):
+    data = json_body()
+    export = dsar_admin.extend_deadline(export_id, current_user.id, data.get("reason"), data.get("months", 2))
+    return jsonify(ok=True, export=serialize.admin_view(export),
+                   message=f"The deadline is now {export.due_at:%d %B %Y}; the user was emailed.")

@@ -23,5 +23,7 @@ def admin_view(export: DsarExport, email: str | None = None, now: datetime | Non
     row.update(user_id=export.user_id, user_email=email if email is not None else export.user.email,
                due_at=iso(export.due_at), overdue=export.is_overdue(now), link_state=str(export.link_state(now)),
                emailed_at=iso(export.emailed_at), attempts=export.attempts, error=export.error,
-               requested_by_id=export.requested_by_id, reason=export.reason)
+               requested_by_id=export.requested_by_id, reason=export.reason,
+               downloaded_at=iso(export.downloaded_at), extended=export.extended_at is not None,
+               extended_at=iso(export.extended_at), extension_reason=export.extension_reason)
     return row

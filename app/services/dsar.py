@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import ExportStatus
 from app.models.types import utcnow
-from app.services import audit, dsar_throttle, tasks
+from app.services import audit, dsar_mail, dsar_throttle, tasks
 from app.services.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,7 @@ def mark_failed(export: DsarExport, error: str) -> None:
     audit.record("dsar.failed", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
                  target_id=export.id, details={"error": error, "attempts": export.attempts})
     db.session.commit()
+    dsar_mail.enqueue(dsar_mail.FAILED_JOB, export.id)
     if export.storage_key:
         delete_archive(export.storage_key)
 

@@ -5,6 +5,7 @@ Every function audits with the staff member as actor and the export's owner as t
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
@@ -15,7 +16,7 @@ from app.models.dsar import ExportStatus
 from app.models.types import utcnow
 from app.serializers import dsar as serialize
 from app.serializers import iso
-from app.services import audit, dsar
+from app.services import audit, dsar, dsar_mail
 from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.services.listing import ListFilters, parse_list_filters
 
@@ -46,6 +47,16 @@ def list_exports(filters: Filters, actor_id: int) -> tuple[list[dict], int]:
                  target_type="dsar_export", details={"filters": filters.as_dict(), "total": total})
     db.session.commit()
     return rows, total
+
+
+def recent_failures(days: int = 30, limit: int = 20) -> list[tuple[int, str]]:
+    """Exports that failed for good in the last `days` days (id, owner email), newest first: the grid's
+    default view names them so staff can follow up (the owner was emailed)."""
+    since = utcnow() - timedelta(days=days)
+    return [tuple(row) for row in db.session.execute(
+        select(DsarExport.id, User.email).join(User, User.id == DsarExport.user_id)
+        .where(DsarExport.status == ExportStatus.FAILED, DsarExport.requested_at >= since)
+        .order_by(DsarExport.requested_at.desc()).limit(limit))]
 
 
 def _target_user(filters: Filters) -> int | None:
@@ -109,3 +120,36 @@ def export_on_behalf(email: str, reason: str, actor_id: int) -> DsarExport:
     if user is None:
         raise NotFound(f"No user with email {email.strip()}.", fields={"email": "unknown"})
     return dsar.request_export(user.id, actor_id=actor_id, reason=reason, bypass_throttle=True)
+
+
+def extend_deadline(export_id: int, actor_id: int, reason: str, months=2) -> DsarExport:
+    """Art. 12(3): move due_at by up to two months, once, before it passes; the reason is kept on the
+    export and in the audit log, and the owner is emailed the new date and the reason."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    errors = {}
+    if not 5 <= len(reason) <= 2000:
+        errors["reason"] = "Say why the request needs more time (5 to 2,000 characters); the user is told."
+    if type(months) is not int or months not in (1, 2):  # not bool, not 2.0
+        errors["months"] = "Extend by 1 or 2 months."
+    if errors:
+        raise ValidationFailed("The deadline was not extended.", fields=errors)
+    export = _locked(export_id)
+    now = utcnow()
+    refused = export.extension_refused(now)
+    if refused:
+        db.session.rollback()
+        raise Conflict(_EXTENSION_REFUSED[refused].format(id=export_id, status=export.status), code=refused)
+    previous = export.extend_deadline(now, months, reason, actor_id)
+    audit.record("dsar.extended", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"reason": reason, "months": months, "previous_due_at": iso(previous),
+                                               "due_at": iso(export.due_at)})
+    db.session.commit()
+    dsar_mail.enqueue(dsar_mail.EXTENDED_JOB, export.id)
+    return export
+
+
+_EXTENSION_REFUSED = {
+    "already_extended": "The deadline of export {id} was already extended; the GDPR allows one extension.",
+    "already_delivered": "Export {id} is {status}: it was delivered, so there is no deadline to extend.",
+    "deadline_passed": "The deadline of export {id} has passed; an extension must be announced before it.",
+}
