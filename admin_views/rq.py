@@ -1,8 +1,8 @@
 """rq-dashboard at /admin/rq, for admins only (its requeue/delete routes also accept GET)."""
-from flask import abort, redirect, request, url_for
+from flask import request
 from flask_admin.menu import MenuLink
-from flask_login import current_user
 
+from app.auth import deny, is_admin
 from app.extensions import csrf
 
 EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when REDIS_URL is unset
@@ -32,12 +32,9 @@ def mount_rq_dashboard(app, admin) -> None:
 
 
 def _admins_only():
-    if request.blueprint != "rq_dashboard":
+    if request.blueprint != "rq_dashboard" or is_admin():
         return None
-    if not current_user.is_authenticated:
-        return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
-    if not current_user.is_admin:
-        abort(403)
+    return deny()
 
 
 def _embedded_aware_from_url(original):

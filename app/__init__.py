@@ -12,7 +12,7 @@ from app.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 def create_app(config_object: str | type = "config.Config", **overrides) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
-                instance_relative_config=False, template_folder="../public/templates",
+                instance_relative_config=False, template_folder="templates",
                 static_folder="../public/static")
     if isinstance(config_object, str) and "." in config_object:
         module, _, name = config_object.rpartition(".")
@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import register_api
     from app.api.errors import register_error_handlers
     from public import register_public
+    from public.errors import error_page
 
     @app.get("/healthz")
     def healthz():
@@ -62,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
 
     register_api(app)
     register_public(app)
-    register_error_handlers(app)
+    register_error_handlers(app, page=error_page)
 
 
 def register_jobs(app: Flask) -> None:

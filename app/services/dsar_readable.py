@@ -31,7 +31,7 @@ def write(zf: zipfile.ZipFile, manifest: dict, files: list[dict], link_days: int
                "records": {f["name"]: f["records"] for f in files},
                "attachments": [f["name"] for f in files if f["name"].startswith("attachments/")]}
     written = []
-    for name, template in (("README.txt", "dsar/README.txt"), ("index.html", "dsar/index.html")):
+    for name, template in (("README.txt", "archive/README.txt"), ("index.html", "archive/index.html")):
         text = render_template(template, **context)  # before opening the entry: a failure leaves no open handle
         entry = HashedEntry(zf, name)
         entry.raw(text)
