@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, literal
+from sqlalchemy import case, func, literal
 
 REDACTED = "[redacted]"
 
@@ -27,12 +27,16 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"(sk|rk|pk|whsec)_(live|test)_[A-Za-z0-9]{8,}", REDACTED),
     (r"AKIA[0-9A-Z]{16}", REDACTED),
 )
+# One test of all rules first: most text holds no secret, and one match is far cheaper than five
+# replacements (it keeps the COPY of a million log lines close to the speed of COPY itself).
+ANY_RULE = "|".join(f"(?:{pattern})" for pattern, _ in TEXT_RULES)
+_ANY = re.compile(ANY_RULE, re.IGNORECASE)
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), r) for p, r in TEXT_RULES)
 
 
 def redact_text(value: str | None) -> str | None:
     """Free text with every secret-looking value replaced."""
-    if not value:
+    if not value or not _ANY.search(value):
         return value
     for pattern, replacement in _COMPILED:
         value = pattern.sub(replacement, value)
@@ -44,7 +48,7 @@ def redact_sql(column):
     expr = column
     for pattern, replacement in TEXT_RULES:
         expr = func.regexp_replace(expr, literal(pattern), literal(replacement), literal("gi"))
-    return expr
+    return case((column.op("~*")(literal(ANY_RULE)), expr), else_=column)
 
 
 def redact(value):
