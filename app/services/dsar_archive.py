@@ -4,8 +4,8 @@ Rows are read through server-side cursors (PostgreSQL) in batches and written el
 into ZIP entries opened for writing, so memory stays flat however long the history is. Every file
 is hashed while it is written. What goes in is decided by the data map (dsar_datamap): the manifest
 lists every category with its record count and every exclusion with its reason. On PostgreSQL the
-big tables are turned into JSON, and their free text redacted, by the database itself inside COPY,
-which is several times cheaper than building dicts in Python.
+big tables are turned into JSON by the database itself inside COPY, read in blocks, which is several
+times cheaper than building dicts in Python.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from app.models import Invoice, RunLog, Subscription, User, Workflow, WorkflowRu
 from app.models.types import utcnow
 from app.services import dsar_datamap, dsar_readable, dsar_sections
 from app.services.dsar_zip import HashedEntry, copy_array, json_rows, on_postgres
-from app.services.redact import redact, redact_sql, redact_text
+from app.services.redact import redact, redact_text
 
 SCHEMA_VERSION = 2
 COMPRESS_LEVEL = 6
@@ -119,8 +119,7 @@ def _write_array(zf: zipfile.ZipFile, name: str, columns, where, order_by, trans
     entry = HashedEntry(zf, name)
     texts = REDACTED_TEXT.get(name, ())
     if transform is None and on_postgres():
-        columns = tuple((key, redact_sql(col) if key in texts else col) for key, col in columns)
-        records = copy_array(entry, columns, where, order_by)
+        records = copy_array(entry, columns, where, order_by, redact_keys=texts)
     else:
         records = entry.array(json_rows(columns, where, order_by, transform or _redact_texts(texts)))
     return entry.close(records)

@@ -16,6 +16,7 @@ from psycopg import pq
 from sqlalchemy import func, select, text
 
 from app.extensions import db
+from app.services.redact import redact_json_lines
 
 BATCH_ROWS = 5000
 FLUSH_BYTES = 1 << 20
@@ -97,7 +98,7 @@ def json_object(columns):
     return func.json_build_object(*[a for key, col in columns for a in (text(f"'{key}'"), col)])
 
 
-def copy_array(entry: HashedEntry, columns, where, order_by) -> int:
+def copy_array(entry: HashedEntry, columns, where, order_by, redact_keys: tuple[str, ...] = ()) -> int:
     """Write a JSON array straight from PostgreSQL's COPY, one JSON object per line, read in blocks of
     about a megabyte with no Python object per row: the big tables (runs, logs) go out at close to
     the speed of COPY itself."""
@@ -109,6 +110,8 @@ def copy_array(entry: HashedEntry, columns, where, order_by) -> int:
     copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
     count = 0
     for block in copy_out_blocks(conn.connection.dbapi_connection.pgconn, copy_sql):
+        if redact_keys:
+            block = redact_json_lines(block, redact_keys)
         # Each block holds whole lines (one JSON object each): turn them into array elements.
         entry.raw_bytes((b"[\n" if count == 0 else b",\n") + block[:-1].replace(b"\n", b",\n"))
         count += block.count(b"\n")
