@@ -6,19 +6,21 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
-from app.models import SlaCreditRequest
+from app.extensions import db
+from app.models import SlaCreditRequest, User
 from app.models.sla import SLA_STATUSES
 from app.services import billing, sla, sla_decide
 from app.services.errors import ServiceError
 
 
 class DecisionForm(FlaskForm):
-    status = RadioField("Decision", choices=[("approved", "Approve with a credit"), ("rejected", "Reject")],
-                        validators=[InputRequired()])
+    status = RadioField("Decision", validators=[InputRequired()],
+                        choices=[SelectChoice("approved", "Approve with a credit"), SelectChoice("rejected", "Reject")])
     credit_amount = IntegerField("Credit (minor units, e.g. cents)", validators=[Optional()])
     notes = TextAreaField("Notes to the user (required to reject)", validators=[Length(max=5000)])
     stripe_ref = StringField("Stripe reference (coupon or credit note made by hand)",
@@ -52,7 +54,6 @@ def _money(field):
 
 class SlaCreditView(SecureModelView):
     """Read-only grid; decisions go through the claim page so they are validated, audited and emailed."""
-
     can_create = False
     can_edit = False
     can_delete = False
@@ -97,9 +98,6 @@ class SlaCreditView(SecureModelView):
         return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim))
 
     def _extra(self, claim) -> dict:
-        from app.extensions import db
-        from app.models import User
-
         fee = sla_decide.claim_fee(claim)
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
         return {"fee": fee, "fmt": sla_decide.format_amount, "stripe_configured": billing.stripe_configured(),
@@ -126,7 +124,5 @@ class SlaCreditView(SecureModelView):
 
 
 def add_sla_view(admin) -> None:
-    from app.extensions import db
-
     admin.add_view(SlaCreditView(SlaCreditRequest, db, name="SLA credits", endpoint="sla_credits",
                                  url="/admin/sla-credits"))

@@ -22,7 +22,10 @@ from app.models import DsarExport, User
 from app.models.dsar import ExportStatus
 from app.models.types import utcnow
 from app.services import audit, dsar_mail, dsar_throttle, tasks
+from app.services.dsar_archive import build_archive
 from app.services.errors import NotFound, ServiceError
+from app.services.mailer import send_template
+from app.services.storage import get_storage
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +137,6 @@ def new_storage_key(user_id: int) -> str:
 def run_export(export_id: int, final_attempt: bool = True) -> str:
     """Build, store and link one export. Safe to run twice: a finished export is left alone, and a
     rerun of an unfinished one overwrites the same storage key, so one archive exists either way."""
-    from app.services.dsar_archive import build_archive
-    from app.services.storage import get_storage
-
     export = db.session.get(DsarExport, export_id)
     if export is None or not export.is_open:
         return str(export.status) if export else "missing"
@@ -194,8 +194,6 @@ def mark_failed(export: DsarExport, error: str) -> None:
 
 def delete_archive(key: str) -> bool:
     """Delete a stored archive; False (logged) when storage refuses."""
-    from app.services.storage import get_storage
-
     try:
         get_storage().delete(key)
         return True
@@ -206,8 +204,6 @@ def delete_archive(key: str) -> bool:
 
 def send_ready_email(export_id: int, resend: bool = False) -> bool:
     """Email the owner the link. Raises on SMTP failure (the mail job retries); never touches the archive."""
-    from app.services.mailer import send_template
-
     export = db.session.get(DsarExport, export_id)
     if export is None or not export.is_downloadable() or (export.emailed_at and not resend):
         return False
@@ -267,8 +263,6 @@ def download_filename(export: DsarExport) -> str:
 
 def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
     """Delete archives whose link expired and mark their exports expired."""
-    from app.services.storage import get_storage
-
     now = now or utcnow()
     rows = db.session.scalars(select(DsarExport).where(
         DsarExport.status == ExportStatus.READY, DsarExport.expires_at <= now)

@@ -41,7 +41,8 @@ _THROTTLE_WHY = {
 def refusal(blocking: DsarExport, now: datetime) -> RateLimited:
     """The 429: when the next request is allowed, and which export stands in the way and why."""
     days = current_app.config["DSAR_THROTTLE_DAYS"]
-    next_allowed = ceil_second(blocking.requested_at + _window())
+    exact = blocking.requested_at + _window()
+    next_allowed = ceil_second(exact)  # the API speaks whole seconds: never name a refused instant
     reason = blocking.throttle_reason()
     fmt = "%d %B %Y, %H:%M"
 
@@ -54,7 +55,7 @@ def refusal(blocking: DsarExport, now: datetime) -> RateLimited:
         f"{why} You can request one data export every {days} days; your next export can be requested from "
         f"{next_allowed:{fmt}} UTC.",
         extra={"next_allowed_at": iso(next_allowed), "reason": reason, "blocking_export_id": blocking.id},
-        headers={"Retry-After": str(max(1, math.ceil((next_allowed - now).total_seconds())))},
+        headers={"Retry-After": str(max(1, math.ceil((exact - now).total_seconds())))},
     )
 
 

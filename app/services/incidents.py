@@ -7,16 +7,16 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Incident
+from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
+from app.serializers import status as serializers
+from app.services import audit, status_cache
 
 RESOLVED_BANNER_HOURS = 24
 
 
 def active_banners() -> list[dict]:
     """Open incidents, then ones resolved in the last 24 hours, newest first (served from the cache)."""
-    from app.services import status_cache
-
     return json.loads(status_cache.get_or_build("banners", lambda: json.dumps(load_banners())))
 
 
@@ -29,28 +29,11 @@ def load_banners() -> list[dict]:
         .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
         .limit(5)
     ).all()
-    return [banner_json(i) for i in rows]
-
-
-def banner_json(incident: Incident) -> dict:
-    return {
-        "id": incident.id,
-        "title": incident.title,
-        "status": incident.status,
-        "impact": incident.impact,
-        "message": incident.message,
-        "components": incident.components or [],
-        "resolved": incident.status == "resolved",
-        "started_at": incident.started_at.isoformat() if incident.started_at else None,
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-    }
+    return [serializers.banner(i) for i in rows]
 
 
 def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:
     """Keep resolved_at in step with status and add the message to the incident's timeline."""
-    from app.models import IncidentUpdate
-    from app.services import audit
-
     if incident.components is None:
         incident.components = []
     if incident.status == "resolved" and incident.resolved_at is None:
@@ -73,6 +56,4 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
 def after_change(incident: Incident | None = None) -> None:
     """After the change is committed: drop the cached status page, status JSON and banners, so
     every public page shows the change on its next request."""
-    from app.services import status_cache
-
     status_cache.invalidate()

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Invoice, SlaCreditRequest, Subscription, User
 from app.models.types import utcnow
+from app.serializers import iso
 from app.services import audit, sla_attachments, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.listing import ListFilters
@@ -230,7 +231,7 @@ def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
 # --- reading ------------------------------------------------------------------------------------
 
 def _iso(value) -> str | None:
-    return value.isoformat() if value else None
+    return iso(value)
 
 
 def claim_json(claim: SlaCreditRequest, admin: bool = False) -> dict:
