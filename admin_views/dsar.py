@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import EmailField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from admin_views.base import SecureModelView
@@ -57,7 +58,8 @@ class OnBehalfForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    months = SelectField("Extend by", choices=[("2", "2 months"), ("1", "1 month")], default="2")
+    months = SelectField("Extend by", choices=[SelectChoice("2", "2 months"), SelectChoice("1", "1 month")],
+                         default="2")
     reason = TextAreaField("Reason (required; the user is emailed it)",
                            validators=[DataRequired(), Length(min=5, max=2000)])
 
