@@ -147,3 +147,31 @@ def test_nothing_of_anyone_else_and_no_staff_identity(archive):
     assert_no_canaries(files)
     for name, content in files.items():
         assert b"203.0.113.99" not in content, name
+
+
+def test_status_subscriptions_under_the_persons_email_once_the_table_exists(user, make_user):
+    """A stand-in for the planned status_subscribers table (SPEC columns plus a token): the person's rows
+    by email, whatever the case, without the token; nobody else's."""
+    import io
+    import zipfile
+
+    from app.services import dsar_sections
+
+    table = Table("status_subscribers", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("email", String(320)), Column("webhook_url", String(500)), Column("components", String(200)),
+                  Column("confirm_token", String(64)))
+    conn = db.session.connection()
+    table.create(conn)
+    conn.execute(table.insert(), [
+        {"email": "USER@example.com", "webhook_url": None, "components": "api", "confirm_token": "CANARY-TOK-1"},
+        {"email": "user@example.com", "webhook_url": "https://hooks.example.com/x?token=CANARY-TOK-2",
+         "components": "", "confirm_token": "CANARY-TOK-3"},
+        {"email": "someone@example.com", "webhook_url": None, "components": "api", "confirm_token": "x"},
+    ])
+    counts, buf = {}, io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        info = dsar_sections._status_subscriptions(zf, user.id, counts, table=table)
+    rows = json.loads(unzip(buf.getvalue())["status_subscriptions.json"])
+    assert info["records"] == counts["status_subscribers"] == 2
+    assert {r["components"] for r in rows} == {"api", ""} and all("confirm_token" not in r for r in rows)
+    assert b"CANARY-TOK" not in buf.getvalue() and b"someone@example.com" not in buf.getvalue()
