@@ -139,6 +139,9 @@ class Config:
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
+    # The Art. 15 information every archive carries (purposes, recipients, retention, rights…): one file
+    # a company edits to fit its own processing.
+    DSAR_ARTICLE15_FILE = os.environ.get("DSAR_ARTICLE15_FILE", str(BASE_DIR / "docs" / "article15.toml"))
 
     API_HEALTH_URL = env_str("API_HEALTH_URL")
     FRONTEND_HEALTH_URL = env_str("FRONTEND_HEALTH_URL")

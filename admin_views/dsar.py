@@ -14,7 +14,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from wtforms import EmailField, TextAreaField
+from wtforms import EmailField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from admin_views.base import SecureModelView
@@ -22,8 +23,8 @@ from admin_views.filters import UserEmailFilter
 from app.auth import safe_next
 from app.extensions import db
 from app.models import DsarExport
-from app.models.dsar import DSAR_STATUSES
-from app.services import dsar, dsar_admin
+from app.models.dsar import ExportStatus
+from app.services import dsar_admin
 from app.services.errors import ServiceError
 
 
@@ -56,17 +57,27 @@ class OnBehalfForm(FlaskForm):
                            validators=[DataRequired(), Length(min=5, max=2000)])
 
 
+class ExtendForm(FlaskForm):
+    months = SelectField("Extend by", choices=[SelectChoice("2", "2 months"), SelectChoice("1", "1 month")],
+                         default="2")
+    reason = TextAreaField("Reason (required; the user is emailed it)",
+                           validators=[DataRequired(), Length(min=5, max=2000)])
+
+
 def _due(view, context, model, name):
     if model.due_at is None:
         return ""
-    text = model.due_at.strftime("%Y-%m-%d")
-    if dsar_admin.is_overdue(model):
-        return Markup('{} <span class="badge badge-danger overdue">overdue</span>').format(text)
-    return text
+    html = Markup("{}").format(model.due_at.strftime("%Y-%m-%d"))
+    if model.extended_at is not None:
+        html += Markup(' <span class="badge badge-info extended" title="{}">extended</span>').format(
+            model.extension_reason or "")
+    if model.is_overdue():
+        html += Markup(' <span class="badge badge-danger overdue">overdue</span>')
+    return html
 
 
 def _link(view, context, model, name):
-    state = dsar.link_state(model)
+    state = model.link_state()
     labels = {"active": "success", "expired": "secondary", "invalidated": "dark", "none": "light"}
     until = f" until {model.expires_at:%Y-%m-%d}" if state == "active" else ""
     return Markup('<span class="badge badge-{} link-state">{}</span>{}').format(labels[state], state, until)
@@ -78,7 +89,7 @@ def _when(view, context, model, name):
 
 
 def _status(view, context, model, name):
-    return Markup('<span class="status status-{0}">{0}</span>').format(model.status)
+    return Markup('<span class="status status-{0}">{0}</span>').format(str(model.status))
 
 
 class DsarExportView(SecureModelView):
@@ -91,19 +102,20 @@ class DsarExportView(SecureModelView):
     list_template = "admin/dsar_list.html"
     column_list = ("id", "user", "status", "requested_at", "completed_at", "due_at", "link", "emailed_at")
     column_details_list = ("id", "user", "status", "requested_at", "started_at", "completed_at", "due_at",
-                           "expires_at", "link", "emailed_at", "attempts", "size_bytes", "error", "requested_by_id",
-                           "reason")
+                           "expires_at", "link", "emailed_at", "downloaded_at", "attempts", "size_bytes", "error",
+                           "requested_by_id", "reason", "extended_at", "extension_reason")
     column_labels = {"user": "User email", "requested_at": "Requested", "completed_at": "Completed", "due_at": "Due",
                      "link": "Link", "emailed_at": "Emailed", "requested_by_id": "Requested by (id)"}
     column_sortable_list = ("id", "status", "requested_at", "completed_at", "due_at")
     column_default_sort = [("requested_at", True), ("id", True)]
     column_formatters = {"due_at": _due, "link": _link, "status": _status, "requested_at": _when,
-                         "completed_at": _when, "emailed_at": _when, "started_at": _when, "expires_at": _when}
+                         "completed_at": _when, "emailed_at": _when, "started_at": _when, "expires_at": _when,
+                         "downloaded_at": _when, "extended_at": _when}
     column_formatters_detail = column_formatters
     column_filters = (
         RequestedDateFilter(DsarExport.requested_at, "Requested", upper=False),
         RequestedDateFilter(DsarExport.requested_at, "Requested", upper=True),
-        FilterEqual(DsarExport.status, "Status", options=[(s, s) for s in DSAR_STATUSES]),
+        FilterEqual(DsarExport.status, "Status", options=[(s.value, s.value) for s in ExportStatus]),
         UserEmailFilter(DsarExport.user_id, "Email"),
     )
     named_filter_urls = True  # ?flt0_email_is=… rather than ?flt0_3=…
@@ -111,6 +123,8 @@ class DsarExportView(SecureModelView):
 
     def render(self, template, **kwargs):
         kwargs.setdefault("row_csrf_token", generate_csrf())  # once per page, not twice per row
+        if template == self.list_template:
+            kwargs.setdefault("recent_failures", dsar_admin.recent_failures())
         return super().render(template, **kwargs)
 
     @expose("/")
@@ -144,6 +158,22 @@ class DsarExportView(SecureModelView):
         except ServiceError as exc:
             flash(exc.message, "error")
         return self._back()
+
+    @expose("/<int:export_id>/extend", methods=["GET", "POST"])
+    def extend_view(self, export_id: int):
+        export = db.get_or_404(DsarExport, export_id)
+        form = ExtendForm()
+        if form.validate_on_submit():
+            try:
+                export = dsar_admin.extend_deadline(export_id, current_user.id, form.reason.data,
+                                                    int(form.months.data))
+            except ServiceError as exc:
+                flash(exc.message, "error")
+            else:
+                flash(f"Export {export_id}: the deadline is now {export.due_at:%Y-%m-%d}; "
+                      f"{export.user.email} was emailed.", "success")
+                return self._back()
+        return self.render("admin/dsar_extend.html", form=form, export=export)
 
     @action("resend", "Resend email", "Email the download link again to the owners of the selected exports?")
     def action_resend(self, ids):

@@ -1,7 +1,7 @@
 """DSAR jobs: build an export, email its link, expire old archives, rescue stuck exports."""
 from rq import get_current_job
 
-from app.services import dsar, dsar_recovery
+from app.services import dsar, dsar_mail, dsar_recovery
 from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
@@ -31,3 +31,13 @@ def expire_archives_job() -> int:
 @job("dsar.sweep", queue="dsar", timeout=300, result_ttl=3600)
 def sweep_exports_job() -> dict:
     return {**dsar.sweep_stuck(), **dsar_recovery.recover_stalled()}
+
+
+@job("dsar.email_failed", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
+def send_failure_email_job(export_id: int) -> bool:
+    return dsar_mail.send_failure_email(export_id)
+
+
+@job("dsar.email_extended", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
+def send_extension_email_job(export_id: int) -> bool:
+    return dsar_mail.send_extension_email(export_id)

@@ -3,6 +3,7 @@ from flask import current_app, redirect, render_template, send_file
 from flask_login import current_user
 
 from app.auth import login_required
+from app.serializers import dsar as serialize
 from app.services import dsar
 from app.services.storage import get_storage
 from public import bp
@@ -11,7 +12,8 @@ from public import bp
 @bp.get("/data-requests")
 @login_required
 def data_requests():
-    return render_template("data_requests.html", exports=dsar.list_for_user(current_user.id),
+    exports = [serialize.user_view(e) for e in dsar.list_for_user(current_user.id)]
+    return render_template("data_requests.html", exports=exports,
                            next_allowed_at=dsar.next_allowed_at(current_user.id),
                            throttle_days=current_app.config["DSAR_THROTTLE_DAYS"],
                            link_days=current_app.config["DSAR_LINK_DAYS"])

@@ -3,6 +3,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from app.auth import login_required
+from app.serializers import dsar as serialize
 from app.services import dsar
 
 bp = Blueprint("api_dsar", __name__, url_prefix="/api/dsar")
@@ -12,10 +13,10 @@ bp = Blueprint("api_dsar", __name__, url_prefix="/api/dsar")
 @login_required
 def request_export():
     export = dsar.request_export(current_user.id)
-    return jsonify(ok=True, job_id=export.id, export=dsar.export_json(export)), 202
+    return jsonify(ok=True, job_id=export.id, export=serialize.user_view(export)), 202
 
 
 @bp.get("/exports")
 @login_required
 def list_exports():
-    return jsonify(ok=True, exports=dsar.list_for_user(current_user.id))
+    return jsonify(ok=True, exports=[serialize.user_view(e) for e in dsar.list_for_user(current_user.id)])

@@ -7,7 +7,6 @@ the pending row. Each step is written to audit_log in the same transaction as th
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import threading
 from contextlib import contextmanager
@@ -15,17 +14,16 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import DsarExport, User
-from app.models.dsar import THROTTLED_STATUSES
+from app.models.dsar import ExportStatus
 from app.models.types import utcnow
-from app.serializers import iso
-from app.services import audit, tasks
+from app.services import audit, dsar_mail, dsar_throttle, tasks
 from app.services.dsar_archive import build_archive
-from app.services.errors import NotFound, RateLimited, ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.services.mailer import send_template
 from app.services.storage import get_storage
 
@@ -74,11 +72,11 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
     with _serialized_for_user(user_id):
         now = utcnow()
         if not bypass:
-            next_allowed = next_allowed_at(user_id, now)
-            if next_allowed is not None:
-                raise _throttled(next_allowed, now)
+            blocking = dsar_throttle.blocking_export(user_id, now)
+            if blocking is not None:
+                raise dsar_throttle.refusal(blocking, now)
         on_behalf = actor_id is not None and actor_id != user_id
-        export = DsarExport(user_id=user_id, status="pending", requested_at=now,
+        export = DsarExport(user_id=user_id, status=ExportStatus.PENDING, requested_at=now,
                             due_at=now + timedelta(days=GDPR_DEADLINE_DAYS), attempts=0,
                             requested_by_id=actor_id if on_behalf else user_id, reason=reason)
         db.session.add(export)
@@ -92,26 +90,7 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
 
 def next_allowed_at(user_id: int, now: datetime | None = None) -> datetime | None:
     """When the user may ask again, or None if they may now. The page shows it before any click."""
-    now = now or utcnow()
-    window = _days("DSAR_THROTTLE_DAYS")
-    last = db.session.scalar(
-        select(func.max(DsarExport.requested_at)).where(
-            DsarExport.user_id == user_id, DsarExport.status.in_(THROTTLED_STATUSES),
-            DsarExport.requested_at > now - window))
-    return last + window if last is not None else None
-
-
-def _throttled(next_allowed: datetime, now: datetime) -> RateLimited:
-    days = current_app.config["DSAR_THROTTLE_DAYS"]
-    retry_after = str(max(1, math.ceil((next_allowed - now).total_seconds())))
-    if next_allowed.microsecond:  # the API speaks whole seconds: round up, never name a refused instant
-        next_allowed = next_allowed.replace(microsecond=0) + timedelta(seconds=1)
-    return RateLimited(
-        f"You can request one data export every {days} days. Your next export can be requested from "
-        f"{next_allowed:%d %B %Y, %H:%M} UTC.",
-        extra={"next_allowed_at": iso(next_allowed)},
-        headers={"Retry-After": retry_after},
-    )
+    return dsar_throttle.next_allowed(user_id, now or utcnow())
 
 
 @contextmanager
@@ -169,12 +148,9 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
     """Build, store and link one export. Safe to run twice: a finished export is left alone, and a
     rerun of an unfinished one overwrites the same storage key, so one archive exists either way."""
     export = db.session.get(DsarExport, export_id)
-    if export is None or export.status not in ("pending", "running"):
-        return export.status if export else "missing"
-    export.status = "running"
-    export.started_at = utcnow()
-    export.attempts = (export.attempts or 0) + 1
-    export.storage_key = export.storage_key or new_storage_key(export.user_id)
+    if export is None or not export.is_open:
+        return str(export.status) if export else "missing"
+    export.mark_running(utcnow(), new_storage_key(export.user_id))
     audit.record("dsar.started", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
                  target_id=export.id, details={"attempt": export.attempts})
     db.session.commit()
@@ -186,17 +162,11 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
         export = db.session.execute(
             select(DsarExport).where(DsarExport.id == export_id).options(lazyload(DsarExport.user))
             .with_for_update().execution_options(populate_existing=True)).scalar_one()
-        if export.status != "running":  # invalidated by staff meanwhile: keep nothing
+        if export.status != ExportStatus.RUNNING:  # invalidated by staff meanwhile: keep nothing
             db.session.commit()
             delete_archive(key)
-            return export.status
-        now = utcnow()
-        export.status = "ready"
-        export.completed_at = now
-        export.expires_at = now + _days("DSAR_LINK_DAYS")
-        export.download_url = download_url(export)
-        export.size_bytes = archive.size
-        export.error = None
+            return str(export.status)
+        export.mark_ready(utcnow(), _days("DSAR_LINK_DAYS"), download_url(export), archive.size)
         audit.record("dsar.completed", actor_id=None, target_user_id=user_id, target_type="dsar_export",
                      target_id=export_id, details={"size_bytes": archive.size, "files": {
                          f["name"]: f["records"] for f in archive.manifest["files"] if f["records"] is not None}})
@@ -206,29 +176,28 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
         _record_failure(export_id, exc, final_attempt)
         raise
     enqueue_email(export_id)
-    return "ready"
+    return str(ExportStatus.READY)
 
 
 def _record_failure(export_id: int, exc: Exception, final: bool) -> None:
     export = db.session.get(DsarExport, export_id)
-    if export is None or export.status != "running":
+    if export is None or export.status != ExportStatus.RUNNING:
         return
     message = f"{type(exc).__name__}: {exc}"[:2000]
     if final:
         mark_failed(export, message)
     else:
-        export.status = "pending"  # waiting for RQ's retry
-        export.error = f"Attempt {export.attempts} failed, retrying: {message}"
+        export.mark_retrying(message)  # RQ retries it after its back-off
         db.session.commit()
 
 
 def mark_failed(export: DsarExport, error: str) -> None:
     """Final failure: the user may ask again at once (failed exports do not count against the throttle)."""
-    export.status = "failed"
-    export.error = error
+    export.mark_failed(error)
     audit.record("dsar.failed", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
                  target_id=export.id, details={"error": error, "attempts": export.attempts})
     db.session.commit()
+    dsar_mail.enqueue(dsar_mail.FAILED_JOB, export.id)
     if export.storage_key:
         delete_archive(export.storage_key)
 
@@ -246,7 +215,7 @@ def delete_archive(key: str) -> bool:
 def send_ready_email(export_id: int, resend: bool = False) -> bool:
     """Email the owner the link. Raises on SMTP failure (the mail job retries); never touches the archive."""
     export = db.session.get(DsarExport, export_id)
-    if export is None or not is_downloadable(export) or (export.emailed_at and not resend):
+    if export is None or not export.is_downloadable() or (export.emailed_at and not resend):
         return False
     send_template(export.user.email, READY_SUBJECT, "dsar_ready", url=export.download_url, export=export,
                   user=export.user, link_days=current_app.config["DSAR_LINK_DAYS"])
@@ -268,19 +237,6 @@ def download_url(export: DsarExport) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/data-requests/download/{token}"
 
 
-def is_downloadable(export: DsarExport, now: datetime | None = None) -> bool:
-    return export.status == "ready" and export.expires_at is not None and export.expires_at > (now or utcnow())
-
-
-def link_state(export: DsarExport) -> str:
-    """active | expired | invalidated | none (no link yet, or the export failed)."""
-    if export.status == "invalidated":
-        return "invalidated"
-    if export.status == "expired" or (export.status == "ready" and not is_downloadable(export)):
-        return "expired"
-    return "active" if export.status == "ready" else "none"
-
-
 def resolve_download(token: str, user_id: int) -> DsarExport:
     """The export behind a link, for its signed-in owner only; checked against the database every
     time so an invalidation or expiry takes effect at once. Audits the download."""
@@ -298,11 +254,11 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
     export = db.session.get(DsarExport, data.get("e"))
     if export is None or export.user_id != user_id:
         raise NotFound("This download link is not valid.")
-    if expired or export.status in ("expired", "invalidated") or (
-            export.status == "ready" and not is_downloadable(export)):
+    if expired or export.link_is_gone:
         raise LinkGone("This download link has expired or was withdrawn. You can request a new export.")
-    if export.status != "ready":
+    if export.status != ExportStatus.READY:
         raise NotFound("This export is not ready.")
+    export.mark_downloaded(utcnow())
     audit.record("dsar.downloaded", actor_id=user_id, target_user_id=user_id, target_type="dsar_export",
                  target_id=export.id, details={"storage": current_app.config["STORAGE_BACKEND"]})
     db.session.commit()
@@ -319,7 +275,8 @@ def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
     """Delete archives whose link expired and mark their exports expired."""
     now = now or utcnow()
     rows = db.session.scalars(select(DsarExport).where(
-        DsarExport.status == "ready", DsarExport.expires_at <= now).order_by(DsarExport.id).limit(batch)).all()
+        DsarExport.status == ExportStatus.READY, DsarExport.expires_at <= now)
+        .order_by(DsarExport.id).limit(batch)).all()
     done = 0
     for export in rows:
         try:
@@ -328,8 +285,7 @@ def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
         except Exception:  # the link is refused anyway; try again next run
             log.exception("could not delete expired DSAR archive %s", export.id)
             continue
-        export.status = "expired"
-        export.download_url = None
+        export.mark_expired()
         audit.record("dsar.expired", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
                      target_id=export.id, details={"expires_at": export.expires_at.isoformat()})
         db.session.commit()
@@ -343,19 +299,19 @@ def sweep_stuck(now: datetime | None = None) -> dict:
     now = now or utcnow()
     result = {"requeued": 0, "failed": 0, "emails": 0}
     pending = db.session.scalars(select(DsarExport).where(
-        DsarExport.status == "pending", DsarExport.requested_at < now - PENDING_GRACE)).all()
+        DsarExport.status == ExportStatus.PENDING, DsarExport.requested_at < now - PENDING_GRACE)).all()
     for export in pending:
         if not tasks.is_job_live(export_job_id(export.id)):
             enqueue_export(export.id)
             result["requeued"] += 1
     timeout = timedelta(seconds=current_app.config["DSAR_JOB_TIMEOUT"] + 60)
     stuck = db.session.scalars(select(DsarExport).where(
-        DsarExport.status == "running", DsarExport.started_at < now - timeout)).all()
+        DsarExport.status == ExportStatus.RUNNING, DsarExport.started_at < now - timeout)).all()
     for export in stuck:
         mark_failed(export, f"The export job did not finish within {timeout.total_seconds():.0f} seconds.")
         result["failed"] += 1
     unsent = db.session.scalars(select(DsarExport).where(
-        DsarExport.status == "ready", DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
+        DsarExport.status == ExportStatus.READY, DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
         DsarExport.completed_at < now - PENDING_GRACE)).all()
     for export in unsent:  # only when no mail job exists: a failed one waits in RQ's failed registry
         if not tasks.job_exists(email_job_id(export.id)):
@@ -366,19 +322,7 @@ def sweep_stuck(now: datetime | None = None) -> dict:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _iso(value: datetime | None) -> str | None:
-    return iso(value)
-
-
-def export_json(export: DsarExport) -> dict:
-    retrying = export.status == "pending" and (export.attempts or 0) > 0 and bool(export.error)
-    return {"id": export.id, "status": export.status, "requested_at": _iso(export.requested_at),
-            "completed_at": _iso(export.completed_at), "expires_at": _iso(export.expires_at),
-            "download_url": export.download_url if is_downloadable(export) else None,
-            "retrying": retrying, "reason": export.error if retrying else None}
-
-
-def list_for_user(user_id: int, limit: int = 50) -> list[dict]:
-    rows = db.session.scalars(select(DsarExport).where(DsarExport.user_id == user_id)
-                              .order_by(DsarExport.requested_at.desc(), DsarExport.id.desc()).limit(limit)).all()
-    return [export_json(e) for e in rows]
+def list_for_user(user_id: int, limit: int = 50) -> list[DsarExport]:
+    """The person's own exports, newest first."""
+    return list(db.session.scalars(select(DsarExport).where(DsarExport.user_id == user_id)
+                                   .order_by(DsarExport.requested_at.desc(), DsarExport.id.desc()).limit(limit)))

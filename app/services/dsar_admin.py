@@ -5,22 +5,23 @@ Every function audits with the staff member as actor and the export's owner as t
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import DsarExport, User
-from app.models.dsar import DSAR_STATUSES
+from app.models.dsar import ExportStatus
 from app.models.types import utcnow
-from app.services import audit, dsar, users
+from app.serializers import dsar as serialize
+from app.serializers import iso
+from app.services import audit, dsar, dsar_mail, users
 from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.services.listing import ListFilters, parse_list_filters
 
 log = logging.getLogger(__name__)
 
-DELIVERED = ("ready", "expired", "invalidated")
 MAX_REASON = 2000  # staff reasons (invalidate, export on behalf) go to audit_log: keep them bounded
 
 
@@ -28,29 +29,12 @@ Filters = ListFilters  # the grid's date filters build these directly
 
 
 def parse_filters(args) -> ListFilters:
-    return parse_list_filters(args, DSAR_STATUSES)
+    return parse_list_filters(args, tuple(ExportStatus))
 
 
 def filtered(stmt, filters: ListFilters):
     """Apply the filters to a select over DsarExport (dates on requested_at)."""
     return filters.where(stmt, DsarExport.user_id, DsarExport.status, DsarExport.requested_at)
-
-
-def is_overdue(export: DsarExport, now: datetime | None = None) -> bool:
-    """Not delivered within the GDPR deadline (30 days after the request)."""
-    if export.due_at is None:
-        return False
-    delivered = export.completed_at if export.status in DELIVERED else None
-    return (delivered or now or utcnow()) > export.due_at
-
-
-def admin_json(export: DsarExport, email: str, now: datetime) -> dict:
-    row = dsar.export_json(export)
-    row.update(user_id=export.user_id, user_email=email, due_at=dsar._iso(export.due_at),
-               overdue=is_overdue(export, now), link_state=dsar.link_state(export),
-               emailed_at=dsar._iso(export.emailed_at), attempts=export.attempts, error=export.error,
-               requested_by_id=export.requested_by_id, reason=export.reason)
-    return row
 
 
 def list_exports(filters: Filters, actor_id: int) -> tuple[list[dict], int]:
@@ -61,11 +45,21 @@ def list_exports(filters: Filters, actor_id: int) -> tuple[list[dict], int]:
             .order_by(DsarExport.requested_at.desc(), DsarExport.id.desc())
             .limit(filters.per_page).offset((filters.page - 1) * filters.per_page))
     now = utcnow()
-    rows = [admin_json(export, email, now) for export, email in db.session.execute(stmt)]
+    rows = [serialize.admin_view(export, email, now) for export, email in db.session.execute(stmt)]
     audit.record("dsar.admin_list", actor_id=actor_id, target_user_id=_target_user(filters),
                  target_type="dsar_export", details={"filters": filters.as_dict(), "total": total})
     db.session.commit()
     return rows, total
+
+
+def recent_failures(days: int = 30, limit: int = 20) -> list[tuple[int, str]]:
+    """Exports that failed for good in the last `days` days (id, owner email), newest first: the grid's
+    default view names them so staff can follow up (the owner was emailed)."""
+    since = utcnow() - timedelta(days=days)
+    return [tuple(row) for row in db.session.execute(
+        select(DsarExport.id, User.email).join(User, User.id == DsarExport.user_id)
+        .where(DsarExport.status == ExportStatus.FAILED, DsarExport.requested_at >= since)
+        .order_by(DsarExport.requested_at.desc()).limit(limit))]
 
 
 def _target_user(filters: Filters) -> int | None:
@@ -86,12 +80,12 @@ def _locked(export_id: int) -> DsarExport:
 def resend(export_id: int, actor_id: int) -> DsarExport:
     """Email the owner the (still valid) link again; 409 unless the export is ready and its link works."""
     export = _locked(export_id)
-    if not dsar.is_downloadable(export):
+    if not export.can_be_resent:
         db.session.rollback()
         raise Conflict(f"Export {export_id} is {export.status}; only a ready export with a working link "
                        "can be emailed again.", code="not_ready")
     audit.record("dsar.resent", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"expires_at": dsar._iso(export.expires_at)})
+                 target_id=export.id, details={"expires_at": iso(export.expires_at)})
     db.session.commit()
     dsar.enqueue_email(export.id, resend=True)
     return export
@@ -100,14 +94,12 @@ def resend(export_id: int, actor_id: int) -> DsarExport:
 def invalidate(export_id: int, actor_id: int, reason: str | None = None) -> DsarExport:
     """Kill the link at once and delete the archive; 409 if the link is already dead."""
     export = _locked(export_id)
-    if export.status in ("invalidated", "expired"):
+    if not export.can_be_invalidated:
         db.session.rollback()
-        raise Conflict(f"Export {export_id} is already {export.status}.", code="already_" + export.status)
-    previous = export.status
-    export.status = "invalidated"
-    export.download_url = None
+        raise Conflict(f"Export {export_id} is already {export.status}.", code=f"already_{export.status}")
+    previous = export.invalidate()
     audit.record("dsar.invalidated", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"previous_status": previous, "reason": reason})
+                 target_id=export.id, details={"previous_status": str(previous), "reason": reason})
     db.session.commit()  # the link answers 410 from here on, whatever storage does next
     if export.storage_key and not dsar.delete_archive(export.storage_key):
         raise ServiceError("The link is withdrawn, but deleting the archive failed; it is logged. Try again "
@@ -131,6 +123,39 @@ def export_on_behalf(email: str, reason: str, actor_id: int) -> DsarExport:
     if user is None:
         raise NotFound(f"No user with email {email.strip()}.", fields={"email": "unknown"})
     return dsar.request_export(user.id, actor_id=actor_id, reason=reason, bypass_throttle=True)
+
+
+def extend_deadline(export_id: int, actor_id: int, reason: str, months=2) -> DsarExport:
+    """Art. 12(3): move due_at by up to two months, once, before it passes; the reason is kept on the
+    export and in the audit log, and the owner is emailed the new date and the reason."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    errors = {}
+    if not 5 <= len(reason) <= 2000:
+        errors["reason"] = "Say why the request needs more time (5 to 2,000 characters); the user is told."
+    if type(months) is not int or months not in (1, 2):  # not bool, not 2.0
+        errors["months"] = "Extend by 1 or 2 months."
+    if errors:
+        raise ValidationFailed("The deadline was not extended.", fields=errors)
+    export = _locked(export_id)
+    now = utcnow()
+    refused = export.extension_refused(now)
+    if refused:
+        db.session.rollback()
+        raise Conflict(_EXTENSION_REFUSED[refused].format(id=export_id, status=export.status), code=refused)
+    previous = export.extend_deadline(now, months, reason, actor_id)
+    audit.record("dsar.extended", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
+                 target_id=export.id, details={"reason": reason, "months": months, "previous_due_at": iso(previous),
+                                               "due_at": iso(export.due_at)})
+    db.session.commit()
+    dsar_mail.enqueue(dsar_mail.EXTENDED_JOB, export.id)
+    return export
+
+
+_EXTENSION_REFUSED = {
+    "already_extended": "The deadline of export {id} was already extended; the GDPR allows one extension.",
+    "already_delivered": "Export {id} is {status}: it was delivered, so there is no deadline to extend.",
+    "deadline_passed": "The deadline of export {id} has passed; an extension must be announced before it.",
+}
 
 
 def record_grid_view(actor_id: int, filters: list[dict], page: str, sort: str | None) -> None:

@@ -16,6 +16,11 @@ CANARIES = {
     "sensitive_log": "CANARY-SENSITIVE-LOG-88d0",
     "card": "CANARY-CARD-4242-fp",
     "other_user": "CANARY-OTHER-USER-5e5e",
+    "run_error_secret": "CANARY-RUN-PASSWORD-31aa",
+    "log_secret": "CANARY-LOG-APIKEY-7c7c",
+    "claim_secret": "CANARY-CLAIM-TOKEN-90ab",
+    "staff_name": "CANARY-STAFF-NAME-6d6d",
+    "staff_email": "canary-staff-6d6d@example.com",
 }
 # Characters that COPY, CSV and JSON each treat specially: they must round-trip exactly.
 TRICKY_MESSAGE = 'line one\nline two\t"quoted" back\\slash \x01\x02 caf\u00e9 \U0001f600 ,\r\n]'

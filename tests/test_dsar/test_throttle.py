@@ -6,6 +6,9 @@ import pytest
 
 from app.extensions import db, limiter
 from app.models import DsarExport
+from app.models.types import utcnow
+from app.services import dsar
+from tests.test_dsar.helpers import add_export
 
 
 def _post(client, token):
@@ -34,6 +37,7 @@ def test_second_request_within_30_days_gets_429_with_next_allowed_and_retry_afte
     assert second.status_code == 429
     body = second.get_json()
     assert body["ok"] is False and body["error"] == "rate_limited" and "30 days" in body["message"]
+    assert body["next_allowed_at"].endswith("Z")
     next_allowed = datetime.fromisoformat(body["next_allowed_at"])
     # Whole seconds, rounded up: never earlier than the limit allows.
     assert timedelta(0) <= next_allowed - (export.requested_at + timedelta(days=30)) < timedelta(seconds=1)
@@ -41,19 +45,34 @@ def test_second_request_within_30_days_gets_429_with_next_allowed_and_retry_afte
     assert DsarExport.query.count() == 1
 
 
-@pytest.mark.parametrize("status, allowed", [
-    ("failed", True), ("expired", False), ("invalidated", False), ("ready", False), ("running", False),
+@pytest.mark.parametrize("status, fields, reason", [
+    ("failed", {}, None),
+    ("expired", {}, None),  # expired unused: the person never got their data
+    ("invalidated", {}, None),  # withdrawn by staff before any download
+    ("ready", {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}, None),  # link lapsed unused, not yet swept
+    ("pending", {}, "in_progress"),
+    ("running", {}, "in_progress"),
+    ("ready", {}, "ready"),  # a live link
+    ("expired", {"downloaded_at": datetime.now(UTC) - timedelta(days=2)}, "downloaded"),
+    ("invalidated", {"downloaded_at": datetime.now(UTC) - timedelta(days=2)}, "downloaded"),
 ])
-def test_which_earlier_exports_count(client, user, login, status, allowed):
-    export = DsarExport(user_id=user.id, status=status, requested_at=datetime.now(UTC) - timedelta(days=3))
-    db.session.add(export)
+def test_only_an_export_that_delivered_or_can_still_deliver_counts(client, user, login, status, fields, reason):
+    earlier = add_export(user.id, status, datetime.now(UTC) - timedelta(days=3), **fields)
     db.session.commit()
     if status == "running":  # a running export counts while a job exists for it (see dsar_recovery)
         from app.services import dsar, tasks
 
-        tasks.enqueue("dsar.export", export.id, job_id=dsar.export_job_id(export.id))
+        tasks.enqueue("dsar.export", earlier.id, job_id=dsar.export_job_id(earlier.id))
     res = _post(client, login(user))
-    assert res.status_code == (202 if allowed else 429)
+    if reason is None:
+        assert res.status_code == 202, res.get_json()
+        assert DsarExport.query.filter_by(user_id=user.id).count() == 2
+        return
+    body = res.get_json()
+    assert res.status_code == 429 and body["reason"] == reason and body["blocking_export_id"] == earlier.id
+    assert {"in_progress": "still being prepared", "ready": "is ready", "downloaded": "You downloaded"}[reason] \
+        in body["message"]
+    assert DsarExport.query.filter_by(user_id=user.id).count() == 1
 
 
 def test_an_export_older_than_30_days_does_not_block(client, user, login):
@@ -98,3 +117,40 @@ def test_twenty_simultaneous_requests_create_exactly_one_export(app, user, login
     assert sorted(statuses) == [202] + [429] * 19, bodies
     db.session.expire_all()
     assert DsarExport.query.filter_by(user_id=uid).count() == 1
+
+
+def _download(client, export) -> None:
+    res = client.get(export.download_url.removeprefix("http://localhost"))
+    assert res.status_code == 200
+    res.close()
+
+
+def test_end_to_end_expired_unused_and_withdrawn_exports_free_the_user_a_downloaded_one_blocks(
+        client, user, admin, login, smtp, drain_queues, make_user):
+    token = login(user)
+    first = _post(client, token).get_json()["job_id"]
+    drain_queues()
+    assert dsar.expire_archives(now=utcnow() + timedelta(days=8)) == 1  # nobody downloaded it
+    second = _post(client, token)
+    assert second.status_code == 202, second.get_json()
+
+    drain_queues()
+    res = client.post(f"/api/admin/dsar/exports/{second.get_json()['job_id']}/invalidate",
+                      headers={"X-CSRFToken": login(admin)})
+    assert res.status_code == 200
+    token = login(user)
+    third = _post(client, token)
+    assert third.status_code == 202, third.get_json()
+
+    drain_queues()
+    db.session.expire_all()
+    export = db.session.get(DsarExport, third.get_json()["job_id"])
+    _download(client, export)
+    db.session.expire_all()
+    assert db.session.get(DsarExport, export.id).downloaded_at is not None
+    assert dsar.expire_archives(now=utcnow() + timedelta(days=8)) == 1
+    fourth = _post(client, token)
+    body = fourth.get_json()
+    assert fourth.status_code == 429 and body["reason"] == "downloaded" and body["blocking_export_id"] == export.id
+    assert "You downloaded your data export" in body["message"] and fourth.headers["Retry-After"]
+    assert DsarExport.query.filter_by(user_id=user.id).count() == 3 and first != export.id

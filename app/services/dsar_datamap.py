@@ -1,0 +1,91 @@
+"""The data map: every table that holds personal data about a user, and how the DSAR archive exports
+it or why it does not. tests/test_dsar/test_datamap.py walks the SQLAlchemy metadata and fails when a
+table that refers to users (or holds an email or IP address) is missing here, so the archive cannot
+silently fall behind the schema: whoever adds such a table must decide here what a person gets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import MetaData
+
+# Columns that make a table personal data even without a foreign key to users.
+PERSONAL_COLUMNS = frozenset({"email", "ip", "ip_address", "phone"})
+STAFF = "Levqor staff"  # how staff appear in an archive: by role, never by name or id
+
+
+@dataclass(frozen=True)
+class Source:
+    table: str
+    category: str  # what a person reads in the manifest and index.html
+    file: str | None  # the archive file holding it; None: not exported (see `reason`)
+    selection: str  # which rows are the person's
+    excluded: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (what, why)
+    reason: str | None = None  # why the whole table is not exported
+    optional: bool = False  # a planned table: exported when it exists
+
+
+DATA_MAP: tuple[Source, ...] = (
+    Source("users", "Your account", "user.json", "your own row", excluded=(
+        ("users.password_hash", "A password hash is a credential, not information about you."),
+        ("users.api_token", "Your personal API token is a secret; regenerate it in the app if needed."))),
+    Source("workflows", "Workflows", "workflows.json", "workflows you own", excluded=(
+        ("secrets inside workflows.definition",
+         "Values under keys such as api_key, token, password, secret or credentials read '[redacted]'."),)),
+    Source("workflow_runs", "Workflow runs", "runs.json", "runs of your workflows", excluded=(
+        ("secrets inside workflow_runs.error", "Passwords, tokens and keys in error texts read '[redacted]'."),)),
+    Source("run_logs", "Run logs", "logs.json", "log lines of your runs", excluded=(
+        ("run_logs flagged sensitive",
+         "They may hold credentials or other people's data captured from third-party systems."),
+        ("secrets inside run_logs.message", "Passwords, tokens and keys in log lines read '[redacted]'."))),
+    Source("subscriptions", "Billing: subscriptions", "billing.json", "your subscriptions"),
+    Source("invoices", "Billing: invoices", "billing.json", "your invoices", excluded=(
+        ("invoices.payment_details",
+         "Card data (brand, last digits, fingerprint) is held by our payment processor and never exported."),)),
+    Source("sla_credit_requests", "SLA credit claims", "sla_claims.json",
+           "claims you filed, with the decision, its reasons and your uploaded evidence (attachments/)", excluded=(
+               ("sla_credit_requests.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
+               ("sla_credit_requests.attachment_key", "An internal storage address; the file itself is included."))),
+    Source("audit_log", "Account activity", "account_activity.json",
+           "entries about you: sign-ins (time, IP address), downloads, staff actions on your data", excluded=(
+               ("staff identities and IP addresses in audit_log",
+                f"Staff appear as '{STAFF}'; their names, ids and IP addresses are their personal data."),
+               ("audit_log entries about other people",
+                "Entries where you acted as staff on another person's data belong to that person."))),
+    Source("dsar_exports", "Your data requests", "data_requests.json", "your data export requests", excluded=(
+        ("dsar_exports.download_url, storage_key", "Links and storage addresses are access secrets."),
+        ("dsar_exports.requested_by_id, extended_by_id", f"Staff are shown as '{STAFF}'."))),
+    Source("status_subscribers", "Status page subscriptions", "status_subscriptions.json",
+           "subscriptions under your email address", optional=True, excluded=(
+               ("confirmation and unsubscribe tokens", "They are access secrets."),)),
+    Source("incident_updates", "Incident updates", None, "—",
+           reason="Written by staff about the service; it holds nothing about customers."),
+)
+
+BY_TABLE = {source.table: source for source in DATA_MAP}
+OTHER_EXCLUSIONS = (
+    ("other users' rows", "The archive holds only rows that belong to your account."),
+)
+
+
+def refers_to_a_person(table) -> bool:
+    """A foreign key to users, or a column that identifies a person on its own."""
+    return any(fk.column.table.name == "users" for fk in table.foreign_keys) or \
+        bool(PERSONAL_COLUMNS & {c.name for c in table.columns})
+
+
+def unmapped_tables(metadata: MetaData) -> list[str]:
+    """Tables holding personal data that the map does not cover (must be empty)."""
+    return sorted(t.name for t in metadata.sorted_tables if refers_to_a_person(t) and t.name not in BY_TABLE)
+
+
+def stale_entries(metadata: MetaData) -> list[str]:
+    """Map entries for tables that do not exist (and are not marked as planned)."""
+    return sorted(s.table for s in DATA_MAP if not s.optional and s.table not in metadata.tables)
+
+
+def exclusions() -> list[dict]:
+    """Every exclusion with its reason, for the manifest (whole tables included)."""
+    rows = [{"what": what, "why": why, "table": s.table} for s in DATA_MAP for what, why in s.excluded]
+    rows += [{"what": s.table, "why": s.reason, "table": s.table} for s in DATA_MAP if s.reason]
+    return rows + [{"what": what, "why": why} for what, why in OTHER_EXCLUSIONS]

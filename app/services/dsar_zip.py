@@ -1,0 +1,186 @@
+"""Writing JSON arrays into a ZIP entry by entry: hashed and measured on the way, rows streamed from
+the database in batches (or straight out of PostgreSQL's COPY for the big tables), so memory stays flat
+however long a person's history is."""
+from __future__ import annotations
+
+import hashlib
+import json
+import select as io
+import zipfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+
+import psycopg
+from psycopg import pq
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.services.redact import redact_json_lines
+
+BATCH_ROWS = 5000
+FLUSH_BYTES = 1 << 20
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=_json_default, separators=(", ", ": "))
+
+
+class HashedEntry:
+    """One ZIP entry written in chunks, hashed and measured on the way (nothing held but a small buffer)."""
+
+    def __init__(self, zf: zipfile.ZipFile, name: str):
+        self.name = name
+        self._fh = zf.open(name, "w", force_zip64=True)  # deflated at the ZipFile's level
+        self._sha = hashlib.sha256()
+        self._parts: list[str] = []
+        self._pending = 0
+        self.bytes = 0
+
+    def raw(self, chunk: str) -> None:
+        self._parts.append(chunk)
+        self._pending += len(chunk)
+        if self._pending >= FLUSH_BYTES:
+            self._flush()
+
+    def array(self, json_texts: Iterable[str]) -> int:
+        """Write a JSON array of the given JSON texts; returns how many elements it holds."""
+        count = 0
+        for item in json_texts:
+            self.raw(("[\n" if count == 0 else ",\n") + item)
+            count += 1
+        self.raw("\n]" if count else "[]")
+        return count
+
+    def raw_bytes(self, data: bytes) -> None:
+        self._flush()
+        self._sha.update(data)
+        self._fh.write(data)
+        self.bytes += len(data)
+
+    def _flush(self) -> None:
+        if self._parts:
+            data = "".join(self._parts).encode()
+            self._sha.update(data)
+            self._fh.write(data)
+            self.bytes += len(data)
+            self._parts, self._pending = [], 0
+
+    def close(self, records: int | None, *, newline: bool = True, **extra) -> dict:
+        if newline:  # JSON and text files end with one; copied files stay byte-exact
+            self.raw("\n")
+        self._flush()
+        self._fh.close()
+        return {"name": self.name, "records": records, **extra, "sha256": self._sha.hexdigest(),
+                "bytes": self.bytes}
+
+
+def stream(stmt) -> Iterator:
+    """Rows of stmt in batches through a server-side cursor (PostgreSQL) or SQLite's lazy cursor."""
+    # Per statement: Connection.execution_options() would change the session's connection for good.
+    result = db.session.connection().execute(stmt.execution_options(stream_results=True, yield_per=BATCH_ROWS))
+    yield from result
+
+
+def on_postgres() -> bool:
+    return db.session.connection().dialect.name == "postgresql"
+
+
+def json_object(columns):
+    return func.json_build_object(*[a for key, col in columns for a in (text(f"'{key}'"), col)])
+
+
+def copy_array(entry: HashedEntry, columns, where, order_by, redact_keys: tuple[str, ...] = ()) -> int:
+    """Write a JSON array straight from PostgreSQL's COPY, one JSON object per line, read in blocks of
+    about a megabyte with no Python object per row: the big tables (runs, logs) go out at close to
+    the speed of COPY itself."""
+    conn = db.session.connection()
+    stmt = select(json_object(columns)).where(*where).order_by(*order_by)
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    # CSV with control characters as quote and delimiter: JSON text never holds them (nor a raw
+    # newline), so each line arrives verbatim with no COPY escaping to undo.
+    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+    count = 0
+    for block in copy_out_blocks(conn.connection.dbapi_connection.pgconn, copy_sql):
+        if redact_keys:
+            block = redact_json_lines(block, redact_keys)
+        # Each block holds whole lines (one JSON object each): turn them into array elements.
+        entry.raw_bytes((b"[\n" if count == 0 else b",\n") + block[:-1].replace(b"\n", b",\n"))
+        count += block.count(b"\n")
+    entry.raw("\n]" if count else "[]")
+    return count
+
+
+def json_rows(columns, where, order_by, transform=None) -> Iterator[str]:
+    """JSON text of each row, built in Python (small tables, rows to redact, and SQLite)."""
+    keys = [key for key, _ in columns]
+    stmt = select(*[col for _, col in columns]).where(*where).order_by(*order_by)
+    for row in stream(stmt):
+        record = dict(zip(keys, row, strict=True))
+        yield dumps(transform(record) if transform else record)
+
+
+def copy_out_blocks(pgconn, sql: str, block_bytes: int = FLUSH_BYTES) -> Iterator[bytes]:
+    """COPY … TO STDOUT read straight off libpq in blocks of about `block_bytes` (many rows each).
+
+    psycopg's Copy.read() costs a generator round trip per row (about a microsecond: a second per
+    million log lines); here one Python step takes a row out of libpq's buffer and the caller sees a
+    block only every megabyte. The connection is left idle in its transaction, as psycopg expects.
+    """
+    pgconn.send_query(sql.encode())
+    while pgconn.flush():  # non-blocking connection: push the query out
+        io.select([], [pgconn.socket], [])
+    started = _next_result(pgconn)
+    if started.status != pq.ExecStatus.COPY_OUT:
+        _drain_results(pgconn)
+        raise psycopg.DatabaseError(started.error_message.decode(errors="replace") or "COPY did not start")
+    parts, size, done = [], 0, False
+    try:
+        while True:
+            nbytes, data = pgconn.get_copy_data(1)
+            if nbytes > 0:
+                parts.append(bytes(data))
+                size += nbytes
+                if size >= block_bytes:
+                    yield b"".join(parts)
+                    parts, size = [], 0
+            elif nbytes == 0:  # libpq's buffer is empty: wait for the server
+                io.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            elif nbytes == -1:
+                done = True
+                break
+            else:
+                raise psycopg.OperationalError(pgconn.get_error_message())
+        if parts:
+            yield b"".join(parts)
+    finally:
+        if not done:  # the caller stopped early: read the rest so the connection stays usable
+            while pgconn.get_copy_data(0)[0] > 0:
+                pass
+        _drain_results(pgconn, check=done)
+
+
+def _next_result(pgconn):
+    while pgconn.is_busy():
+        io.select([pgconn.socket], [], [])
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
+def _drain_results(pgconn, check: bool = False) -> None:
+    """Read results until libpq has none left (only then can the connection run another command)."""
+    error = None
+    while (result := _next_result(pgconn)) is not None:
+        if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+            error = result.error_message.decode(errors="replace")
+    if check and error:
+        raise psycopg.DatabaseError(error)

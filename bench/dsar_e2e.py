@@ -1,0 +1,122 @@
+"""DSAR export latency as a user sees it: request accepted → archive ready, with a warm worker.
+
+    .venv/bin/python bench/dsar_e2e.py [--sizes 10000,1000000] [--repeat 3] [--redis redis://127.0.0.1:6379/14]
+
+Seeds a scratch PostgreSQL database like bench/dsar_export.py, starts one real `flask worker dsar`
+process (RQ's forking worker, as in production) against it and a Redis database (flushed), warms it
+with one small export, then for each size: request_export() (insert, commit, enqueue — what
+POST /api/dsar/export does), poll the row every 2 ms until `ready`, and compare with the floor
+`COPY (SELECT row_to_json(l) …) TO STDOUT | gzip`. The row's own timestamps split the time into
+queue wait + fork (requested_at → started_at) and the job (started_at → completed_at); the rest is
+the final commit and the poll. Archives go to local storage in a temporary folder (pass
+--s3-endpoint/--s3-bucket to use an S3 server such as moto's instead).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._pg import scratch_database  # noqa: E402
+from bench.dsar_export import floor_seconds, seed  # noqa: E402
+
+
+def _env(db_url: str, redis_url: str, storage: str, args) -> dict:
+    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url, STORAGE_LOCAL_DIR=storage,
+               MAIL_OUTBOX_DIR=storage + "/outbox", LEVQOR_ENV="development")
+    if args.s3_endpoint:
+        env.update(S3_ENDPOINT_URL=args.s3_endpoint, S3_BUCKET=args.s3_bucket, STORAGE_BACKEND="s3",
+                   AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    return env
+
+
+def _request_and_wait(conn, uid: int) -> tuple[float, float, float]:
+    """(request → ready as seen by polling, queue+fork, job) in seconds."""
+    from app.services.dsar import request_export
+
+    started = time.perf_counter()
+    export = request_export(uid, bypass_throttle=True)
+    export_id = export.id
+    while True:
+        row = conn.execute("SELECT status, requested_at, started_at, completed_at FROM dsar_exports WHERE id = %s",
+                           (export_id,)).fetchone()
+        conn.commit()
+        if row[0] in ("ready", "failed"):
+            break
+        time.sleep(0.002)
+    total = time.perf_counter() - started
+    if row[0] != "ready":
+        raise SystemExit(f"export {export_id} failed")
+    return total, (row[2] - row[1]).total_seconds(), (row[3] - row[2]).total_seconds()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--s3-endpoint")
+    parser.add_argument("--s3-bucket", default="levqor-bench")
+    args = parser.parse_args()
+
+    import psycopg
+    from redis import Redis
+
+    Redis.from_url(args.redis).flushdb()
+    with scratch_database(args.pg, "levqor_bench_e2e") as libpq_url, tempfile.TemporaryDirectory() as storage:
+        db_url = "postgresql+psycopg://" + libpq_url.split("://", 1)[1]
+        os.environ.update(_env(db_url, args.redis, storage, args))
+        from flask_migrate import upgrade
+
+        from app import create_app
+
+        app = create_app("config.Config")
+        with app.app_context():
+            upgrade(revision="heads")
+            if args.s3_endpoint:
+                from app.services.storage import get_storage
+
+                get_storage().client.create_bucket(Bucket=args.s3_bucket)
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "dsar"], cwd=ROOT,
+                                  env=_env(db_url, args.redis, storage, args),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with psycopg.connect(libpq_url) as conn, app.app_context():
+                warm_uid, _ = seed(conn, 100)
+                _request_and_wait(conn, warm_uid)  # the worker is warm from here on
+                rows = []
+                for size in (int(s) for s in args.sizes.split(",")):
+                    uid, _ = seed(conn, size)
+                    with psycopg.connect(libpq_url, autocommit=True) as vac:
+                        vac.execute("VACUUM ANALYZE run_logs")
+                    floors, runs = [], []
+                    for _ in range(args.repeat):
+                        floors.append(floor_seconds(libpq_url, uid))
+                        runs.append(_request_and_wait(conn, uid))
+                    best = min(runs)
+                    print(f"{size:>9,} logs: floor {min(floors):.3f}s  request→ready {best[0]:.3f}s "
+                          f"(queue+fork {best[1]:.3f}s, job {best[2]:.3f}s)  ratio {best[0] / min(floors):.2f}x  "
+                          f"over the floor {best[0] - min(floors):+.3f}s  runs {[round(r[0], 3) for r in runs]} "
+                          f"floors {[round(f, 3) for f in floors]}  load {os.getloadavg()[0]:.1f}", flush=True)
+                    rows.append((size, min(floors), *best))
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
+    print("\n| run_logs | floor | request → ready | queue + fork | job | ratio | over the floor |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size, floor, total, queued, job in rows:
+        print(f"| {size:,} | {floor:.3f} s | {total:.3f} s | {queued:.3f} s | {job:.3f} s | {total / floor:.2f}× "
+              f"| {total - floor:+.3f} s |")
+
+
+if __name__ == "__main__":
+    main()
