@@ -11,13 +11,14 @@ from wtforms.validators import InputRequired, Length, Optional
 from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
 from app.models import SlaCreditRequest
-from app.models.sla import SLA_STATUSES
-from app.services import billing, sla, sla_decide
+from app.models.sla import SLA_STATUSES, ClaimStatus
+from app.services import billing, money, sla, sla_decide, sla_fee
 from app.services.errors import ServiceError
 
 
 class DecisionForm(FlaskForm):
-    status = RadioField("Decision", choices=[("approved", "Approve with a credit"), ("rejected", "Reject")],
+    status = RadioField("Decision", choices=[(ClaimStatus.APPROVED.value, "Approve with a credit"),
+                                                 (ClaimStatus.REJECTED.value, "Reject")],
                         validators=[InputRequired()])
     credit_amount = IntegerField("Credit (minor units, e.g. cents)", validators=[Optional()])
     notes = TextAreaField("Notes to the user (required to reject)", validators=[Length(max=5000)])
@@ -46,7 +47,7 @@ def _utc(view, context, model, name):
 
 def _money(field):
     def fmt(view, context, model, name):
-        return sla_decide.format_amount(getattr(model, field), model.currency) or "—"
+        return money.format_amount(getattr(model, field), model.currency) or "—"
     return fmt
 
 
@@ -78,7 +79,7 @@ class SlaCreditView(SecureModelView):
     def claim(self, claim_id: int):
         claim = sla.get_claim(claim_id)
         form = DecisionForm()
-        if claim.status == "pending" and request.method == "GET":
+        if claim.is_pending() and request.method == "GET":
             form.credit_amount.data = claim.suggested_credit_amount or None
         if request.method == "POST" and form.validate_on_submit():
             data = {"status": form.status.data, "credit_amount": form.credit_amount.data, "notes": form.notes.data,
@@ -100,9 +101,9 @@ class SlaCreditView(SecureModelView):
         from app.extensions import db
         from app.models import User
 
-        fee = sla_decide.claim_fee(claim)
+        fee = sla_fee.claim_fee(claim)
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
-        return {"fee": fee, "fmt": sla_decide.format_amount, "stripe_configured": billing.stripe_configured(),
+        return {"fee": fee, "fmt": money.format_amount, "stripe_configured": billing.stripe_configured(),
                 "decider": decider.email if decider else None}
 
     @expose("/claim/<int:claim_id>/remeasure", methods=("POST",))

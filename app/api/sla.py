@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from app.api import json_body
 from app.auth import login_required
+from app.serializers import sla as sla_json
 from app.services import sla
 
 bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
@@ -17,10 +18,10 @@ def file_claim():
     else:
         data, upload = json_body(), None
     claim = sla.file_claim(current_user, data, upload)
-    return jsonify(ok=True, ticket_id=claim.ticket_id, request=sla.claim_json(claim)), 201
+    return jsonify(ok=True, ticket_id=claim.ticket_id, request=sla_json.user(claim)), 201
 
 
 @bp.get("/sla-credit")
 @login_required
 def my_claims():
-    return jsonify(ok=True, requests=[sla.claim_json(c) for c in sla.claims_for_user(current_user.id)])
+    return jsonify(ok=True, requests=[sla_json.user(c) for c in sla.claims_for_user(current_user.id)])

@@ -1,10 +1,25 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import JSONType, UTCDateTime
 
-SLA_STATUSES = ("pending", "approved", "rejected")
+
+class ClaimStatus(StrEnum):
+    """A claim is decided once: pending → approved | rejected. Stored as its value (a plain string column,
+    so the platform's plain-SQL writers keep working)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+SLA_STATUSES = tuple(s.value for s in ClaimStatus)
 
 
 class SlaCreditRequest(db.Model):
@@ -18,7 +33,8 @@ class SlaCreditRequest(db.Model):
     period_end = mapped_column(UTCDateTime, nullable=False)
     claimed_downtime_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="pending")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=ClaimStatus.PENDING.value,
+                                        default=ClaimStatus.PENDING.value)
     decision: Mapped[str | None] = mapped_column(String(16))
     credit_amount: Mapped[int | None] = mapped_column(Integer)
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -47,3 +63,40 @@ class SlaCreditRequest(db.Model):
     @property
     def ticket_id(self) -> str:
         return f"SLA-{self.id:06d}"
+
+    @property
+    def claim_status(self) -> ClaimStatus:
+        return ClaimStatus(self.status)
+
+    def is_pending(self) -> bool:
+        return self.status == ClaimStatus.PENDING
+
+    def is_approved(self) -> bool:
+        return self.status == ClaimStatus.APPROVED
+
+    def blocks_overlapping_claims(self) -> bool:
+        """A rejected claim does not block a new one: the user may dispute it with better evidence."""
+        return self.status != ClaimStatus.REJECTED
+
+    @staticmethod
+    def blocking_statuses() -> tuple[str, ...]:
+        return (ClaimStatus.PENDING.value, ClaimStatus.APPROVED.value)
+
+    def _decide(self, status: ClaimStatus, actor_id: int, notes: str | None, when: datetime) -> None:
+        if not self.is_pending():
+            raise ValueError(f"{self.ticket_id} is already {self.status}")
+        self.status = self.decision = status.value
+        self.notes = notes
+        self.decided_by = actor_id
+        self.decided_at = when
+
+    def approve(self, actor_id: int, amount: int, currency: str | None, notes: str | None, when: datetime) -> None:
+        if amount <= 0:
+            raise ValueError("an approved claim carries a positive credit")
+        self._decide(ClaimStatus.APPROVED, actor_id, notes, when)
+        self.credit_amount = amount
+        self.currency = currency or self.currency
+
+    def reject(self, actor_id: int, notes: str, when: datetime) -> None:
+        self._decide(ClaimStatus.REJECTED, actor_id, notes, when)
+        self.credit_amount = None

@@ -20,9 +20,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Invoice, SlaCreditRequest, Subscription, User
+from app.models import SlaCreditRequest, Subscription, User
 from app.models.types import utcnow
-from app.services import audit, sla_attachments, sla_measure
+from app.services import audit, sla_attachments, sla_fee, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.listing import ListFilters
 
@@ -89,55 +89,6 @@ def _parse_claim(data: dict, now: datetime) -> dict:
     return {"subscription_id": sub_id, "start": start, "end": end, "minutes": minutes, "description": description}
 
 
-# --- billing periods ----------------------------------------------------------------------------
-
-def billing_periods(sub: Subscription) -> list[dict]:
-    """The stretches the subscription was billed for: its invoices, plus the current period if unbilled."""
-    invoices = db.session.scalars(
-        select(Invoice).where(Invoice.subscription_id == sub.id, Invoice.user_id == sub.user_id,
-                              Invoice.period_start.is_not(None), Invoice.period_end.is_not(None))
-        .order_by(Invoice.period_start)
-    ).all()
-    periods = [{"start": i.period_start, "end": i.period_end, "amount": i.amount_paid or i.amount_due,
-                "source": f"invoice {i.number or i.id}", "invoice_id": i.id,
-                "stripe_invoice_id": i.stripe_invoice_id} for i in invoices if i.period_end > i.period_start]
-    cur_start, cur_end = sub.current_period_start, sub.current_period_end
-    if cur_start and cur_end and cur_end > cur_start and not any(
-            p["start"] < cur_end and p["end"] > cur_start for p in periods):
-        periods.append({"start": cur_start, "end": cur_end, "amount": sub.price_amount,
-                        "source": "current period (not invoiced yet)", "invoice_id": None,
-                        "stripe_invoice_id": None})
-    return sorted(periods, key=lambda p: p["start"])
-
-
-def is_covered(periods: list[dict], start: datetime, end: datetime) -> bool:
-    """True when [start, end] lies inside one contiguous run of billing periods."""
-    run_start = run_end = None
-    for p in periods:
-        if run_end is not None and p["start"] <= run_end:
-            run_end = max(run_end, p["end"])
-        else:
-            run_start, run_end = p["start"], p["end"]
-        if run_start <= start and end <= run_end:
-            return True
-    return False
-
-
-def period_fee(sub: Subscription, start: datetime, end: datetime, periods: list[dict] | None = None) -> dict:
-    periods = billing_periods(sub) if periods is None else periods
-    basis, total = [], 0.0
-    for p in periods:
-        overlap = (min(end, p["end"]) - max(start, p["start"])).total_seconds()
-        if overlap <= 0:
-            continue
-        share = overlap / (p["end"] - p["start"]).total_seconds()
-        total += p["amount"] * share
-        basis.append({"source": p["source"], "billing_start": p["start"].isoformat(),
-                      "billing_end": p["end"].isoformat(), "amount": p["amount"], "share": round(share, 6),
-                      "invoice_id": p["invoice_id"], "stripe_invoice_id": p["stripe_invoice_id"]})
-    return {"amount": round(total), "currency": sub.currency, "basis": basis}
-
-
 # --- filing -------------------------------------------------------------------------------------
 
 def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
@@ -150,8 +101,8 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     if sub.status != "active":
         raise ValidationFailed("Only active subscriptions can claim SLA credits.",
                                fields={"subscription_id": f"This subscription is {sub.status}."})
-    periods = billing_periods(sub)
-    if not is_covered(periods, parsed["start"], parsed["end"]):
+    periods = sla_fee.billing_periods(sub)
+    if not sla_fee.is_covered(periods, parsed["start"], parsed["end"]):
         raise ValidationFailed("The period is outside what this subscription covered.",
                                fields={"period_start": "Outside the subscription's billed periods."})
     attachment = None
@@ -162,7 +113,8 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     db.session.execute(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
     overlapping = db.session.scalar(
         select(SlaCreditRequest.id).where(
-            SlaCreditRequest.subscription_id == sub.id, SlaCreditRequest.status != "rejected",
+            SlaCreditRequest.subscription_id == sub.id,
+            SlaCreditRequest.status.in_(SlaCreditRequest.blocking_statuses()),
             SlaCreditRequest.period_start < parsed["end"], SlaCreditRequest.period_end > parsed["start"])
         .limit(1))
     if overlapping:
@@ -173,7 +125,7 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     claim = SlaCreditRequest(
         user_id=user.id, subscription_id=sub.id, plan=sub.plan, currency=sub.currency,
         period_start=parsed["start"], period_end=parsed["end"], claimed_downtime_minutes=parsed["minutes"],
-        description=parsed["description"], status="pending",
+        description=parsed["description"],
     )
     measured = _apply_measurement(claim, sub, periods, now)
     key = sla_attachments.store(attachment) if attachment else None
@@ -198,11 +150,7 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
 def _apply_measurement(claim: SlaCreditRequest, sub: Subscription | None, periods: list[dict] | None,
                        now: datetime | None = None) -> dict:
     measured = sla_measure.measure(claim.period_start, claim.period_end, now=now)
-    if sub is not None:
-        fee = period_fee(sub, claim.period_start, claim.period_end, periods)
-    else:  # the subscription was deleted since filing: keep the fee computed then
-        comp = claim.computation or {}
-        fee = {"amount": comp.get("period_fee", 0), "currency": claim.currency, "basis": comp.get("fee_basis", [])}
+    fee = sla_fee.claim_fee(claim, sub, periods)
     computation = sla_measure.suggest(measured, fee)
     claim.measured_down_minutes = measured["down_minutes"]
     claim.measured_degraded_minutes = measured["degraded_minutes"]
@@ -215,7 +163,7 @@ def _apply_measurement(claim: SlaCreditRequest, sub: Subscription | None, period
 def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
     """Measure a pending claim again, e.g. when snapshots for its last minutes arrived after filing."""
     claim = get_claim(claim_id)
-    if claim.status != "pending":
+    if not claim.is_pending():
         raise Conflict(f"{claim.ticket_id} was already {claim.status}; its figures are final.", code="not_pending")
     before = claim.measured_down_minutes
     measured = _apply_measurement(claim, claim.subscription, None)
@@ -228,32 +176,6 @@ def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def claim_json(claim: SlaCreditRequest, admin: bool = False) -> dict:
-    row = {
-        "id": claim.id, "ticket_id": claim.ticket_id, "subscription_id": claim.subscription_id,
-        "plan": claim.plan, "period_start": _iso(claim.period_start), "period_end": _iso(claim.period_end),
-        "claimed_downtime_minutes": claim.claimed_downtime_minutes, "description": claim.description,
-        "status": claim.status, "decision": claim.decision, "credit_amount": claim.credit_amount,
-        "currency": claim.currency, "notes": claim.notes, "stripe_ref": claim.stripe_ref,
-        "decided_at": _iso(claim.decided_at), "created_at": _iso(claim.created_at),
-        "attachment_name": claim.attachment_name,
-    }
-    if admin:
-        row.update({
-            "user_id": claim.user_id, "user_email": claim.user.email if claim.user else None,
-            "measured_downtime_minutes": claim.measured_down_minutes,
-            "measured_degraded_minutes": claim.measured_degraded_minutes,
-            "measured_uptime_pct": claim.measured_uptime_pct,
-            "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
-            "decided_by": claim.decided_by,
-        })
-    return row
-
 
 def claims_for_user(user_id: int) -> list[SlaCreditRequest]:
     return list(db.session.scalars(

@@ -9,42 +9,27 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SlaCreditRequest, User
+from app.models.sla import ClaimStatus
 from app.models.types import utcnow
-from app.services import audit, billing
+from app.services import audit, billing, money, sla_fee
 from app.services.errors import Conflict, ServiceError, ValidationFailed
-from app.services.sla import get_claim, parse_int, period_fee
+from app.services.sla import get_claim, parse_int
 
 log = logging.getLogger(__name__)
 MAX_NOTES = 5000
 
 
-def claim_fee(claim: SlaCreditRequest) -> dict:
-    """The period's fee now (billing may have been recorded since filing), else the one computed at filing."""
-    if claim.subscription is not None:
-        return period_fee(claim.subscription, claim.period_start, claim.period_end)
-    comp = claim.computation or {}
-    return {"amount": comp.get("period_fee", 0), "currency": claim.currency, "basis": comp.get("fee_basis", [])}
-
-
-def _stripe_invoice(fee: dict) -> str | None:
-    """The Stripe invoice of the billing period that holds most of the claim."""
-    candidates = [b for b in fee["basis"] if b.get("stripe_invoice_id")]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda b: b["amount"] * b["share"])["stripe_invoice_id"]
-
-
 def _validate(data: dict, fee: dict) -> dict:
     status = data.get("status")
     fields = {}
-    if status not in ("approved", "rejected"):
+    if status not in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
         raise ValidationFailed('status must be "approved" or "rejected".', fields={"status": "invalid"})
     notes = data.get("notes")
     notes = notes.replace("\x00", "").strip() if isinstance(notes, str) else ""
     if len(notes) > MAX_NOTES:
         fields["notes"] = f"At most {MAX_NOTES} characters."
     amount = None
-    if status == "approved":
+    if status == ClaimStatus.APPROVED:
         amount = parse_int(data.get("credit_amount"))
         if amount is None or amount <= 0:
             fields["credit_amount"] = "Enter a credit above 0 (in minor units, e.g. cents)."
@@ -60,7 +45,7 @@ def _validate(data: dict, fee: dict) -> dict:
         raise ValidationFailed("The decision needs a few fixes.", fields=fields)
     create_note = data.get("create_credit_note") in (True, "1", "true", "on", "yes")
     return {"status": status, "notes": notes or None, "amount": amount, "stripe_ref": stripe_ref or None,
-            "create_note": create_note and status == "approved"}
+            "create_note": create_note and status == ClaimStatus.APPROVED}
 
 
 def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
@@ -69,22 +54,21 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     db.session.execute(select(SlaCreditRequest.id).where(SlaCreditRequest.id == claim_id).with_for_update())
     claim = get_claim(claim_id)
     db.session.refresh(claim)
-    if claim.status != "pending":
+    if not claim.is_pending():
         db.session.rollback()
         raise Conflict(f"{claim.ticket_id} was already {claim.status}.", code="not_pending")
-    fee = claim_fee(claim)
+    fee = sla_fee.claim_fee(claim)
     decision = _validate(data, fee)
     stripe_ref = decision["stripe_ref"]
     if decision["create_note"]:
         stripe_ref = _create_credit_note(claim, decision["amount"], fee)
 
-    claim.status = claim.decision = decision["status"]
-    claim.credit_amount = decision["amount"]
-    claim.currency = claim.subscription.currency if claim.subscription else claim.currency
-    claim.notes = decision["notes"]
+    currency = claim.subscription.currency if claim.subscription else claim.currency
+    if decision["status"] == ClaimStatus.APPROVED:
+        claim.approve(actor.id, decision["amount"], currency, decision["notes"], utcnow())
+    else:
+        claim.reject(actor.id, decision["notes"], utcnow())
     claim.stripe_ref = stripe_ref
-    claim.decided_by = actor.id
-    claim.decided_at = utcnow()
     audit.record("sla.decided", actor_id=actor.id, target_user_id=claim.user_id, target_type="sla_credit_request",
                  target_id=claim.id, details={"ticket_id": claim.ticket_id, "status": claim.status,
                                               "credit_amount": claim.credit_amount, "currency": claim.currency,
@@ -99,7 +83,7 @@ def _create_credit_note(claim: SlaCreditRequest, amount: int, fee: dict) -> str:
     if not billing.stripe_configured():
         raise Conflict("Stripe is not configured: create the credit by hand and paste its reference.",
                        code="stripe_not_configured")
-    invoice = _stripe_invoice(fee)
+    invoice = sla_fee.stripe_invoice(fee)
     if not invoice:
         raise Conflict("No Stripe invoice covers this period: create the credit by hand and paste its reference.",
                        code="no_stripe_invoice")
@@ -122,7 +106,7 @@ def notify_user(claim: SlaCreditRequest) -> None:
         return
     subject = f"Your SLA credit request {claim.ticket_id} was {claim.status}"
     context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
-               "amount": format_amount(claim.credit_amount, claim.currency)}
+               "amount": money.format_amount(claim.credit_amount, claim.currency)}
     text = render_template("mail/sla_decision.txt", **context)
     html = render_template("mail/sla_decision.html", **context)
     try:
@@ -130,8 +114,3 @@ def notify_user(claim: SlaCreditRequest) -> None:
     except Exception:  # the decision stands; the log tells ops to resend
         log.exception("could not enqueue the decision email for %s", claim.ticket_id)
 
-
-def format_amount(amount: int | None, currency: str | None) -> str:
-    if amount is None:
-        return ""
-    return f"{(currency or '').upper()} {amount / 100:,.2f}".strip()
