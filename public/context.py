@@ -3,6 +3,11 @@ from flask_wtf.csrf import generate_csrf
 
 
 def register_context(app) -> None:
+    from app.services.money import format_amount
+
+    # `{{ amount|money(currency) }}` in every template (public, admin, mail): one formatting for all.
+    app.jinja_env.filters["money"] = format_amount
+
     @app.context_processor
     def inject():
         from app.services.incidents import active_banners

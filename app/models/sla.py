@@ -22,6 +22,17 @@ class ClaimStatus(StrEnum):
 SLA_STATUSES = tuple(s.value for s in ClaimStatus)
 
 
+class CreditMethod(StrEnum):
+    BALANCE = "balance"  # a customer balance credit, applied to the next invoice
+    CREDIT_NOTE = "credit_note"  # a credit note on the billing period's invoice
+    MANUAL = "manual"  # staff made it by hand in Stripe and paste its reference
+
+
+class CreditState(StrEnum):
+    ISSUED = "issued"  # the credit exists in Stripe (stripe_ref) or staff recorded it
+    PENDING = "pending"  # approved, but no credit yet: retry from the admin
+
+
 class SlaCreditRequest(db.Model):
     __tablename__ = "sla_credit_requests"
 
@@ -45,10 +56,18 @@ class SlaCreditRequest(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     attachment_key: Mapped[str | None] = mapped_column(String(255))
     attachment_name: Mapped[str | None] = mapped_column(String(255))
-    measured_down_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The measurement of the billing period holding the claimed outage (issue 11).
+    billing_period_start = mapped_column(UTCDateTime)
+    billing_period_end = mapped_column(UTCDateTime)
+    period_charge: Mapped[int | None] = mapped_column(Integer)
+    measured_downtime_minutes: Mapped[int | None] = mapped_column(Integer)
     measured_degraded_minutes: Mapped[int | None] = mapped_column(Integer)
-    measured_uptime_pct: Mapped[float | None] = mapped_column(Float)
+    monthly_uptime_percent: Mapped[float | None] = mapped_column(Float)
     suggested_credit_amount: Mapped[int | None] = mapped_column(Integer)
+    credit_method: Mapped[str | None] = mapped_column(String(16))  # CreditMethod
+    credit_state: Mapped[str | None] = mapped_column(String(16))  # CreditState, for approved claims
+    credit_error: Mapped[str | None] = mapped_column(Text)  # why the last Stripe attempt failed
+    emailed_at = mapped_column(UTCDateTime)  # the decision email went out
     computation = mapped_column(JSONType)  # how the suggestion was reached, shown to staff
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from app.models import SlaCreditRequest
 from app.serializers import iso
+from app.services.money import format_amount
+
+
+def _display(amount: int | None, currency: str | None) -> str | None:
+    return format_amount(amount, currency) if amount is not None else None
 
 
 def user(claim: SlaCreditRequest) -> dict:
@@ -14,6 +19,8 @@ def user(claim: SlaCreditRequest) -> dict:
         "currency": claim.currency, "notes": claim.notes, "stripe_ref": claim.stripe_ref,
         "decided_at": iso(claim.decided_at), "created_at": iso(claim.created_at),
         "attachment_name": claim.attachment_name,
+        "credit_amount_display": _display(claim.credit_amount, claim.currency),
+        "credit_state": claim.credit_state, "credit_method": claim.credit_method,
     }
 
 
@@ -21,9 +28,12 @@ def admin(claim: SlaCreditRequest) -> dict:
     return {
         **user(claim),
         "user_id": claim.user_id, "user_email": claim.user.email if claim.user else None,
-        "measured_downtime_minutes": claim.measured_down_minutes,
+        "billing_period_start": iso(claim.billing_period_start), "billing_period_end": iso(claim.billing_period_end),
+        "period_charge": claim.period_charge, "period_charge_display": _display(claim.period_charge, claim.currency),
+        "suggested_credit_display": _display(claim.suggested_credit_amount, claim.currency),
+        "measured_downtime_minutes": claim.measured_downtime_minutes,
         "measured_degraded_minutes": claim.measured_degraded_minutes,
-        "measured_uptime_pct": claim.measured_uptime_pct,
+        "monthly_uptime_percent": claim.monthly_uptime_percent,
         "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
         "decided_by": claim.decided_by,
     }

@@ -1,15 +1,13 @@
-"""SLA credit claims: filing (with validation that changes nothing on failure), listing and serializing.
+"""SLA credit claims: filing (with validation that changes nothing on failure), measuring, listing.
 
-Decisions live in sla_decide.py, the monitoring check in sla_measure.py, evidence in sla_attachments.py.
+Decisions live in sla_decide.py, the uptime measurement in sla_measure.py, billing periods and their
+charge in sla_fee.py, evidence in sla_attachments.py.
 
 Choices worth knowing:
-- Covered range: what the subscription was billed for — the periods of the user's invoices for that
-  subscription plus its current period. The claimed period must lie inside one contiguous stretch of them.
-- The period's fee: each billing period that overlaps the claim contributes its charge (the invoice's
-  amount_paid, else amount_due; the subscription's price_amount for a current period with no invoice yet)
-  prorated by the share of that billing period the claim covers. A whole-month claim is worth the month's
-  fee; a two-hour claim a two-hour slice of it. Credits are capped at this fee.
-- Overlap: a pending or approved claim for an overlapping period of the same subscription blocks a new
+- A claim is measured over the billing period holding the claimed window (the window only says where
+  to look). A window crossing a billing-period boundary is refused with a message naming the boundary:
+  one claim per billing period, so each claim has one period, one charge and one credit.
+- Overlap: a pending or approved claim for an overlapping window of the same subscription blocks a new
   one (409). A rejected claim does not, so the user can dispute it with better evidence.
 """
 from __future__ import annotations
@@ -22,6 +20,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import SlaCreditRequest, Subscription, User
 from app.models.types import utcnow
+from app.serializers import iso
 from app.services import audit, sla_attachments, sla_fee, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.listing import ListFilters
@@ -101,10 +100,7 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     if sub.status != "active":
         raise ValidationFailed("Only active subscriptions can claim SLA credits.",
                                fields={"subscription_id": f"This subscription is {sub.status}."})
-    periods = sla_fee.billing_periods(sub)
-    if not sla_fee.is_covered(periods, parsed["start"], parsed["end"]):
-        raise ValidationFailed("The period is outside what this subscription covered.",
-                               fields={"period_start": "Outside the subscription's billed periods."})
+    period = _billing_period(sub, parsed["start"], parsed["end"])
     attachment = None
     if upload is not None and getattr(upload, "filename", ""):
         attachment = sla_attachments.check(upload.filename, upload.stream)
@@ -127,7 +123,7 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
         period_start=parsed["start"], period_end=parsed["end"], claimed_downtime_minutes=parsed["minutes"],
         description=parsed["description"],
     )
-    measured = _apply_measurement(claim, sub, periods, now)
+    measured = _apply_measurement(claim, period, now)
     key = sla_attachments.store(attachment) if attachment else None
     try:
         if attachment:
@@ -137,7 +133,8 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
         audit.record("sla.filed", actor_id=user.id, target_user_id=user.id, target_type="sla_credit_request",
                      target_id=claim.id, details={"ticket_id": claim.ticket_id, "subscription_id": sub.id,
                                                   "claimed_downtime_minutes": parsed["minutes"],
-                                                  "measured_down_minutes": measured["down_minutes"],
+                                                  "measured_downtime_minutes": measured["down_minutes"],
+                                                  "monthly_uptime_percent": measured["uptime_pct"],
                                                   "attachment": bool(attachment)})
         db.session.commit()
     except Exception:
@@ -147,14 +144,34 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     return claim
 
 
-def _apply_measurement(claim: SlaCreditRequest, sub: Subscription | None, periods: list[dict] | None,
-                       now: datetime | None = None) -> dict:
-    measured = sla_measure.measure(claim.period_start, claim.period_end, now=now)
-    fee = sla_fee.claim_fee(claim, sub, periods)
-    computation = sla_measure.suggest(measured, fee)
-    claim.measured_down_minutes = measured["down_minutes"]
+def _billing_period(sub: Subscription, start: datetime, end: datetime) -> sla_fee.BillingPeriod:
+    touching = sla_fee.periods_touching(sla_fee.billing_periods(sub), start, end)
+    if not touching or (len(touching) == 1 and not touching[0].contains(start, end)):
+        raise ValidationFailed("The period is outside what this subscription covered.",
+                               fields={"period_start": "Outside the subscription's billed periods."})
+    if len(touching) > 1:
+        boundary = iso(touching[0].end)
+        raise ValidationFailed(
+            f"Your window crosses the end of a billing period ({boundary}). Credits are computed per billing "
+            "period: file one claim for each side of that moment.",
+            fields={"period_end": f"End it at {boundary} at the latest, and file a second claim for the rest."})
+    return touching[0]
+
+
+def _apply_measurement(claim: SlaCreditRequest, period: sla_fee.BillingPeriod, now: datetime | None = None) -> dict:
+    """Measure the claim's billing period and store the figures and the suggestion on the claim."""
+    measured = sla_measure.measure_period(period.start, period.end, now=now)
+    credited = sla_fee.already_credited(claim.subscription_id, period, exclude_claim_id=claim.id) \
+        if claim.subscription_id else 0
+    computation = sla_measure.suggest(measured, period.charge, period.currency, credited)
+    computation["billing_period"] = period.as_dict()
+    computation["claimed_window"] = {"start": iso(claim.period_start), "end": iso(claim.period_end),
+                                     "claimed_downtime_minutes": claim.claimed_downtime_minutes}
+    claim.billing_period_start, claim.billing_period_end = period.start, period.end
+    claim.period_charge = period.charge
+    claim.measured_downtime_minutes = measured["down_minutes"]
     claim.measured_degraded_minutes = measured["degraded_minutes"]
-    claim.measured_uptime_pct = measured["uptime_pct"]
+    claim.monthly_uptime_percent = measured["uptime_pct"]
     claim.suggested_credit_amount = computation["suggested_credit"]
     claim.computation = computation
     return measured
@@ -165,8 +182,13 @@ def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
     claim = get_claim(claim_id)
     if not claim.is_pending():
         raise Conflict(f"{claim.ticket_id} was already {claim.status}; its figures are final.", code="not_pending")
-    before = claim.measured_down_minutes
-    measured = _apply_measurement(claim, claim.subscription, None)
+    before = claim.measured_downtime_minutes
+    period = sla_fee.period_of(claim) if claim.billing_period_start else None
+    if period is None and claim.subscription is not None:  # filed before measurements were per period
+        period = _billing_period(claim.subscription, claim.period_start, claim.period_end)
+    if period is None:
+        raise Conflict(f"{claim.ticket_id} has no billing period to measure.", code="no_billing_period")
+    measured = _apply_measurement(claim, period)
     audit.record("sla.remeasured", actor_id=actor_id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "down_minutes_before": before,

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 MAX_NOTES = 5000
 
 
-def _validate(data: dict, fee: dict) -> dict:
+def _validate(data: dict, period: sla_fee.BillingPeriod) -> dict:
     status = data.get("status")
     fields = {}
     if status not in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
@@ -31,10 +31,16 @@ def _validate(data: dict, fee: dict) -> dict:
     amount = None
     if status == ClaimStatus.APPROVED:
         amount = parse_int(data.get("credit_amount"))
+        minimum = money.to_minor(current_app.config["SLA_MIN_CREDIT"], period.currency, strict=False) or 1
         if amount is None or amount <= 0:
-            fields["credit_amount"] = "Enter a credit above 0 (in minor units, e.g. cents)."
-        elif amount > fee["amount"]:
-            fields["credit_amount"] = f"At most the period's fee: {fee['amount']} {fee['currency']}."
+            fields["credit_amount"] = ("Enter a credit above 0, a whole number in the currency's minor unit "
+                                       "(cents for USD, yen for JPY).")
+        elif amount < minimum:
+            fields["credit_amount"] = (f"Below the minimum credit of {money.format_amount(minimum, period.currency)}"
+                                       " (SLA_MIN_CREDIT): reject the claim with a note instead.")
+        elif amount > period.charge:
+            fields["credit_amount"] = ("At most the billing period's charge: "
+                                       f"{money.format_amount(period.charge, period.currency)}.")
     elif not notes:
         fields["notes"] = "Say why the claim is rejected; the user reads this."
     stripe_ref = data.get("stripe_ref")
@@ -48,6 +54,13 @@ def _validate(data: dict, fee: dict) -> dict:
             "create_note": create_note and status == ClaimStatus.APPROVED}
 
 
+def claim_period(claim: SlaCreditRequest) -> sla_fee.BillingPeriod:
+    period = sla_fee.period_of(claim)
+    if period is None:
+        raise Conflict(f"{claim.ticket_id} has no billing period: measure it again first.", code="no_billing_period")
+    return period
+
+
 def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     get_claim(claim_id)  # 404 before anything else
     # Lock the claim so two staff members deciding at once cannot both win.
@@ -57,11 +70,11 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     if not claim.is_pending():
         db.session.rollback()
         raise Conflict(f"{claim.ticket_id} was already {claim.status}.", code="not_pending")
-    fee = sla_fee.claim_fee(claim)
-    decision = _validate(data, fee)
+    period = claim_period(claim)
+    decision = _validate(data, period)
     stripe_ref = decision["stripe_ref"]
     if decision["create_note"]:
-        stripe_ref = _create_credit_note(claim, decision["amount"], fee)
+        stripe_ref = _create_credit_note(claim, decision["amount"], period)
 
     currency = claim.subscription.currency if claim.subscription else claim.currency
     if decision["status"] == ClaimStatus.APPROVED:
@@ -72,18 +85,18 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     audit.record("sla.decided", actor_id=actor.id, target_user_id=claim.user_id, target_type="sla_credit_request",
                  target_id=claim.id, details={"ticket_id": claim.ticket_id, "status": claim.status,
                                               "credit_amount": claim.credit_amount, "currency": claim.currency,
-                                              "stripe_ref": stripe_ref, "period_fee": fee["amount"],
+                                              "stripe_ref": stripe_ref, "period_charge": period.charge,
                                               "stripe_credit_note": decision["create_note"]})
     db.session.commit()
     notify_user(claim)
     return claim
 
 
-def _create_credit_note(claim: SlaCreditRequest, amount: int, fee: dict) -> str:
+def _create_credit_note(claim: SlaCreditRequest, amount: int, period: sla_fee.BillingPeriod) -> str:
     if not billing.stripe_configured():
         raise Conflict("Stripe is not configured: create the credit by hand and paste its reference.",
                        code="stripe_not_configured")
-    invoice = sla_fee.stripe_invoice(fee)
+    invoice = period.stripe_invoice_id
     if not invoice:
         raise Conflict("No Stripe invoice covers this period: create the credit by hand and paste its reference.",
                        code="no_stripe_invoice")

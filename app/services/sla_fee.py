@@ -1,79 +1,111 @@
 """Billing periods and what they cost: the one place the fee behind an SLA credit is computed.
 
-Filing (which periods a claim may cover), measuring (the period's charge) and deciding (the cap on
-a credit, the Stripe invoice to credit) all read from here, so the rules cannot drift apart.
+Filing (which billing period a claim falls in), measuring (that period's charge) and deciding (the cap
+on a credit, the Stripe invoice to credit) all read from here, so the rules cannot drift apart.
+
+Rules (docs/sla-credits.md):
+- A billing period is an invoice's [period_start, period_end), or the subscription's current period
+  when no invoice covers it yet. Several invoices for the same period (a void one re-issued) are one period.
+- Its charge is what the customer paid for it: a paid invoice's amount_paid; an open (or draft)
+  invoice's amount_due, since that is what the period costs and a credit note on it reduces what is
+  owed; void and uncollectible invoices are not fees (0). A current period not invoiced yet costs the
+  subscription's current price.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invoice, SlaCreditRequest, Subscription
+from app.models.sla import ClaimStatus
+from app.serializers import iso
+
+NOT_FEES = ("void", "uncollectible")
 
 
-def billing_periods(sub: Subscription) -> list[dict]:
-    """The stretches the subscription was billed for: its invoices, plus the current period if unbilled."""
+@dataclass
+class BillingPeriod:
+    start: datetime
+    end: datetime
+    charge: int = 0
+    currency: str = "USD"
+    sources: list[dict] = field(default_factory=list)
+    stripe_invoice_id: str | None = None  # the invoice a credit note would go on (paid or open)
+    invoice_status: str | None = None
+
+    def contains(self, start: datetime, end: datetime) -> bool:
+        return self.start <= start and end <= self.end
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+    def as_dict(self) -> dict:
+        return {"start": iso(self.start), "end": iso(self.end), "charge": self.charge, "currency": self.currency,
+                "sources": self.sources, "stripe_invoice_id": self.stripe_invoice_id,
+                "invoice_status": self.invoice_status}
+
+
+def invoice_charge(invoice: Invoice) -> int:
+    if invoice.status in NOT_FEES:
+        return 0
+    if invoice.status == "paid":
+        return invoice.amount_paid or 0
+    return invoice.amount_due or 0
+
+
+def billing_periods(sub: Subscription) -> list[BillingPeriod]:
+    """The periods the subscription was billed for, oldest first, each with its charge."""
     invoices = db.session.scalars(
         select(Invoice).where(Invoice.subscription_id == sub.id, Invoice.user_id == sub.user_id,
                               Invoice.period_start.is_not(None), Invoice.period_end.is_not(None))
-        .order_by(Invoice.period_start)
+        .order_by(Invoice.period_start, Invoice.id)
     ).all()
-    periods = [{"start": i.period_start, "end": i.period_end, "amount": i.amount_paid or i.amount_due,
-                "source": f"invoice {i.number or i.id}", "invoice_id": i.id,
-                "stripe_invoice_id": i.stripe_invoice_id} for i in invoices if i.period_end > i.period_start]
-    cur_start, cur_end = sub.current_period_start, sub.current_period_end
-    if cur_start and cur_end and cur_end > cur_start and not any(
-            p["start"] < cur_end and p["end"] > cur_start for p in periods):
-        periods.append({"start": cur_start, "end": cur_end, "amount": sub.price_amount,
-                        "source": "current period (not invoiced yet)", "invoice_id": None,
-                        "stripe_invoice_id": None})
-    return sorted(periods, key=lambda p: p["start"])
-
-
-def is_covered(periods: list[dict], start: datetime, end: datetime) -> bool:
-    """True when [start, end] lies inside one contiguous run of billing periods."""
-    run_start = run_end = None
-    for p in periods:
-        if run_end is not None and p["start"] <= run_end:
-            run_end = max(run_end, p["end"])
-        else:
-            run_start, run_end = p["start"], p["end"]
-        if run_start <= start and end <= run_end:
-            return True
-    return False
-
-
-def period_fee(sub: Subscription, start: datetime, end: datetime, periods: list[dict] | None = None) -> dict:
-    periods = billing_periods(sub) if periods is None else periods
-    basis, total = [], 0.0
-    for p in periods:
-        overlap = (min(end, p["end"]) - max(start, p["start"])).total_seconds()
-        if overlap <= 0:
+    by_range: dict[tuple, BillingPeriod] = {}
+    for inv in invoices:
+        if inv.period_end <= inv.period_start:
             continue
-        share = overlap / (p["end"] - p["start"]).total_seconds()
-        total += p["amount"] * share
-        basis.append({"source": p["source"], "billing_start": p["start"].isoformat(),
-                      "billing_end": p["end"].isoformat(), "amount": p["amount"], "share": round(share, 6),
-                      "invoice_id": p["invoice_id"], "stripe_invoice_id": p["stripe_invoice_id"]})
-    return {"amount": round(total), "currency": sub.currency, "basis": basis}
+        period = by_range.setdefault((inv.period_start, inv.period_end),
+                                     BillingPeriod(inv.period_start, inv.period_end, currency=inv.currency))
+        charge = invoice_charge(inv)
+        period.charge += charge
+        period.sources.append({"invoice": inv.number or inv.id, "status": inv.status, "counted": charge,
+                               "amount_paid": inv.amount_paid, "amount_due": inv.amount_due})
+        if inv.status not in NOT_FEES and inv.stripe_invoice_id:
+            period.stripe_invoice_id, period.invoice_status = inv.stripe_invoice_id, inv.status
+    periods = list(by_range.values())
+    cur_start, cur_end = sub.current_period_start, sub.current_period_end
+    if cur_start and cur_end and cur_end > cur_start and not any(p.overlaps(cur_start, cur_end) for p in periods):
+        periods.append(BillingPeriod(cur_start, cur_end, sub.price_amount or 0, sub.currency,
+                                     [{"current_price": sub.price_amount, "counted": sub.price_amount}]))
+    return sorted(periods, key=lambda p: p.start)
 
 
-
-def claim_fee(claim: SlaCreditRequest, sub: Subscription | None = None, periods: list[dict] | None = None) -> dict:
-    """The period's fee now (billing may have been recorded since filing), else the one computed at filing
-    (the subscription was deleted since)."""
-    sub = sub if sub is not None else claim.subscription
-    if sub is not None:
-        return period_fee(sub, claim.period_start, claim.period_end, periods)
-    comp = claim.computation or {}
-    return {"amount": comp.get("period_fee", 0), "currency": claim.currency, "basis": comp.get("fee_basis", [])}
+def periods_touching(periods: list[BillingPeriod], start: datetime, end: datetime) -> list[BillingPeriod]:
+    return [p for p in periods if p.overlaps(start, end)]
 
 
-def stripe_invoice(fee: dict) -> str | None:
-    """The Stripe invoice of the billing period that holds most of the claim."""
-    candidates = [b for b in fee["basis"] if b.get("stripe_invoice_id")]
-    if not candidates:
+def already_credited(sub_id: int, period: BillingPeriod, exclude_claim_id: int | None = None) -> int:
+    """Credits approved on other claims of the same billing period: the suggestion only tops them up, so
+    two claims for two outages of one month cannot each be paid on the month's combined downtime."""
+    query = select(func.coalesce(func.sum(SlaCreditRequest.credit_amount), 0)).where(
+        SlaCreditRequest.subscription_id == sub_id, SlaCreditRequest.status == ClaimStatus.APPROVED.value,
+        SlaCreditRequest.billing_period_start == period.start, SlaCreditRequest.billing_period_end == period.end)
+    if exclude_claim_id:
+        query = query.where(SlaCreditRequest.id != exclude_claim_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def period_of(claim: SlaCreditRequest) -> BillingPeriod | None:
+    """The claim's billing period as billing records it now (an invoice may have been paid since filing)."""
+    if claim.billing_period_start is None:
         return None
-    return max(candidates, key=lambda b: b["amount"] * b["share"])["stripe_invoice_id"]
+    if claim.subscription is not None:
+        for period in billing_periods(claim.subscription):
+            if period.start == claim.billing_period_start and period.end == claim.billing_period_end:
+                return period
+    # The subscription or its invoices are gone: keep what was computed at filing.
+    return BillingPeriod(claim.billing_period_start, claim.billing_period_end, claim.period_charge or 0,
+                         claim.currency or "USD", [{"recorded_at_filing": claim.period_charge}])

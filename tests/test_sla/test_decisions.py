@@ -51,8 +51,8 @@ def test_approval_records_the_decision_and_emails_the_user(claim, staff, admin, 
     assert mail["to"] == [user.email]
     assert mail["subject"] == f"Your SLA credit request {claim.ticket_id} was approved"
     text, html = mail_parts(mail["message"])
-    assert "USD 15.00" in text and "Confirmed by our monitoring." in text and "/sla-credits" in text
-    assert "USD 15.00" in html and "Approved" in html
+    assert "$15.00" in text and "Confirmed by our monitoring." in text and "/sla-credits" in text
+    assert "$15.00" in html and "Approved" in html
 
     mine = staff.get("/api/admin/sla-credit?status=approved").get_json()
     assert mine["total"] == 1 and mine["requests"][0]["user_email"] == user.email
@@ -75,7 +75,9 @@ def test_rejection_needs_notes_and_emails_them(claim, staff, smtp, drain_queues)
     ({"status": "approved", "credit_amount": 0}, "credit_amount"),
     ({"status": "approved", "credit_amount": -5}, "credit_amount"),
     ({"status": "approved"}, "credit_amount"),
-    ({"status": "approved", "credit_amount": 2001}, "credit_amount"),  # fee for 2 h of 7,200.00/30 days is 20.00
+    ({"status": "approved", "credit_amount": 720_001}, "credit_amount"),  # the billing period cost 7,200.00
+    ({"status": "approved", "credit_amount": 99}, "credit_amount"),  # below SLA_MIN_CREDIT (1.00)
+    ({"status": "approved", "credit_amount": 12.5}, "credit_amount"),  # minor units are whole numbers
     ({"status": "maybe"}, "status"),
 ])
 def test_invalid_decisions_change_nothing(claim, staff, smtp, drain_queues, body, field):
@@ -96,8 +98,8 @@ def test_unknown_claims_are_404_even_beyond_the_integer_range(staff):
         assert staff.get(f"/admin/sla-credits/claim/{claim_id}").status_code == 404
 
 
-def test_credit_up_to_the_period_fee_is_allowed(claim, staff):
-    assert staff.decide(claim.id, status="approved", credit_amount=2000).status_code == 200
+def test_credit_up_to_the_billing_periods_charge_is_allowed(claim, staff):
+    assert staff.decide(claim.id, status="approved", credit_amount=720_000).status_code == 200
 
 
 def test_only_pending_claims_can_be_decided(claim, staff):
@@ -178,7 +180,6 @@ def test_stripe_failure_records_nothing(app, claim, staff, stripe_api):
     # The claim lies in the current period, which has no Stripe invoice yet.
     res = staff.decide(claim.id, status="approved", credit_amount=100, create_credit_note=True)
     assert res.status_code == 409 and res.get_json()["error"] == "no_stripe_invoice"
-    claim.computation["fee_basis"]  # still loaded
     db.session.expire_all()
     assert db.session.get(SlaCreditRequest, claim.id).status == "pending"
     assert stripe_api.log == []
