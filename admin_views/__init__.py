@@ -1,4 +1,5 @@
 """Flask-Admin console at /admin: every view shares the secure base in admin_views/base.py."""
+from flask import Blueprint
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -15,6 +16,8 @@ def init_admin(app) -> None:
     from admin_views.users import UserView
     from app.models import AuditLog, Incident, User
 
+    # The console's own templates (admin/*.html) live beside its views, not with the public pages.
+    app.register_blueprint(Blueprint("levqor_admin_templates", __name__, template_folder="templates"))
     admin = Admin(app, name="Levqor admin", url="/admin",
                   index_view=SecureIndexView(url="/admin", name="Home"),
                   theme=Bootstrap4Theme(swatch="default"))

@@ -1,19 +1,11 @@
 """The admin's one choke point: every view, the index included, derives from these classes."""
-from flask import abort, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model.filters import convert
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.auth import is_admin
-
-
-def _deny():
-    if not current_user.is_authenticated:
-        return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
-    abort(403)
+from app.auth import deny, is_admin
 
 
 class SecureMixin:
@@ -21,17 +13,13 @@ class SecureMixin:
         return is_admin()
 
     def inaccessible_callback(self, name, **kwargs):
-        return _deny()
+        return deny()
 
 
 class SecureIndexView(SecureMixin, AdminIndexView):
     @expose("/")
     def index(self):
         return self.render("admin/levqor_index.html")
-
-
-class SecureBaseView(SecureMixin, BaseView):
-    pass
 
 
 class LevqorFilterConverter(FilterConverter):

@@ -14,7 +14,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import func, select
 from wtforms import EmailField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -22,9 +21,9 @@ from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
 from app.auth import safe_next
 from app.extensions import db
-from app.models import DsarExport, User
+from app.models import DsarExport
 from app.models.dsar import DSAR_STATUSES
-from app.services import audit, dsar, dsar_admin
+from app.services import dsar, dsar_admin
 from app.services.errors import ServiceError
 
 
@@ -122,12 +121,8 @@ class DsarExportView(SecureModelView):
     def _audit_view(self) -> None:
         applied = [{"filter": f"{self._filters[idx].name} {self._filters[idx].operation()}", "value": value}
                    for idx, _name, value in (self._get_list_filter_args() or [])]
-        emails = [a["value"].strip().lower() for a in applied if a["filter"].startswith("Email")]
-        target = db.session.scalar(select(User.id).where(func.lower(User.email) == emails[0])) if emails else None
-        audit.record("dsar.admin_view", actor_id=current_user.id, target_user_id=target, target_type="dsar_export",
-                     details={"filters": applied, "page": request.args.get("page", "0"),
-                              "sort": request.args.get("sort")})
-        db.session.commit()
+        dsar_admin.record_grid_view(current_user.id, applied, page=request.args.get("page", "0"),
+                                    sort=request.args.get("sort"))
 
     def _back(self):
         return redirect(safe_next(request.args.get("url") or request.form.get("url"), url_for(".index_view")))

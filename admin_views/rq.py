@@ -1,8 +1,8 @@
 """rq-dashboard at /admin/rq, for admins only (its requeue/delete routes also accept GET)."""
-from flask import abort, redirect, request, url_for
+from flask import request
 from flask_admin.menu import MenuLink
-from flask_login import current_user
 
+from app.auth import deny, is_admin
 from app.extensions import csrf
 
 EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when REDIS_URL is unset
@@ -13,7 +13,7 @@ def mount_rq_dashboard(app, admin) -> None:
     from rq_dashboard import web as rq_web
     from rq_dashboard.web import setup_rq_connection
 
-    from jobs.queues import get_connection
+    from app.services.tasks import connection
 
     bp = rq_dashboard.blueprint
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
@@ -27,17 +27,14 @@ def mount_rq_dashboard(app, admin) -> None:
         rq_web.from_url = _embedded_aware_from_url(rq_web.from_url)
         rq_web._levqor_embedded = True
     # Same connection the app enqueues on (in embedded mode, the in-process fake Redis).
-    app.redis_conn = get_connection(app)
+    app.redis_conn = connection(app)
     admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
 
 
 def _admins_only():
-    if request.blueprint != "rq_dashboard":
+    if request.blueprint != "rq_dashboard" or is_admin():
         return None
-    if not current_user.is_authenticated:
-        return redirect(url_for("public.signin", next=request.full_path.rstrip("?")))
-    if not current_user.is_admin:
-        abort(403)
+    return deny()
 
 
 def _embedded_aware_from_url(original):

@@ -12,7 +12,7 @@ from app.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 def create_app(config_object: str | type = "config.Config", **overrides) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
-                instance_relative_config=False, template_folder="../public/templates",
+                instance_relative_config=False, template_folder="templates",
                 static_folder="../public/static")
     if isinstance(config_object, str) and "." in config_object:
         module, _, name = config_object.rpartition(".")
@@ -27,6 +27,7 @@ def create_app(config_object: str | type = "config.Config", **overrides) -> Flas
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     register_extensions(app)
     register_blueprints(app)
+    register_jobs(app)
     register_admin(app)
     register_cli(app)
     return app
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import register_api
     from app.api.errors import register_error_handlers
     from public import register_public
+    from public.errors import error_page
 
     @app.get("/healthz")
     def healthz():
@@ -61,7 +63,13 @@ def register_blueprints(app: Flask) -> None:
 
     register_api(app)
     register_public(app)
-    register_error_handlers(app)
+    register_error_handlers(app, page=error_page)
+
+
+def register_jobs(app: Flask) -> None:
+    import jobs
+
+    jobs.init_app(app)
 
 
 def register_admin(app: Flask) -> None:

@@ -26,11 +26,19 @@ def load_user(user_id: str) -> User | None:
         return None
 
 
+def deny():
+    """The one answer to "not signed in / not allowed" on every surface: a JSON 401/403 under /api/,
+    else a redirect to sign-in for a stranger and a 403 page for a signed-in non-admin."""
+    if not current_user.is_authenticated:
+        if wants_json():
+            abort(401)
+        return redirect(signin_url())
+    abort(403)
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
-    if wants_json():
-        abort(401)
-    return redirect(signin_url())
+    return deny()
 
 
 def signin_url() -> str:
@@ -45,7 +53,7 @@ def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
-            return unauthorized()
+            return deny()
         return view(*args, **kwargs)
     return wrapper
 
@@ -53,10 +61,8 @@ def login_required(view):
 def admin_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return unauthorized()
-        if not current_user.is_admin:
-            abort(403)
+        if not is_admin():
+            return deny()
         return view(*args, **kwargs)
     return wrapper
 

@@ -3,3 +3,12 @@
 Jobs take ids, reload what they need and are safe to run twice. Each one declares its queue,
 timeout, ttls and retries with @job (jobs/queues.py).
 """
+
+
+def init_app(app) -> None:
+    """Give the app the registry of jobs by id, so services can enqueue without importing jobs/."""
+    from app.services import tasks
+    from jobs import dsar, mail, status  # noqa: F401  (each module declares its jobs on import)
+    from jobs.queues import REGISTRY
+
+    tasks.init_app(app, REGISTRY)

@@ -1,7 +1,7 @@
 """DSAR jobs: build an export, email its link, expire old archives, rescue stuck exports."""
 from rq import get_current_job
 
-from config import Config
+from app.services import dsar
 from jobs.queues import job
 
 
@@ -11,30 +11,23 @@ def _final_attempt() -> bool:
     return current is None or not current.retries_left
 
 
-@job("dsar", timeout=Config.DSAR_JOB_TIMEOUT, retry_intervals=(30, 120, 600), failure_ttl=30 * 24 * 3600)
+@job("dsar.export", queue="dsar", timeout="DSAR_JOB_TIMEOUT", retry_intervals=(30, 120, 600),
+     failure_ttl=30 * 24 * 3600)
 def run_export_job(export_id: int) -> str:
-    from app.services.dsar import run_export
-
-    return run_export(export_id, final_attempt=_final_attempt())
+    return dsar.run_export(export_id, final_attempt=_final_attempt())
 
 
 # Its own job and retries: a mail failure never rebuilds the archive or fails the export.
-@job("mail", timeout=60, retry_intervals=(10, 60, 300, 900))
+@job("dsar.email_ready", queue="mail", timeout=60, retry_intervals=(10, 60, 300, 900))
 def send_export_email(export_id: int, resend: bool = False) -> bool:
-    from app.services.dsar import send_ready_email
-
-    return send_ready_email(export_id, resend=resend)
+    return dsar.send_ready_email(export_id, resend=resend)
 
 
-@job("dsar", timeout=600, result_ttl=3600)
+@job("dsar.expire", queue="dsar", timeout=600, result_ttl=3600)
 def expire_archives_job() -> int:
-    from app.services.dsar import expire_archives
-
-    return expire_archives()
+    return dsar.expire_archives()
 
 
-@job("dsar", timeout=300, result_ttl=3600)
+@job("dsar.sweep", queue="dsar", timeout=300, result_ttl=3600)
 def sweep_exports_job() -> dict:
-    from app.services.dsar import sweep_stuck
-
-    return sweep_stuck()
+    return dsar.sweep_stuck()

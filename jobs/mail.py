@@ -1,9 +1,10 @@
-"""Mail delivery as its own job, so a mail failure retries without redoing the work that led to it."""
+"""Mail delivery as its own jobs, so a mail failure retries without redoing the work that led to it.
+
+Mail jobs take ids and render at send time: no address or body is kept in Redis."""
+from app.services import sla_decide
 from jobs.queues import job
 
 
-@job("mail", timeout=60, retry_intervals=(10, 60, 300, 900))
-def send_mail_job(to: str, subject: str, text: str, html: str | None = None) -> str:
-    from app.services.mailer import send_mail
-
-    return send_mail(to, subject, text, html)
+@job("mail.sla_decision", queue="mail", timeout=60, retry_intervals=(10, 60, 300, 900))
+def send_sla_decision_email(claim_id: int) -> bool:
+    return sla_decide.send_decision_email(claim_id)

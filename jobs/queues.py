@@ -1,4 +1,8 @@
-"""Redis connection, queues and the @job declaration every job uses."""
+"""The @job declaration every job uses, and the registry of jobs by id that the app enqueues by.
+
+Services never import this package: they call `app.services.tasks.enqueue("<job id>", …)`, and
+`jobs.init_app` hands this registry to the app.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,48 +10,50 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app
-from rq import Queue, Retry
+from rq import Retry
 
-QUEUES = ("dsar", "mail", "status", "default")
+from app.extensions import db
+from app.services.tasks import QUEUES, queue
 
-
-def get_connection(app=None):
-    """Redis for REDIS_URL, or (embedded mode) an in-process fake Redis private to this app."""
-    app = app or current_app
-    ext = app.extensions
-    if "levqor_redis" not in ext:
-        if app.config.get("EMBEDDED_QUEUE"):
-            import fakeredis
-
-            ext["levqor_redis"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
-        else:
-            from redis import Redis
-
-            ext["levqor_redis"] = Redis.from_url(app.config["REDIS_URL"])
-    return ext["levqor_redis"]
-
-
-def get_queue(name: str = "default", app=None) -> Queue:
-    return Queue(name, connection=get_connection(app))
+REGISTRY: dict[str, DeclaredJob] = {}
 
 
 @dataclass(frozen=True)
 class JobSpec:
     queue: str
-    timeout: int
+    timeout: int | str  # seconds, or the name of an app setting read when the job is enqueued
     retry_intervals: tuple[int, ...]
     result_ttl: int
     ttl: int | None
     failure_ttl: int
 
+    def timeout_seconds(self) -> int:
+        if isinstance(self.timeout, str):
+            return int(current_app.config[self.timeout])
+        return self.timeout
 
-def job(queue: str, *, timeout: int = 300, retry_intervals: tuple[int, ...] = (),
+
+@dataclass(frozen=True)
+class DeclaredJob:
+    name: str
+    func: Callable
+    spec: JobSpec
+
+    def enqueue(self, *args, job_id: str | None = None, **kwargs):
+        spec = self.spec
+        retry = Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)) \
+            if spec.retry_intervals else None
+        return queue(spec.queue).enqueue(
+            self.func, args=args, kwargs=kwargs, job_id=job_id, job_timeout=spec.timeout_seconds(),
+            retry=retry, result_ttl=spec.result_ttl, ttl=spec.ttl, failure_ttl=spec.failure_ttl,
+        )
+
+
+def job(name: str, *, queue: str, timeout: int | str = 300, retry_intervals: tuple[int, ...] = (),
         result_ttl: int = 3600, ttl: int | None = 24 * 3600, failure_ttl: int = 7 * 24 * 3600):
-    """Declare a job: where it runs, how long it may take, how it retries.
-
-    The wrapped function gets `.enqueue(*args, job_id=None)` and `.spec`. After every run the
-    SQLAlchemy session is removed so one worker never leaks state from one job into the next.
-    """
+    """Declare job `name`: where it runs, how long it may take (seconds or a setting's name), how it
+    retries. After every run the SQLAlchemy session is removed, so one worker never leaks state from
+    one job into the next."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")
     spec = JobSpec(queue, timeout, tuple(retry_intervals), result_ttl, ttl, failure_ttl)
@@ -55,35 +61,18 @@ def job(queue: str, *, timeout: int = 300, retry_intervals: tuple[int, ...] = ()
     def decorate(func: Callable) -> Callable:
         @wraps(func)
         def run(*args, **kwargs):
-            from app.extensions import db
-
             try:
                 return func(*args, **kwargs)
             finally:
                 db.session.remove()
 
-        def enqueue(*args, job_id: str | None = None, **kwargs):
-            retry = Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)) \
-                if spec.retry_intervals else None
-            return get_queue(spec.queue).enqueue(
-                run, args=args, kwargs=kwargs, job_id=job_id, job_timeout=spec.timeout, retry=retry,
-                result_ttl=spec.result_ttl, ttl=spec.ttl, failure_ttl=spec.failure_ttl,
-            )
-
+        if name in REGISTRY:
+            raise ValueError(f"job {name} declared twice")
+        declared = DeclaredJob(name, run, spec)
+        REGISTRY[name] = declared
         run.spec = spec
-        run.enqueue = enqueue
+        run.job_name = name
+        run.enqueue = declared.enqueue
         return run
 
     return decorate
-
-
-def is_job_live(job_id: str) -> bool:
-    """True while RQ still holds the job as queued, scheduled for retry, or running."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    try:
-        status = Job.fetch(job_id, connection=get_connection()).get_status(refresh=False)
-    except NoSuchJobError:
-        return False
-    return status in ("queued", "started", "scheduled", "deferred")

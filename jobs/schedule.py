@@ -8,6 +8,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+from rq_scheduler import Scheduler
+
+from jobs.queues import REGISTRY
+
 ID_PREFIX = "periodic-"
 
 
@@ -15,25 +19,20 @@ ID_PREFIX = "periodic-"
 class Periodic:
     id: str
     cron: str  # UTC crontab
-    func: str  # dotted path of an @job function
+    job: str  # the id of a declared @job
     description: str
 
 
 PERIODIC_JOBS: list[Periodic] = [
-    Periodic("dsar-sweep", "*/5 * * * *", "jobs.dsar.sweep_exports_job",
+    Periodic("dsar-sweep", "*/5 * * * *", "dsar.sweep",
              "DSAR: re-enqueue pending exports with no live job, fail ones stuck past the job timeout"),
-    Periodic("dsar-expire", "17 * * * *", "jobs.dsar.expire_archives_job",
+    Periodic("dsar-expire", "17 * * * *", "dsar.expire",
              "DSAR: delete archives whose link expired and mark them expired"),
-    Periodic("status-snapshot", "*/5 * * * *", "jobs.status.record_snapshot_job",
+    Periodic("status-snapshot", "*/5 * * * *", "status.snapshot",
              "Status page: check every component and record a snapshot"),
-    Periodic("status-rollup", "7 * * * *", "jobs.status.rollup_status_job",
+    Periodic("status-rollup", "7 * * * *", "status.rollup",
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
 ]
-
-
-def _resolve(path: str):
-    module, _, name = path.rpartition(".")
-    return getattr(__import__(module, fromlist=[name]), name)
 
 
 def register_periodic_jobs(scheduler, jobs: list[Periodic] | None = None) -> list[str]:
@@ -46,16 +45,15 @@ def register_periodic_jobs(scheduler, jobs: list[Periodic] | None = None) -> lis
         job_id = ID_PREFIX + periodic.id
         if job_id in scheduler:
             scheduler.cancel(job_id)
-        func = _resolve(periodic.func)
+        declared = REGISTRY[periodic.job]
+        spec = declared.spec
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # the crontab package warns on every cron()
-            scheduler.cron(periodic.cron, func=func, id=job_id, queue_name=func.spec.queue,
-                           timeout=func.spec.timeout, result_ttl=func.spec.result_ttl,
+            scheduler.cron(periodic.cron, func=declared.func, id=job_id, queue_name=spec.queue,
+                           timeout=spec.timeout_seconds(), result_ttl=spec.result_ttl,
                            description=periodic.description)
     return sorted(wanted)
 
 
 def make_scheduler(connection, interval: int = 10):
-    from rq_scheduler import Scheduler
-
     return Scheduler(connection=connection, interval=interval)

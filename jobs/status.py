@@ -3,21 +3,18 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.services import status, status_history
 from jobs.queues import job
 
 
-@job("status", timeout=120, result_ttl=600, ttl=240, failure_ttl=24 * 3600)
+@job("status.snapshot", queue="status", timeout=120, result_ttl=600, ttl=240, failure_ttl=24 * 3600)
 def record_snapshot_job() -> dict:
     """No retries and a short ttl: a snapshot taken late is worse than the next one on time."""
-    from app.services.status import record_snapshot
-
-    snap = record_snapshot(current_app._get_current_object())
+    snap = status.record_snapshot(current_app._get_current_object())
     return {"id": snap.id, "overall": snap.overall_status}
 
 
-@job("status", timeout=600, retry_intervals=(60, 300), result_ttl=3600, ttl=3600)
+@job("status.rollup", queue="status", timeout=600, retry_intervals=(60, 300), result_ttl=3600, ttl=3600)
 def rollup_status_job(hours: int = 48) -> dict:
     """Idempotent: recomputes the last `hours` of buckets, then prunes what retention allows."""
-    from app.services.status_history import rollup_and_prune
-
-    return rollup_and_prune(hours=hours)
+    return status_history.rollup_and_prune(hours=hours)

@@ -9,7 +9,9 @@ from rq import SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from jobs.queues import QUEUES, get_connection
+from app.extensions import db
+from app.services.tasks import QUEUES
+from app.services.tasks import connection as redis_connection
 from jobs.schedule import make_scheduler, register_periodic_jobs
 
 log = logging.getLogger(__name__)
@@ -17,18 +19,16 @@ log = logging.getLogger(__name__)
 
 def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> bool:
     """A production RQ worker. The app context pushed here is inherited by each forked work horse."""
-    from app.extensions import db
-
     names = list(queues or QUEUES)
     with app.app_context():
         db.engine.dispose()  # never share pooled connections with forked children
-        worker = Worker(names, connection=get_connection(app))
+        worker = Worker(names, connection=redis_connection(app))
         return worker.work(burst=burst, with_scheduler=True)
 
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
     with app.app_context():
-        scheduler = make_scheduler(get_connection(app), interval=interval)
+        scheduler = make_scheduler(redis_connection(app), interval=interval)
         ids = register_periodic_jobs(scheduler)
         log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
         scheduler.run(burst=burst)
@@ -58,7 +58,7 @@ class EmbeddedRuntime:
 
     def start(self) -> None:
         with self.app.app_context():
-            register_periodic_jobs(make_scheduler(get_connection(self.app)))
+            register_periodic_jobs(make_scheduler(redis_connection(self.app)))
         self._thread = threading.Thread(target=self._loop, name="levqor-embedded-runtime", daemon=True)
         self._thread.start()
 
@@ -70,7 +70,7 @@ class EmbeddedRuntime:
     def run_once(self) -> None:
         """Move due periodic and retry jobs onto their queues, then drain the queues."""
         with self.app.app_context():
-            connection = get_connection(self.app)
+            connection = redis_connection(self.app)
             make_scheduler(connection).enqueue_jobs()
             retries = RQScheduler(list(QUEUES), connection=connection)
             retries.prepare_registries(list(QUEUES))

@@ -1,7 +1,7 @@
 """Public pages: /signin, /pricing, /data-requests, /status, /sla-credits."""
 from flask import Blueprint
 
-bp = Blueprint("public", __name__)  # static files are the app's /static (public/static)
+bp = Blueprint("public", __name__, template_folder="templates")  # static files: the app's /static
 
 
 def register_public(app) -> None:

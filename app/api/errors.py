@@ -1,5 +1,10 @@
-"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}."""
+"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}.
+
+Pages outside /api/ get the public surface's HTML error page (`public.errors.error_page`), handed
+in by the factory, so this module holds no HTML."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import jsonify, request
 from flask_login import current_user
@@ -28,8 +33,8 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return response
 
 
-def register_error_handlers(app) -> None:
-    from flask import render_template
+def register_error_handlers(app, page: Callable[[int, str], tuple]) -> None:
+    """`page(status, message)` renders the HTML error page for requests outside /api/."""
 
     def is_api() -> bool:
         return request.path.startswith("/api/")
@@ -38,7 +43,7 @@ def register_error_handlers(app) -> None:
     def service_error(exc: ServiceError):
         if is_api():
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers, exc.extra)
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+        return page(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -50,13 +55,13 @@ def register_error_handlers(app) -> None:
             return error_response(400, "csrf_failed",
                                   "Missing or invalid CSRF token. Send it in the X-CSRFToken header.")
         message = "Your form expired. Go back, reload and try again."
-        return render_template("error.html", status=400, message=message), 400
+        return page(400, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not is_api():
             if exc.code in (403, 404, 405, 410, 413, 429):
-                return render_template("error.html", status=exc.code, message=exc.description), exc.code
+                return page(exc.code, exc.description)
             return exc
         code = exc.code or 500
         response = error_response(code, CODES.get(code, "error"), _message(exc))
@@ -74,7 +79,7 @@ def register_error_handlers(app) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if is_api():
             return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+        return page(500, "Something went wrong on our side.")
 
 
 def _message(exc: HTTPException) -> str:

@@ -34,10 +34,6 @@ def _has_requests() -> bool:
     return True
 
 
-def stripe_status_summary() -> dict:
-    return {"configured": stripe_configured()}
-
-
 def create_credit_note(invoice_id: str, amount: int, *, metadata: dict, idempotency_key: str,
                        memo: str | None = None) -> str:
     """Credit `amount` of a paid invoice to the customer's balance; returns the credit note id.

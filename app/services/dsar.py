@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import THROTTLED_STATUSES
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, tasks
 from app.services.errors import NotFound, RateLimited, ServiceError
 
 log = logging.getLogger(__name__)
@@ -127,19 +127,15 @@ def _lock_user(user_id: int) -> None:
 
 def enqueue_export(export_id: int) -> None:
     """Best effort: if Redis is away the row stays pending and sweep_stuck() enqueues it later."""
-    from jobs.dsar import run_export_job
-
     try:
-        run_export_job.enqueue(export_id, job_id=export_job_id(export_id))
+        tasks.enqueue("dsar.export", export_id, job_id=export_job_id(export_id))
     except Exception:
         log.exception("could not enqueue DSAR export %s; the sweeper will pick it up", export_id)
 
 
 def enqueue_email(export_id: int, resend: bool = False) -> None:
-    from jobs.dsar import send_export_email
-
     try:
-        send_export_email.enqueue(export_id, resend, job_id=None if resend else email_job_id(export_id))
+        tasks.enqueue("dsar.email_ready", export_id, resend, job_id=None if resend else email_job_id(export_id))
     except Exception:
         log.exception("could not enqueue the DSAR email for %s; the sweeper will pick it up", export_id)
 
@@ -334,14 +330,12 @@ def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
 def sweep_stuck(now: datetime | None = None) -> dict:
     """Re-enqueue pending exports without a live job, fail running ones past the job timeout, and
     re-send emails that never went out, so no export blocks its user for 30 days."""
-    from jobs.queues import is_job_live
-
     now = now or utcnow()
     result = {"requeued": 0, "failed": 0, "emails": 0}
     pending = db.session.scalars(select(DsarExport).where(
         DsarExport.status == "pending", DsarExport.requested_at < now - PENDING_GRACE)).all()
     for export in pending:
-        if not is_job_live(export_job_id(export.id)):
+        if not tasks.is_job_live(export_job_id(export.id)):
             enqueue_export(export.id)
             result["requeued"] += 1
     timeout = timedelta(seconds=current_app.config["DSAR_JOB_TIMEOUT"] + 60)
@@ -354,18 +348,10 @@ def sweep_stuck(now: datetime | None = None) -> dict:
         DsarExport.status == "ready", DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
         DsarExport.completed_at < now - PENDING_GRACE)).all()
     for export in unsent:  # only when no mail job exists: a failed one waits in RQ's failed registry
-        if not _job_exists(email_job_id(export.id)):
+        if not tasks.job_exists(email_job_id(export.id)):
             enqueue_email(export.id)
             result["emails"] += 1
     return result
-
-
-def _job_exists(job_id: str) -> bool:
-    from rq.job import Job
-
-    from jobs.queues import get_connection
-
-    return Job.exists(job_id, connection=get_connection())
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import DSAR_STATUSES
 from app.models.types import utcnow
-from app.services import audit, dsar
+from app.services import audit, dsar, users
 from app.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.services.listing import ListFilters, parse_list_filters
 
@@ -126,7 +126,16 @@ def export_on_behalf(email: str, reason: str, actor_id: int) -> DsarExport:
         errors["email"] = "Enter the user's email."
     if errors:
         raise ValidationFailed("The export was not started.", fields=errors)
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = users.find_by_email(email)
     if user is None:
         raise NotFound(f"No user with email {email.strip()}.", fields={"email": "unknown"})
     return dsar.request_export(user.id, actor_id=actor_id, reason=reason, bypass_throttle=True)
+
+
+def record_grid_view(actor_id: int, filters: list[dict], page: str, sort: str | None) -> None:
+    """Audit a view of the staff grid (its filters name whose data was looked at)."""
+    emails = [f["value"] for f in filters if f["filter"].startswith("Email")]
+    target = users.find_by_email(emails[0]) if emails else None
+    audit.record("dsar.admin_view", actor_id=actor_id, target_user_id=target.id if target else None,
+                 target_type="dsar_export", details={"filters": filters, "page": page, "sort": sort})
+    db.session.commit()

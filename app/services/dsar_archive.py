@@ -213,7 +213,7 @@ def build_archive(export_id: int, user_id: int, link_days: int) -> Archive:
             files = _write_data_files(zf, user_id)
             sensitive = db.session.scalar(
                 select(func.count()).select_from(RunLog).where(RunLog.user_id == user_id, RunLog.is_sensitive))
-            readme = render_template("dsar/README.txt", generated_at=generated_at, link_days=link_days)
+            readme = render_template("archive/README.txt", generated_at=generated_at, link_days=link_days)
             readme_bytes = readme.encode()
             _write_small(zf, "README.txt", readme_bytes)
             files.append({"name": "README.txt", "records": None, "sha256": hashlib.sha256(readme_bytes).hexdigest(),

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import SlaCreditRequest, User
 from app.models.sla import ClaimStatus
 from app.models.types import utcnow
-from app.services import audit, billing, money, sla_fee
+from app.services import audit, billing, mailer, money, sla_fee, tasks
 from app.services.errors import Conflict, ServiceError, ValidationFailed
 from app.services.sla import get_claim, parse_int
 
@@ -112,18 +112,26 @@ def _create_credit_note(claim: SlaCreditRequest, amount: int, period: sla_fee.Bi
 
 
 def notify_user(claim: SlaCreditRequest) -> None:
-    """Render the decision email now and hand it to the mail queue (which retries on its own)."""
-    from jobs.mail import send_mail_job
-
+    """Queue the decision email by claim id; the job renders it when it sends, so no address or body
+    waits in Redis (nor in RQ's failed registry)."""
     if claim.user is None:
         return
+    try:
+        tasks.enqueue("mail.sla_decision", claim.id)
+    except Exception:  # the decision stands; the log tells ops to resend
+        log.exception("could not enqueue the decision email for %s", claim.ticket_id)
+
+
+def send_decision_email(claim_id: int) -> bool:
+    """Render and send the decision email of a decided claim (the mail job's body)."""
+    claim = db.session.get(SlaCreditRequest, claim_id)
+    if claim is None or claim.user is None or claim.is_pending():
+        return False
     subject = f"Your SLA credit request {claim.ticket_id} was {claim.status}"
     context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
                "amount": money.format_amount(claim.credit_amount, claim.currency)}
     text = render_template("mail/sla_decision.txt", **context)
     html = render_template("mail/sla_decision.html", **context)
-    try:
-        send_mail_job.enqueue(claim.user.email, subject, text, html)
-    except Exception:  # the decision stands; the log tells ops to resend
-        log.exception("could not enqueue the decision email for %s", claim.ticket_id)
+    mailer.send_mail(claim.user.email, subject, text, html)
+    return True
 

@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from app.services import tasks
+
 log = logging.getLogger(__name__)
 PREFIX = "levqor:status-cache:"
 GENERATION = PREFIX + "generation"
@@ -35,9 +37,7 @@ _lock = threading.Lock()
 
 
 def _redis():
-    from jobs.queues import get_connection
-
-    return get_connection(current_app._get_current_object())
+    return tasks.connection()
 
 
 def ttl() -> int:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from flask import current_app
 
 from app.models.status import COMPONENTS
+from app.services import tasks
 
 RANK = {"up": 0, "degraded": 1, "down": 2}
 
@@ -143,12 +144,10 @@ def probe_workflows(app, timeout: float) -> dict:
 
     from rq import Queue, Worker
 
-    from jobs.queues import QUEUES, get_connection
-
-    conn = get_connection(app)
+    conn = tasks.connection(app)
     now = datetime.now(UTC)
     oldest = 0.0
-    for name in QUEUES:
+    for name in tasks.QUEUES:
         queue = Queue(name, connection=conn)
         ids = queue.get_job_ids(0, 0)
         job = queue.fetch_job(ids[0]) if ids else None

@@ -5,8 +5,9 @@ from app.extensions import db
 from app.models import AuditLog, DsarExport
 from app.models.types import utcnow
 from app.services import dsar
+from app.services.tasks import connection as get_connection
+from app.services.tasks import is_job_live
 from jobs.dsar import run_export_job
-from jobs.queues import get_connection, is_job_live
 from tests.support.services import free_port
 from tests.test_dsar.helpers import fast_forward_retries, seed_history, unzip
 
@@ -169,10 +170,11 @@ def test_sweeper_sends_a_ready_email_that_never_went_out(client, user, login, sm
     assert dsar.sweep_stuck()["emails"] == 0
 
 
-def test_dsar_periodic_jobs_are_declared_on_the_dsar_queue():
-    from jobs.schedule import PERIODIC_JOBS, _resolve
+def test_dsar_periodic_jobs_are_declared_on_the_dsar_queue(app):
+    from app.services import tasks
+    from jobs.schedule import PERIODIC_JOBS
 
     declared = {p.id: p for p in PERIODIC_JOBS}
     assert declared["dsar-sweep"].cron == "*/5 * * * *" and declared["dsar-expire"].cron == "17 * * * *"
     for pid in ("dsar-sweep", "dsar-expire"):
-        assert _resolve(declared[pid].func).spec.queue == "dsar"
+        assert tasks.declared(declared[pid].job).spec.queue == "dsar"

@@ -1,8 +1,8 @@
 """Periodic jobs are data, registered under fixed ids: restarting the scheduler never doubles them."""
-from jobs.queues import get_connection
+from app.services.tasks import connection as get_connection
 from jobs.schedule import PERIODIC_JOBS, Periodic, make_scheduler, register_periodic_jobs
 
-DEMO = [Periodic("demo-mail", "*/5 * * * *", "jobs.mail.send_mail_job", "demo")]
+DEMO = [Periodic("demo-mail", "*/5 * * * *", "mail.sla_decision", "demo")]
 
 
 def test_registering_twice_keeps_one_job_per_id(app):

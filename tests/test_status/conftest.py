@@ -138,7 +138,7 @@ def worker_alive(app):
         return
     from rq import Worker
 
-    from jobs.queues import get_connection
+    from app.services.tasks import connection as get_connection
 
     worker = Worker(["status"], connection=get_connection(app), name=f"status-test-{id(app)}")
     worker.register_birth()

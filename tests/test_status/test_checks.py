@@ -117,7 +117,7 @@ def test_database_check_uses_its_own_connection(app, fast_checks):
 def test_workflows_need_a_live_worker_heartbeat(app, fast_checks):
     from rq import Worker
 
-    from jobs.queues import get_connection
+    from app.services.tasks import connection as get_connection
 
     down = check_component("workflows", app)
     assert down.status == "down" and "no RQ worker" in down.error
@@ -138,7 +138,8 @@ def test_workflows_degraded_when_the_oldest_queued_job_waits_too_long(app, fast_
 
     from rq import Worker
 
-    from jobs.queues import get_connection, get_queue
+    from app.services.tasks import connection as get_connection
+    from app.services.tasks import queue as get_queue
 
     worker = Worker(["status"], connection=get_connection(app), name="status-test-worker-2")
     worker.register_birth()
@@ -158,7 +159,7 @@ def test_workflows_degraded_when_the_oldest_queued_job_waits_too_long(app, fast_
 
 def test_embedded_runtime_counts_as_the_worker(app, fast_checks, configure):
     configure(EMBEDDED_QUEUE=True)
-    from jobs.queues import get_connection
+    from app.services.tasks import connection as get_connection
 
     saved = app.extensions.pop("levqor_redis", None)
     try:

@@ -131,7 +131,7 @@ def test_cache_ttl_is_a_short_safety_net(app, client, configure):
 
 def test_expired_copy_is_served_while_another_request_rebuilds(app, configure):
     from app.services import status_cache
-    from jobs.queues import get_connection
+    from app.services.tasks import connection as get_connection
 
     configure(STATUS_CACHE_TTL=1)
     builds = []

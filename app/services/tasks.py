@@ -1,0 +1,76 @@
+"""The port through which the domain starts background work, without knowing the job code.
+
+Services name a job by its id (`tasks.enqueue("dsar.export", export_id)`); `jobs/` declares those
+ids with `@job(...)` and the app factory hands the registry to the app (`jobs.init_app`). So jobs
+depend on services and never the reverse. The Redis connection (a real Redis for REDIS_URL, or an
+in-process fake in embedded mode) is owned by the app, like microblog's `app.redis`.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+QUEUES = ("dsar", "mail", "status", "default")
+_REDIS = "levqor_redis"
+_REGISTRY = "levqor_jobs"
+
+
+class UnknownJob(LookupError):
+    pass
+
+
+def init_app(app, registry: dict) -> None:
+    """Called by create_app with jobs/'s registry: {job id: declared job}."""
+    app.extensions[_REGISTRY] = registry
+
+
+def connection(app=None):
+    """Redis for REDIS_URL, or (embedded mode) an in-process fake Redis private to this app.
+
+    Created on first use, never at import or in create_app, so building an app opens nothing."""
+    app = app or current_app._get_current_object()
+    ext = app.extensions
+    if _REDIS not in ext:
+        if app.config.get("EMBEDDED_QUEUE"):
+            import fakeredis
+
+            ext[_REDIS] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
+        else:
+            from redis import Redis
+
+            ext[_REDIS] = Redis.from_url(app.config["REDIS_URL"])
+    return ext[_REDIS]
+
+
+def queue(name: str = "default", app=None) -> Queue:
+    return Queue(name, connection=connection(app))
+
+
+def declared(name: str, app=None):
+    """The job declared under `name` (its function and spec)."""
+    app = app or current_app._get_current_object()
+    try:
+        return app.extensions[_REGISTRY][name]
+    except KeyError:
+        raise UnknownJob(name) from None
+
+
+def enqueue(name: str, *args, job_id: str | None = None, **kwargs) -> Job:
+    """Put job `name` on its queue with its declared timeout, ttls and retries."""
+    return declared(name).enqueue(*args, job_id=job_id, **kwargs)
+
+
+def is_job_live(job_id: str) -> bool:
+    """True while RQ still holds the job as queued, scheduled for retry, or running."""
+    try:
+        status = Job.fetch(job_id, connection=connection()).get_status(refresh=False)
+    except NoSuchJobError:
+        return False
+    return status in ("queued", "started", "scheduled", "deferred")
+
+
+def job_exists(job_id: str) -> bool:
+    """True while RQ holds the job in any state, the failed registry included."""
+    return Job.exists(job_id, connection=connection())
