@@ -5,7 +5,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
@@ -14,6 +14,10 @@ from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
 from app.services import billing, money, sla, sla_decide, sla_fee
 from app.services.errors import ServiceError
+
+METHOD_CHOICES = [("balance", "Stripe balance credit, taken off the next invoice"),
+                  ("credit_note", "Stripe credit note on the billing period's invoice"),
+                  ("manual", "Made by hand in Stripe: record its reference")]
 
 
 class DecisionForm(FlaskForm):
@@ -25,7 +29,13 @@ class DecisionForm(FlaskForm):
     notes = TextAreaField("Notes to the user (required to reject)", validators=[Length(max=5000)])
     stripe_ref = StringField("Stripe reference (coupon or credit note made by hand)",
                              validators=[Optional(), Length(max=255)])
-    create_credit_note = BooleanField("Create a Stripe credit note on the period's invoice now")
+    credit_method = SelectField("How the credit is made", choices=METHOD_CHOICES, default="balance")
+
+
+class RetryForm(FlaskForm):
+    credit_method = SelectField("How the credit is made", choices=METHOD_CHOICES)
+    credit_amount = StringField("Corrected credit (optional, major units)", validators=[Optional(), Length(max=20)])
+    stripe_ref = StringField("Reference of the credit made by hand (manual)", validators=[Optional(), Length(max=255)])
 
 
 def _ticket(view, context, model, name):
@@ -63,6 +73,14 @@ def _major(amount: int, currency: str | None) -> str:
     """Minor units as the number staff type: "4.90" for USD, "4900" for JPY."""
     places = money.digits(currency)
     return str(amount) if places == 0 else f"{amount / 10**places:.{places}f}"
+
+
+def _credit_outcome(claim) -> str:
+    if not claim.credit_state:
+        return ""
+    if claim.credit_state == "issued":
+        return f": credit issued ({claim.stripe_ref})"
+    return f": credit PENDING — {claim.credit_error}"
 
 
 def _utc(view, context, model, name):
@@ -120,7 +138,7 @@ class SlaCreditView(SecureModelView):
                 form.credit_amount.errors = [money.amount_error(claim.currency)]
                 return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), 422
             data = {"status": form.status.data, "credit_amount": credit, "notes": form.notes.data,
-                    "stripe_ref": form.stripe_ref.data, "create_credit_note": form.create_credit_note.data}
+                    "stripe_ref": form.stripe_ref.data, "credit_method": form.credit_method.data}
             try:
                 sla_decide.decide_claim(claim_id, current_user, data)
             except ServiceError as exc:
@@ -130,7 +148,8 @@ class SlaCreditView(SecureModelView):
                         getattr(form, field).errors = [*getattr(form, field).errors, message]
                 claim = sla.get_claim(claim_id)
                 return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), exc.status
-            flash(f"{claim.ticket_id} {form.status.data}. The user has been emailed.", "success")
+            claim = sla.get_claim(claim_id)
+            flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
             return redirect(url_for(".claim", claim_id=claim_id))
         return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim))
 
@@ -141,8 +160,29 @@ class SlaCreditView(SecureModelView):
         period = sla_fee.period_of(claim) or sla_fee.BillingPeriod(claim.period_start, claim.period_end, 0,
                                                                    claim.currency or "USD")
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
+        retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
         return {"period": period, "fmt": money.format_amount, "stripe_configured": billing.stripe_configured(),
-                "decider": decider.email if decider else None}
+                "decider": decider.email if decider else None, "retry_form": retry}
+
+    @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
+    def retry_credit(self, claim_id: int):
+        claim = sla.get_claim(claim_id)
+        form = RetryForm()
+        if not form.validate_on_submit():
+            flash("Your form expired or is incomplete. Reload and try again.", "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
+        if form.credit_amount.data and credit is None:
+            flash(money.amount_error(claim.currency), "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        try:
+            claim = sla_decide.retry_credit(claim_id, current_user, {
+                "credit_method": form.credit_method.data, "credit_amount": credit, "stripe_ref": form.stripe_ref.data})
+            issued = claim.credit_state == "issued"
+            flash(f"{claim.ticket_id}{_credit_outcome(claim)}.", "success" if issued else "error")
+        except ServiceError as exc:
+            flash(" ".join([exc.message, *(exc.fields or {}).values()]), "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
 
     @expose("/claim/<int:claim_id>/remeasure", methods=("POST",))
     def remeasure(self, claim_id: int):

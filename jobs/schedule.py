@@ -32,6 +32,8 @@ PERIODIC_JOBS: list[Periodic] = [
              "Status page: check every component and record a snapshot"),
     Periodic("status-rollup", "7 * * * *", "status.rollup",
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
+    Periodic("sla-decision-emails", "*/10 * * * *", "sla.sweep_emails",
+             "SLA credits: send decision emails that were never sent (queueing failed or was lost)"),
 ]
 
 

@@ -34,6 +34,13 @@ def decide(claim_id: int):
     return jsonify(ok=True, request=sla_json.admin(claim))
 
 
+@bp.post("/<int:claim_id>/credit/retry")
+@admin_required
+def retry_credit(claim_id: int):
+    claim = sla_decide.retry_credit(claim_id, current_user, json_body())
+    return jsonify(ok=True, request=sla_json.admin(claim))
+
+
 @bp.post("/<int:claim_id>/remeasure")
 @admin_required
 def remeasure(claim_id: int):

@@ -35,5 +35,5 @@ def admin(claim: SlaCreditRequest) -> dict:
         "measured_degraded_minutes": claim.measured_degraded_minutes,
         "monthly_uptime_percent": claim.monthly_uptime_percent,
         "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
-        "decided_by": claim.decided_by,
+        "decided_by": claim.decided_by, "credit_error": claim.credit_error, "emailed_at": iso(claim.emailed_at),
     }

@@ -80,7 +80,7 @@ def test_claim_page_shows_the_computation_and_decides(filed, staff, smtp, drain_
                                 "notes": "Sorry about that."})
     assert res.status_code == 422 and "at most 2 decimals" in res.get_data(as_text=True)
     res = staff.post(url, data={"csrf_token": token, "status": "approved", "credit_amount": "20.00",
-                                "stripe_ref": "cn_manual_42", "notes": "Sorry about that."})
+                                "credit_method": "manual", "stripe_ref": "cn_manual_42", "notes": "Sorry about that."})
     assert res.status_code == 302
     db.session.expire_all()
     claim = db.session.get(SlaCreditRequest, filed.claim.id)
