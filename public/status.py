@@ -13,6 +13,7 @@ from markupsafe import Markup
 from app.extensions import limiter
 from app.services import status, status_cache, status_feeds
 from app.services.status_history import COUNTED
+from app.web import cached_response
 from public import bp
 
 LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored"}
@@ -24,7 +25,7 @@ def status_page():
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
         # nothing about it is personal, and it needs no CSRF token (the page has no forms).
-        return status_cache.cached_response("page:anonymous", _render_anonymous, "text/html")
+        return cached_response("page:anonymous", _render_anonymous, "text/html")
     return _render_page()
 
 
@@ -41,7 +42,7 @@ def _render_anonymous() -> str:
 @bp.get("/status/feed.atom")
 @limiter.exempt
 def status_feed():
-    return status_cache.cached_response("feed", status_feeds.atom_feed, "application/atom+xml")
+    return cached_response("feed", status_feeds.atom_feed, "application/atom+xml")
 
 
 def _render_body() -> str:

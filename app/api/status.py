@@ -8,14 +8,15 @@ import json
 from flask import Blueprint, request
 
 from app.extensions import limiter
-from app.services import status, status_cache, status_feeds
+from app.services import status, status_feeds
+from app.web import cached_response
 
 bp = Blueprint("api_status", __name__, url_prefix="/api")
 HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=30"}
 
 
 def _cached(key, build):
-    return status_cache.cached_response(key, build, "application/json", HEADERS)
+    return cached_response(key, build, "application/json", HEADERS)
 
 
 @bp.get("/status")

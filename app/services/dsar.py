@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import THROTTLED_STATUSES
 from app.models.types import utcnow
+from app.serializers import iso
 from app.services import audit, tasks
 from app.services.errors import NotFound, RateLimited, ServiceError
 
@@ -87,11 +88,14 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
 
 def _throttled(next_allowed: datetime, now: datetime) -> RateLimited:
     days = current_app.config["DSAR_THROTTLE_DAYS"]
+    retry_after = str(max(1, math.ceil((next_allowed - now).total_seconds())))
+    if next_allowed.microsecond:  # the API speaks whole seconds: round up, never name a refused instant
+        next_allowed = next_allowed.replace(microsecond=0) + timedelta(seconds=1)
     return RateLimited(
         f"You can request one data export every {days} days. Your next export can be requested from "
         f"{next_allowed:%d %B %Y, %H:%M} UTC.",
-        extra={"next_allowed_at": next_allowed.isoformat()},
-        headers={"Retry-After": str(max(1, math.ceil((next_allowed - now).total_seconds())))},
+        extra={"next_allowed_at": iso(next_allowed)},
+        headers={"Retry-After": retry_after},
     )
 
 
@@ -357,7 +361,7 @@ def sweep_stuck(now: datetime | None = None) -> dict:
 # --- reading ---------------------------------------------------------------------------------
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return iso(value)
 
 
 def export_json(export: DsarExport) -> dict:

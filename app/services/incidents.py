@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import Incident
 from app.models.types import utcnow
+from app.serializers import status as serializers
 
 RESOLVED_BANNER_HOURS = 24
 
@@ -29,21 +30,7 @@ def load_banners() -> list[dict]:
         .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
         .limit(5)
     ).all()
-    return [banner_json(i) for i in rows]
-
-
-def banner_json(incident: Incident) -> dict:
-    return {
-        "id": incident.id,
-        "title": incident.title,
-        "status": incident.status,
-        "impact": incident.impact,
-        "message": incident.message,
-        "components": incident.components or [],
-        "resolved": incident.status == "resolved",
-        "started_at": incident.started_at.isoformat() if incident.started_at else None,
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-    }
+    return [serializers.banner(i) for i in rows]
 
 
 def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:

@@ -16,6 +16,8 @@ from app.extensions import db
 from app.models import Incident, StatusSnapshot
 from app.models.status import COMPONENTS
 from app.models.types import utcnow
+from app.serializers import iso
+from app.serializers import status as serializers
 from app.services import status_cache, status_history
 from app.services.errors import ValidationFailed
 from app.services.status_checks import overall_of, run_checks
@@ -87,29 +89,22 @@ def current(now=None) -> dict:
     }
 
 
+REASON_TEXT = {
+    "not_configured": "Not configured", "slow": "Responding slower than usual",
+    "queue_backlog": "Jobs are waiting longer than usual", "no_worker": "No worker is processing jobs",
+    "timeout": "Not responding (timed out)", "unreachable": "Not reachable",
+    "http_error": "Answering with errors", "failed": "Health check failed", "crashed": "Health check failed",
+}
+
+
 def public_details(detail: dict) -> dict:
-    """What the public may see of a check: latency and a plain-words reason. The raw error (URLs,
-    hostnames, driver messages) stays in status_snapshots.details for staff."""
-    error = (detail.get("error") or "").lower()
-    if not error:
-        reason = None
-    elif detail.get("status") == "unknown":
-        reason = "Not configured"
-    elif error.startswith("slow:"):
-        reason = "Responding slower than usual"
-    elif "oldest queued job" in error:
-        reason = "Jobs are waiting longer than usual"
-    elif "no rq worker" in error:
-        reason = "No worker is processing jobs"
-    elif "timed out" in error:
-        reason = "Not responding (timed out)"
-    elif "cannot connect" in error or "connection" in error:
-        reason = "Not reachable"
-    elif "http 5" in error or "http 4" in error:
-        reason = "Answering with errors"
-    else:
-        reason = "Health check failed"
-    return {"latency_ms": detail.get("latency_ms"), "error": reason, "attempts": detail.get("attempts")}
+    """What the public may see of a check: latency and a plain-words reason from the check's reason
+    code. The raw error (URLs, hostnames, driver messages) stays in status_snapshots.details for staff."""
+    reason = detail.get("reason")
+    if reason is None and detail.get("error"):  # recorded before checks carried a reason code
+        reason = "not_configured" if detail.get("status") == "unknown" else "failed"
+    return {"latency_ms": detail.get("latency_ms"), "error": REASON_TEXT.get(reason) if reason else None,
+            "attempts": detail.get("attempts")}
 
 
 def incidents_for_page(now=None) -> tuple[list[Incident], list[Incident]]:
@@ -122,22 +117,6 @@ def incidents_for_page(now=None) -> tuple[list[Incident], list[Incident]]:
         .order_by(Incident.started_at.desc()).limit(50)
     ).all()
     return [i for i in rows if i.status != "resolved"], [i for i in rows if i.status == "resolved"]
-
-
-def incident_json(incident: Incident) -> dict:
-    iso = _iso
-    return {
-        "id": incident.id, "title": incident.title, "status": incident.status, "impact": incident.impact,
-        "components": incident.components or [], "message": incident.message,
-        "started_at": iso(incident.started_at), "resolved_at": iso(incident.resolved_at),
-        "updated_at": iso(incident.updated_at),
-        "updates": [{"id": u.id, "status": u.status, "message": u.message, "created_at": iso(u.created_at)}
-                    for u in incident.updates],
-    }
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def history(window: str, now=None) -> dict:
@@ -170,24 +149,14 @@ def segments(points: list, step: timedelta) -> list[dict]:
             out[-1]["_end"] = start + step
         else:
             out.append({"status": level, "_start": start, "_end": start + step, "slots": 1})
-    return [{"start": _iso(seg["_start"]), "end": _iso(seg["_end"]), "status": seg["status"], "slots": seg["slots"]}
+    return [{"start": iso(seg["_start"]), "end": iso(seg["_end"]), "status": seg["status"], "slots": seg["slots"]}
             for seg in out]
 
 
 def status_payload(window: str = "24h") -> dict:
     """The body of GET /api/status (SPEC), uncached."""
-    state = current()
     open_incidents, _ = incidents_for_page()
-    return {
-        "ok": True,
-        "overall": state["overall"],
-        "components": state["levels"],
-        "details": state["details"],
-        "updated_at": _iso(state["updated_at"]),
-        "stale": state["stale"],
-        "incidents": [incident_json(i) for i in open_incidents],
-        "history": history(window),
-    }
+    return serializers.status_body(current(), open_incidents, history(window))
 
 
 def page_context(now=None) -> dict:

@@ -136,18 +136,3 @@ def invalidate() -> int:
     except Exception:
         log.warning("status cache unavailable; nothing to invalidate", exc_info=True)
         return 0
-
-
-def cached_response(key: str, build: Callable[[], bytes | str], mimetype: str, headers: dict | None = None):
-    """A Response with the cached bytes, gzip-compressed once (and cached) for clients that accept it."""
-    from flask import Response, request
-
-    body = get_or_build(key, build)
-    extra = dict(headers or {})
-    extra["Vary"] = "Accept-Encoding"
-    if "gzip" in request.headers.get("Accept-Encoding", "").lower() and len(body) > 1024:
-        import gzip
-
-        body = get_or_build(key + ":gzip", lambda: gzip.compress(body, compresslevel=6, mtime=0))
-        extra["Content-Encoding"] = "gzip"
-    return Response(body, mimetype=mimetype, headers=extra)

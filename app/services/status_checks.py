@@ -28,16 +28,26 @@ RANK = {"up": 0, "degraded": 1, "down": 2}
 class CheckResult:
     status: str  # up | degraded | down | unknown
     latency_ms: int | None = None
-    error: str | None = None
+    error: str | None = None  # for staff: the raw message (URLs, driver text)
     attempts: int = 1
     info: dict = field(default_factory=dict)
+    reason: str | None = None  # for the public: one of REASONS, never parsed out of `error`
 
     def as_details(self) -> dict:
         return asdict(self) | {"status": self.status}
 
 
+# Why a check is not simply "up", as a code the public page turns into plain words.
+REASONS = ("not_configured", "slow", "queue_backlog", "no_worker", "timeout", "unreachable", "http_error",
+           "failed", "crashed")
+
+
 class CheckFailed(Exception):
     """The dependency answered, but wrongly (bad status code, no live worker...)."""
+
+    def __init__(self, message: str, reason: str = "failed"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class NotConfigured(Exception):
@@ -78,16 +88,16 @@ def _http_probe(url: str, timeout: float) -> dict:
         res = requests.get(url, timeout=(timeout, timeout), allow_redirects=True,
                            headers={"User-Agent": "levqor-status-check"})
     except requests.Timeout as exc:
-        raise CheckFailed(f"timed out after {timeout:g}s waiting for {url}") from exc
+        raise CheckFailed(f"timed out after {timeout:g}s waiting for {url}", "timeout") from exc
     except requests.ConnectionError as exc:
         reason = str(exc)
         for hint in ("Connection refused", "Name or service not known", "Connection reset", "No route to host"):
             if hint in reason:
                 reason = hint
                 break
-        raise CheckFailed(f"cannot connect to {url}: {reason[:200]}") from exc
+        raise CheckFailed(f"cannot connect to {url}: {reason[:200]}", "unreachable") from exc
     if res.status_code >= 400:
-        raise CheckFailed(f"HTTP {res.status_code} from {url}")
+        raise CheckFailed(f"HTTP {res.status_code} from {url}", "http_error")
     return {"http_status": res.status_code}
 
 
@@ -168,7 +178,7 @@ def probe_workflows(app, timeout: float) -> dict:
                 alive += 1
         info["workers_alive"] = alive
         if alive == 0:
-            raise CheckFailed("no RQ worker has sent a heartbeat recently")
+            raise CheckFailed("no RQ worker has sent a heartbeat recently", "no_worker")
     if oldest > app.config.get("STATUS_QUEUE_AGE_DEGRADED", 600):
         info["slow_queue"] = True
     return info
@@ -185,25 +195,42 @@ PROBES: dict[str, Callable] = {
 
 # --- running them -----------------------------------------------------------------------------
 
-def _attempt(probe, app, timeout: float) -> tuple[dict | None, int, str | None]:
-    """One attempt, bounded by `timeout` even if the probe itself ignores it."""
+def _attempt(probe, app, timeout: float) -> tuple[dict | None, int, str | None, str | None]:
+    """One attempt, bounded by `timeout` even if the probe itself ignores it: (info, latency, error, reason)."""
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=1)
     future = pool.submit(_in_context, app, probe, timeout)
     try:
         info = future.result(timeout=timeout + 0.5)
-        return info, int((time.monotonic() - started) * 1000), None
+        return info, _ms_since(started), None, None
     except NotConfigured:
         raise
     except FuturesTimeout:
-        return None, int((time.monotonic() - started) * 1000), f"timed out after {timeout:g}s"
+        return None, _ms_since(started), f"timed out after {timeout:g}s", "timeout"
     except Exception as exc:  # any failure of the dependency is a result, not a crash
-        message = str(exc) or type(exc).__name__
+        message, reason = str(exc) or type(exc).__name__, _reason_of(exc)
         if "timed out" in message.lower() or "timeout" in type(exc).__name__.lower():
-            message = f"timed out after {timeout:g}s ({type(exc).__name__})"
-        return None, int((time.monotonic() - started) * 1000), message[:500]
+            message, reason = f"timed out after {timeout:g}s ({type(exc).__name__})", "timeout"
+        return None, _ms_since(started), message[:500], reason
     finally:
         pool.shutdown(wait=False)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _reason_of(exc: Exception) -> str:
+    """A failure's public reason code: probes say it with CheckFailed; connection-level errors of the
+    drivers (psycopg, redis, sockets) are `unreachable`."""
+    if isinstance(exc, CheckFailed):
+        return exc.reason
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OSError | OperationalError | RedisConnectionError):
+        return "unreachable"
+    return "failed"
 
 
 def _in_context(app, probe, timeout):
@@ -217,25 +244,29 @@ def check_component(component: str, app=None, probe: Callable | None = None) -> 
     timeout = timeout_for(component, app.config)
     threshold = threshold_ms_for(component, app.config)
     attempts = 0
-    error = None
-    latency = None
+    error = reason = latency = None
     for attempt in (1, 2):
         attempts = attempt
         try:
-            info, latency, error = _attempt(probe, app, timeout)
+            info, latency, error, reason = _attempt(probe, app, timeout)
         except NotConfigured as exc:
-            return CheckResult("unknown", error=str(exc), attempts=attempt)
+            return CheckResult("unknown", error=str(exc), attempts=attempt, reason="not_configured")
         if error is None:
-            slow = latency > threshold
-            if info.get("slow_queue"):
-                error = f"oldest queued job waited {info['oldest_queued_seconds']}s"
-            elif slow:
-                error = f"slow: {latency} ms (threshold {threshold:g} ms)"
-            level = "degraded" if slow or info.get("slow_queue") else "up"
-            return CheckResult(level, latency_ms=latency, error=error, attempts=attempts, info=info)
+            return _answered(info, latency, threshold, attempts)
         if attempt == 1:
             time.sleep(float(app.config.get("STATUS_RETRY_DELAY", 0.3)))
-    return CheckResult("down", latency_ms=latency, error=error, attempts=attempts)
+    return CheckResult("down", latency_ms=latency, error=error, attempts=attempts, reason=reason)
+
+
+def _answered(info: dict, latency: int, threshold: float, attempts: int) -> CheckResult:
+    """A probe that answered is up, or degraded when slow or its queue is backing up."""
+    if info.get("slow_queue"):
+        return CheckResult("degraded", latency_ms=latency, attempts=attempts, info=info, reason="queue_backlog",
+                           error=f"oldest queued job waited {info['oldest_queued_seconds']}s")
+    if latency > threshold:
+        return CheckResult("degraded", latency_ms=latency, attempts=attempts, info=info, reason="slow",
+                           error=f"slow: {latency} ms (threshold {threshold:g} ms)")
+    return CheckResult("up", latency_ms=latency, attempts=attempts, info=info)
 
 
 def run_checks(app=None, probes: dict[str, Callable] | None = None) -> dict[str, CheckResult]:
@@ -249,5 +280,5 @@ def run_checks(app=None, probes: dict[str, Callable] | None = None) -> dict[str,
             try:
                 results[name] = future.result()
             except Exception as exc:  # a bug in a probe must not hide the other components
-                results[name] = CheckResult("down", error=f"check crashed: {exc}"[:500])
+                results[name] = CheckResult("down", error=f"check crashed: {exc}"[:500], reason="crashed")
     return {name: results[name] for name in COMPONENTS if name in results}

@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Incident
 from app.models.types import utcnow
-from app.services.status import NAMES, _iso, current, incidents_for_page
+from app.serializers import iso
+from app.services.status import NAMES, current, incidents_for_page
 
 COMPONENT_STATUS = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
 INDICATOR_RANK = ["none", "minor", "major", "critical"]
@@ -28,7 +29,7 @@ STATUSPAGE_EPOCH = "2026-01-01T00:00:00Z"
 def _page(updated_at) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"]
     return {"id": "levqor", "name": current_app.config.get("STATUS_PAGE_NAME", "Levqor"), "url": f"{base}/status",
-            "time_zone": "Etc/UTC", "updated_at": _iso(updated_at or utcnow())}
+            "time_zone": "Etc/UTC", "updated_at": iso(updated_at or utcnow())}
 
 
 def _indicator(overall: str, open_incidents) -> str:
@@ -44,13 +45,13 @@ def _incident(incident: Incident) -> dict:
     monitoring = [u.created_at for u in incident.updates if u.status == "monitoring"]
     return {
         "id": str(incident.id), "name": incident.title, "status": incident.status, "impact": incident.impact,
-        "created_at": _iso(incident.started_at), "updated_at": _iso(incident.updated_at),
-        "started_at": _iso(incident.started_at), "monitoring_at": _iso(max(monitoring)) if monitoring else None,
-        "resolved_at": _iso(incident.resolved_at), "page_id": "levqor",
+        "created_at": iso(incident.started_at), "updated_at": iso(incident.updated_at),
+        "started_at": iso(incident.started_at), "monitoring_at": iso(max(monitoring)) if monitoring else None,
+        "resolved_at": iso(incident.resolved_at), "page_id": "levqor",
         "shortlink": f"{base}/status#incident-{incident.id}",
         "incident_updates": [{
             "id": str(u.id), "status": u.status, "body": u.message, "incident_id": str(incident.id),
-            "created_at": _iso(u.created_at), "updated_at": _iso(u.created_at), "display_at": _iso(u.created_at),
+            "created_at": iso(u.created_at), "updated_at": iso(u.created_at), "display_at": iso(u.created_at),
             "affected_components": [{"code": c, "name": NAMES.get(c, c)} for c in comps],
         } for u in incident.updates],
         "components": [{"id": c, "name": NAMES.get(c, c)} for c in comps],
@@ -75,7 +76,7 @@ def summary_json() -> dict:
             continue
         components.append({
             "id": code, "name": NAMES[code], "status": COMPONENT_STATUS[level],
-            "created_at": STATUSPAGE_EPOCH, "updated_at": _iso(state["updated_at"]), "position": position,
+            "created_at": STATUSPAGE_EPOCH, "updated_at": iso(state["updated_at"]), "position": position,
             "description": None, "showcase": True, "start_date": None, "group_id": None, "page_id": "levqor",
             "group": False, "only_show_if_degraded": False,
         })
@@ -107,7 +108,7 @@ def atom_feed(days: int = 90, limit: int = 50) -> bytes:
     name = current_app.config.get("STATUS_PAGE_NAME", "Levqor")
     sub(feed, "id", f"{base}/status")
     sub(feed, "title", f"{name} status: incidents")
-    sub(feed, "updated", _iso(incidents[0].updated_at if incidents else utcnow()))
+    sub(feed, "updated", iso(incidents[0].updated_at if incidents else utcnow()))
     sub(feed, "link", href=f"{base}/status/feed.atom", rel="self", type="application/atom+xml")
     sub(feed, "link", href=f"{base}/status", rel="alternate", type="text/html")
     author = sub(feed, "author")
@@ -117,12 +118,12 @@ def atom_feed(days: int = 90, limit: int = 50) -> bytes:
         sub(entry, "id", f"{base}/status#incident-{incident.id}")
         label = "Resolved" if incident.status == "resolved" else incident.status.capitalize()
         sub(entry, "title", f"[{label}] {incident.title}")
-        sub(entry, "updated", _iso(incident.updated_at))
-        sub(entry, "published", _iso(incident.started_at))
+        sub(entry, "updated", iso(incident.updated_at))
+        sub(entry, "published", iso(incident.started_at))
         sub(entry, "link", href=f"{base}/status#incident-{incident.id}", rel="alternate", type="text/html")
         affected = ", ".join(NAMES.get(c, c) for c in incident.components or []) or "The whole service"
         lines = [f"<p><strong>Impact:</strong> {incident.impact}. <strong>Affected:</strong> {_esc(affected)}.</p>"]
-        lines += [f"<p><small>{_iso(u.created_at)}</small> <strong>{_esc(u.status.capitalize())}</strong> — "
+        lines += [f"<p><small>{iso(u.created_at)}</small> <strong>{_esc(u.status.capitalize())}</strong> — "
                   f"{_esc(u.message)}</p>" for u in incident.updates]
         sub(entry, "content", "\n".join(lines), type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -183,7 +183,8 @@ def test_gzip_for_clients_that_accept_it(app, healthy_day):
 def test_public_views_never_show_internal_error_text(client, add_snapshot):
     snap = add_snapshot(utcnow(), api="down")
     snap.details = {"api": {"status": "down", "latency_ms": 5000, "attempts": 2,
-                            "error": "cannot connect to http://10.1.2.3:8080/healthz: Connection refused"}}
+                            "error": "cannot connect to http://10.1.2.3:8080/healthz: Connection refused",
+                                "reason": "unreachable"}}
     db.session.commit()
     html = client.get("/status").get_data(as_text=True)
     body = client.get("/api/status").get_json()

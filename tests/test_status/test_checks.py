@@ -20,6 +20,7 @@ def test_hung_dependency_finishes_within_its_timeout_and_others_report_normally(
     api = results["api"]
     assert api.status == "down"
     assert "timed out after 1s" in api.error
+    assert api.reason == "timeout"
     assert api.attempts == 2 and hung_server.accepted == 2  # one quick retry, then down
     # Its budget: 1 s + 0.1 s pause + 1 s retry (plus slack for a busy machine), never "forever".
     assert 2.0 <= elapsed < 3.5
@@ -41,6 +42,7 @@ def test_slower_than_threshold_is_degraded(app, fast_checks, configure):
     assert result.status == "degraded"
     assert result.latency_ms >= 300
     assert "threshold 100 ms" in result.error
+    assert result.reason == "slow"
     assert result.attempts == 1
 
 
@@ -69,6 +71,7 @@ def test_failing_twice_is_down_with_the_error(app, fast_checks, configure):
     result = check_component("api", app)
     assert result.status == "down" and result.attempts == 2 and len(calls) == 2
     assert "HTTP 500" in result.error
+    assert result.reason == "http_error"
 
 
 def test_connection_refused_is_down_with_a_readable_error(app, fast_checks, configure):
@@ -78,11 +81,13 @@ def test_connection_refused_is_down_with_a_readable_error(app, fast_checks, conf
     result = check_component("frontend", app)
     assert result.status == "down"
     assert "Connection refused" in result.error and "cannot connect" in result.error
+    assert result.reason == "unreachable"
 
 
 def test_stripe_is_unknown_without_a_key_and_never_counts_in_overall(app, fast_checks):
     result = check_component("stripe", app)
     assert result.status == "unknown" and "STRIPE_API_KEY" in result.error
+    assert result.reason == "not_configured"
     assert overall_of(["up", "unknown", "up"]) == "up"
     assert overall_of(["up", "degraded", "unknown"]) == "degraded"
     assert overall_of(["degraded", "down", "up"]) == "down"

@@ -1,0 +1,35 @@
+"""Status aggregates as JSON: incidents (SPEC shape), the banners every public page shows, and the
+body of GET /api/status. Statuspage's v2 shapes are app/services/status_feeds.py's."""
+from __future__ import annotations
+
+from app.models import Incident
+from app.serializers import iso
+
+
+def incident(item: Incident) -> dict:
+    """An incident with its timeline, as GET /api/status lists the open ones."""
+    return {
+        "id": item.id, "title": item.title, "status": item.status, "impact": item.impact,
+        "components": item.components or [], "message": item.message,
+        "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at), "updated_at": iso(item.updated_at),
+        "updates": [{"id": u.id, "status": u.status, "message": u.message, "created_at": iso(u.created_at)}
+                    for u in item.updates],
+    }
+
+
+def banner(item: Incident) -> dict:
+    """What a page banner needs (cached as JSON and shared by every page)."""
+    return {
+        "id": item.id, "title": item.title, "status": item.status, "impact": item.impact, "message": item.message,
+        "components": item.components or [], "resolved": item.status == "resolved",
+        "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at),
+    }
+
+
+def status_body(state: dict, open_incidents: list[Incident], history: dict) -> dict:
+    """The body of GET /api/status (SPEC)."""
+    return {
+        "ok": True, "overall": state["overall"], "components": state["levels"], "details": state["details"],
+        "updated_at": iso(state["updated_at"]), "stale": state["stale"],
+        "incidents": [incident(i) for i in open_incidents], "history": history,
+    }
