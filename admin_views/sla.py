@@ -12,7 +12,7 @@ from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
 from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
-from app.services import billing, money, sla, sla_decide, sla_fee
+from app.services import billing, money, sla, sla_decide, sla_events, sla_fee
 from app.services.errors import ServiceError
 
 METHOD_CHOICES = [("balance", "Stripe balance credit, taken off the next invoice"),
@@ -162,7 +162,8 @@ class SlaCreditView(SecureModelView):
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
         retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
         return {"period": period, "fmt": money.format_amount, "stripe_configured": billing.stripe_configured(),
-                "decider": decider.email if decider else None, "retry_form": retry}
+                "decider": decider.email if decider else None, "retry_form": retry,
+                "events": sla_events.overlapping(claim.period_start, claim.period_end)}
 
     @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
     def retry_credit(self, claim_id: int):

@@ -19,4 +19,6 @@ def sla_credits():
         "sla_credits.html", tiers=current_app.config["SLA_TIERS"], subscriptions=subscriptions, claims=claims,
         filing_days=current_app.config["SLA_FILING_DAYS"], allowed=ALLOWED_TEXT,
         max_mb=MAX_BYTES // (1024 * 1024), format_amount=format_amount,
+        sla_components=current_app.config["SLA_COMPONENTS"],
+        min_credit=f'{current_app.config["SLA_MIN_CREDIT"]} in your plan\'s currency',
     )

@@ -6,7 +6,7 @@ from app.api import json_body
 from app.auth import admin_required
 from app.models.sla import SLA_STATUSES
 from app.serializers import sla as sla_json
-from app.services import sla, sla_decide
+from app.services import sla, sla_decide, sla_events
 from app.services.listing import parse_list_filters
 
 bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
@@ -24,7 +24,9 @@ def queue():
 @bp.get("/<int:claim_id>")
 @admin_required
 def one(claim_id: int):
-    return jsonify(ok=True, request=sla_json.admin(sla.get_claim(claim_id)))
+    claim = sla.get_claim(claim_id)
+    overlapping = sla_json.events(sla_events.overlapping(claim.period_start, claim.period_end))
+    return jsonify(ok=True, request=sla_json.admin(claim), overlapping=overlapping)
 
 
 @bp.post("/<int:claim_id>/decision")

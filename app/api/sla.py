@@ -5,7 +5,7 @@ from flask_login import current_user
 from app.api import json_body
 from app.auth import login_required
 from app.serializers import sla as sla_json
-from app.services import sla
+from app.services import sla, sla_events
 
 bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
 
@@ -25,3 +25,11 @@ def file_claim():
 @login_required
 def my_claims():
     return jsonify(ok=True, requests=[sla_json.user(c) for c in sla.claims_for_user(current_user.id)])
+
+
+@bp.get("/sla-credit/overlaps")
+@login_required
+def overlaps():
+    """Incidents and maintenance we recorded in a window, shown while the customer fills the form."""
+    start, end = sla_events.parse_window(request.args)
+    return jsonify(ok=True, **sla_json.events(sla_events.overlapping(start, end)))

@@ -21,7 +21,27 @@ def user(claim: SlaCreditRequest) -> dict:
         "attachment_name": claim.attachment_name,
         "credit_amount_display": _display(claim.credit_amount, claim.currency),
         "credit_state": claim.credit_state, "credit_method": claim.credit_method,
+        "explanation": explanation(claim),
     }
+
+
+def explanation(claim: SlaCreditRequest) -> str | None:
+    """The computation in plain words, for the customer once the claim is decided."""
+    comp = claim.computation or {}
+    if claim.is_pending() or claim.billing_period_start is None:
+        return None
+    if comp.get("uptime_pct") is None:
+        return "Our monitoring has no data for that billing period, so it could not measure the uptime."
+    text = (f"Monthly uptime {comp['uptime_pct']:.3f}% in your billing period "
+            f"{claim.billing_period_start:%Y-%m-%d} – {claim.billing_period_end:%Y-%m-%d} "
+            f"({comp.get('down_minutes', 0)} min down by our monitoring).")
+    if comp.get("credit_pct"):
+        charge = format_amount(claim.period_charge, claim.currency)
+        below, pct = comp["tier_applied"][0], comp["credit_pct"]
+        text += f" Below {below}% the SLA gives {pct}% of what the period cost ({charge})."
+    else:
+        text += " That is within the SLA."
+    return text
 
 
 def admin(claim: SlaCreditRequest) -> dict:
@@ -36,4 +56,16 @@ def admin(claim: SlaCreditRequest) -> dict:
         "monthly_uptime_percent": claim.monthly_uptime_percent,
         "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
         "decided_by": claim.decided_by, "credit_error": claim.credit_error, "emailed_at": iso(claim.emailed_at),
+    }
+
+
+def events(found: dict) -> dict:
+    """Incidents and maintenance overlapping a claimed window (sla_events.overlapping)."""
+    return {
+        "incidents": [{"id": i.id, "title": i.title, "impact": i.impact, "status": i.status,
+                       "components": i.components or [], "started_at": iso(i.started_at),
+                       "resolved_at": iso(i.resolved_at)} for i in found["incidents"]],
+        "maintenances": [{"id": m["id"], "title": m["title"], "status": m["status"], "components": m["components"],
+                          "starts_at": iso(m["starts_at"]), "ends_at": iso(m["ends_at"])}
+                         for m in found["maintenances"]],
     }

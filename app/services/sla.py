@@ -12,7 +12,7 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -24,33 +24,9 @@ from app.serializers import iso
 from app.services import audit, sla_attachments, sla_fee, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.listing import ListFilters
+from app.services.parsing import parse_int, parse_time
 
 MAX_DESCRIPTION = 5000
-
-
-# --- parsing ------------------------------------------------------------------------------------
-
-def parse_time(value) -> datetime | None:
-    """ISO 8601 date or datetime; naive values are taken as UTC. None when unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def parse_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
 
 
 def _parse_claim(data: dict, now: datetime) -> dict:
@@ -216,6 +192,9 @@ def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[Sl
     query = filters.where(select(SlaCreditRequest), SlaCreditRequest.user_id, SlaCreditRequest.status,
                           SlaCreditRequest.created_at)
     if plan:
+        known = [p["code"] for p in current_app.config["PLANS"]]
+        if plan not in known:
+            raise ValidationFailed("Unknown plan.", fields={"plan": f"One of {', '.join(known)}."})
         query = query.where(SlaCreditRequest.plan == plan)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(

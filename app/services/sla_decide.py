@@ -15,7 +15,8 @@ from app.models.sla import ClaimStatus, CreditState
 from app.models.types import utcnow
 from app.services import audit, mailer, money, sla_credit, sla_fee, tasks
 from app.services.errors import Conflict, ValidationFailed
-from app.services.sla import get_claim, parse_int
+from app.services.parsing import parse_int
+from app.services.sla import get_claim
 
 log = logging.getLogger(__name__)
 MAX_NOTES = 5000

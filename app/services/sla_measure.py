@@ -16,15 +16,15 @@ Rules (docs/sla-credits.md; shown to staff in each claim's computation):
 """
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StatusRollup, StatusSnapshot
 from app.models.types import utcnow
+from app.services import sla_events
 
 SNAPSHOT_SECONDS = 300
 SEVERITY = {"up": 0, "degraded": 1, "down": 2}
@@ -55,18 +55,9 @@ def _excluded_seconds(windows: list[Window], s: datetime, e: datetime) -> float:
 
 
 def maintenance_windows(start: datetime, end: datetime, components: tuple[str, ...]) -> list[Window]:
-    """Scheduled maintenance touching an SLA component, or [] while the table does not exist yet."""
-    if "scheduled_maintenances" not in inspect(db.session.connection()).get_table_names():
-        return []
-    rows = db.session.execute(text(
-        "SELECT starts_at, ends_at, components FROM scheduled_maintenances "
-        "WHERE status != 'canceled' AND starts_at < :end AND ends_at > :start"), {"start": start, "end": end})
-    windows = []
-    for starts_at, ends_at, comps in rows:
-        comps = json.loads(comps) if isinstance(comps, str) else (comps or [])
-        if not comps or set(comps) & set(components):  # no components: the whole service
-            windows.append((_aware(starts_at), _aware(ends_at)))
-    return windows
+    """Scheduled maintenance touching an SLA component (none listed: the whole service)."""
+    return [(_aware(m["starts_at"]), _aware(m["ends_at"])) for m in sla_events.maintenances(start, end)
+            if not m["components"] or set(m["components"]) & set(components)]
 
 
 def _aware(value: datetime) -> datetime:

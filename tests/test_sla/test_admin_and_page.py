@@ -109,7 +109,8 @@ def test_admin_pages_are_admin_only(app, filed, client):
 def test_public_page_explains_the_sla_and_lists_own_claims(app, filed, client):
     fresh_csrf()
     anon = client.get("/sla-credits").get_data(as_text=True)
-    assert "below 99.9%" in anon and "10% of the fee" in anon and "Sign in to file a claim" in anon
+    assert "below 99.9%" in anon and "10% of what you paid for that billing period" in anon
+    assert "Sign in to file a claim" in anon and "api, database, workflows" in anon and "Stripe" in anon
     assert "SLA-" not in anon
     html = filed.get("/sla-credits").get_data(as_text=True)
     assert 'id="sla-form"' in html and "Pro · $7,200.00/period" in html
