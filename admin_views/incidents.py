@@ -3,9 +3,11 @@
 The edit page lists the incident's timeline (incident_updates, newest first) above the form, and
 the form starts with an empty "Update message" so each save is a new, deliberate update.
 """
+from flask import request
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from admin_views.base import SecureModelView
@@ -45,9 +47,9 @@ class IncidentView(SecureModelView):
     }
     form_args = {
         "title": {"validators": [DataRequired(), Length(max=200)]},
-        "status": {"choices": [(s, s.capitalize()) for s in INCIDENT_STATUSES]},
-        "impact": {"choices": [(s, s.capitalize()) for s in INCIDENT_IMPACTS]},
-        "components": {"choices": [(c, c.capitalize()) for c in COMPONENTS], "label": "Affected components",
+        "status": {"choices": [SelectChoice(s, s.capitalize()) for s in INCIDENT_STATUSES]},
+        "impact": {"choices": [SelectChoice(s, s.capitalize()) for s in INCIDENT_IMPACTS]},
+        "components": {"choices": [SelectChoice(c, c.capitalize()) for c in COMPONENTS], "label": "Affected components",
                        "description": "Leave empty when the whole service is affected."},
         "message": {"label": "Update message", "validators": [DataRequired()],
                     "description": "Shown on the status page and added to the incident's timeline."},
@@ -56,8 +58,6 @@ class IncidentView(SecureModelView):
     can_delete = False
 
     def on_form_prefill(self, form, id):
-        from flask import request
-
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above
             form.message.data = ""
 

@@ -1,20 +1,18 @@
 """rq-dashboard at /admin/rq, for admins only (its requeue/delete routes also accept GET)."""
-from flask import request
+import rq_dashboard
+from flask import current_app, request
 from flask_admin.menu import MenuLink
+from rq_dashboard import web as rq_web
+from rq_dashboard.web import setup_rq_connection
 
 from app.auth import deny, is_admin
 from app.extensions import csrf
+from app.services.tasks import connection
 
 EMBEDDED_URL = "redis://embedded"  # config.Config.RQ_DASHBOARD_REDIS_URL when REDIS_URL is unset
 
 
 def mount_rq_dashboard(app, admin) -> None:
-    import rq_dashboard
-    from rq_dashboard import web as rq_web
-    from rq_dashboard.web import setup_rq_connection
-
-    from app.services.tasks import connection
-
     bp = rq_dashboard.blueprint
     # App-level hooks run before the blueprint's own (rq-dashboard's connection hook), so nothing of
     # the dashboard runs for a non-admin.
@@ -40,8 +38,6 @@ def _admins_only():
 def _embedded_aware_from_url(original):
     """rq-dashboard opens a client per request from its URL; the embedded fake Redis has no URL, so
     hand it the app's own connection instead."""
-    from flask import current_app
-
     def from_url(url, **kwargs):
         if url == EMBEDDED_URL:
             return None, current_app.redis_conn

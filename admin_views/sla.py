@@ -6,24 +6,26 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
-from app.models import SlaCreditRequest
+from app.extensions import db
+from app.models import SlaCreditRequest, User
 from app.models.sla import SLA_STATUSES, ClaimStatus
 from app.services import billing, money, sla, sla_decide, sla_events, sla_fee
 from app.services.errors import ServiceError
 
-METHOD_CHOICES = [("balance", "Stripe balance credit, taken off the next invoice"),
-                  ("credit_note", "Stripe credit note on the billing period's invoice"),
-                  ("manual", "Made by hand in Stripe: record its reference")]
+METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
+                  SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
+                  SelectChoice("manual", "Made by hand in Stripe: record its reference")]
 
 
 class DecisionForm(FlaskForm):
-    status = RadioField("Decision", choices=[(ClaimStatus.APPROVED.value, "Approve with a credit"),
-                                                 (ClaimStatus.REJECTED.value, "Reject")],
-                        validators=[InputRequired()])
+    status = RadioField("Decision", validators=[InputRequired()],
+                        choices=[SelectChoice(ClaimStatus.APPROVED.value, "Approve with a credit"),
+                                 SelectChoice(ClaimStatus.REJECTED.value, "Reject")])
     credit_amount = StringField("Credit (in the subscription's currency, e.g. 4.90; JPY whole yen)",
                                 validators=[Optional(), Length(max=20)])
     notes = TextAreaField("Notes to the user (required to reject)", validators=[Length(max=5000)])
@@ -96,7 +98,6 @@ def _money(field):
 
 class SlaCreditView(SecureModelView):
     """Read-only grid; decisions go through the claim page so they are validated, audited and emailed."""
-
     can_create = False
     can_edit = False
     can_delete = False
@@ -154,9 +155,6 @@ class SlaCreditView(SecureModelView):
         return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim))
 
     def _extra(self, claim) -> dict:
-        from app.extensions import db
-        from app.models import User
-
         period = sla_fee.period_of(claim) or sla_fee.BillingPeriod(claim.period_start, claim.period_end, 0,
                                                                    claim.currency or "USD")
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
@@ -206,7 +204,5 @@ class SlaCreditView(SecureModelView):
 
 
 def add_sla_view(admin) -> None:
-    from app.extensions import db
-
     admin.add_view(SlaCreditView(SlaCreditRequest, db, name="SLA credits", endpoint="sla_credits",
                                  url="/admin/sla-credits", plans=admin.app.config["PLANS"]))

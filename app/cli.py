@@ -4,13 +4,16 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
+from app.cli_status import status_cli
+from app.services.demo import seed
 from app.services.errors import ServiceError
+from app.services.users import create_user
+from jobs.worker import EmbeddedRuntime, run_scheduler, run_worker
 
 
 def register_commands(app) -> None:
-    from app.cli_status import status_cli
-
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
@@ -31,8 +34,6 @@ def users_cli():
 @click.option("--admin", "is_admin", is_flag=True, help="Give access to /admin.")
 @with_appcontext
 def create_user_cmd(email, password, name, is_admin):
-    from app.services.users import create_user
-
     try:
         user = create_user(email, password, name=name, is_admin=is_admin)
     except ServiceError as exc:
@@ -43,8 +44,6 @@ def create_user_cmd(email, password, name, is_admin):
 @click.command("seed-demo", help="Idempotent demo data: an admin, a user with history, billing, status.")
 @with_appcontext
 def seed_demo():
-    from app.services.demo import seed
-
     for line in seed():
         click.echo(line)
 
@@ -53,8 +52,6 @@ def seed_demo():
 @click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
 @click.argument("queues", nargs=-1)
 def worker(burst, queues):
-    from jobs.worker import run_worker
-
     app = current_app._get_current_object()
     if app.config.get("EMBEDDED_QUEUE"):
         raise click.ClickException("REDIS_URL is not set: in embedded mode jobs run inside `flask serve`.")
@@ -65,8 +62,6 @@ def worker(burst, queues):
 @click.option("--burst", is_flag=True, help="Enqueue what is due, then quit.")
 @click.option("--interval", default=10, show_default=True, help="Seconds between polls.")
 def scheduler(burst, interval):
-    from jobs.worker import run_scheduler
-
     app = current_app._get_current_object()
     if app.config.get("EMBEDDED_QUEUE"):
         raise click.ClickException("REDIS_URL is not set: in embedded mode the scheduler runs inside `flask serve`.")
@@ -77,13 +72,9 @@ def scheduler(burst, interval):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def serve(host, port):
-    from jobs.worker import EmbeddedRuntime
-
     app = current_app._get_current_object()
     if app.config.get("EMBEDDED_QUEUE"):
         EmbeddedRuntime(app).start()
         click.echo("Embedded mode: in-process worker and scheduler started (no Redis needed).")
     # app.run() is a no-op under the flask CLI, so serve with werkzeug directly.
-    from werkzeug.serving import run_simple
-
     run_simple(host, port, app, threaded=True, use_reloader=False)

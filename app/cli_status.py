@@ -5,6 +5,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.services.status import HEADLINES, NAMES, record_snapshot
+from app.services.status_history import rollup_and_prune
+
 
 @click.group("status", help="Status page: snapshots and rollups.")
 def status_cli():
@@ -14,8 +17,6 @@ def status_cli():
 @status_cli.command("snapshot", help="Check every component now, record one snapshot and print it.")
 @with_appcontext
 def snapshot_cmd():
-    from app.services.status import HEADLINES, NAMES, record_snapshot
-
     click.echo("Checking API, frontend, database, Stripe and workflows concurrently…")
     snap = record_snapshot(current_app._get_current_object())
     click.echo(f"Snapshot {snap.id} at {snap.ts.strftime('%Y-%m-%d %H:%M:%S UTC')}: "
@@ -31,8 +32,6 @@ def snapshot_cmd():
 @click.option("--hours", default=48, show_default=True, help="How far back to recompute.")
 @with_appcontext
 def rollup_cmd(hours):
-    from app.services.status_history import rollup_and_prune
-
     result = rollup_and_prune(hours=hours)
     click.echo(f"Rollups written: {result['rollups_written']}; snapshots pruned: {result['snapshots_deleted']}; "
                f"rollups pruned: {result['rollups_deleted']}")

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from app.extensions import limiter
 from app.services import status, status_cache, status_feeds
-from app.services.status_history import COUNTED
+from app.services.status_history import COUNTED, uptime
 from app.web import cached_response
 from public import bp
 
@@ -68,8 +68,6 @@ def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
 
 def bars(points: list) -> list[dict]:
     """One bar per day with its own uptime in the tooltip."""
-    from app.services.status_history import uptime
-
     out = []
     for i, (day, level, counts) in enumerate(points):
         u = uptime(counts)

@@ -24,7 +24,10 @@ from app.models.dsar import THROTTLED_STATUSES
 from app.models.types import utcnow
 from app.serializers import iso
 from app.services import audit, tasks
+from app.services.dsar_archive import build_archive
 from app.services.errors import NotFound, RateLimited, ServiceError
+from app.services.mailer import send_template
+from app.services.storage import get_storage
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +156,6 @@ def new_storage_key(user_id: int) -> str:
 def run_export(export_id: int, final_attempt: bool = True) -> str:
     """Build, store and link one export. Safe to run twice: a finished export is left alone, and a
     rerun of an unfinished one overwrites the same storage key, so one archive exists either way."""
-    from app.services.dsar_archive import build_archive
-    from app.services.storage import get_storage
-
     export = db.session.get(DsarExport, export_id)
     if export is None or export.status not in ("pending", "running"):
         return export.status if export else "missing"
@@ -223,8 +223,6 @@ def mark_failed(export: DsarExport, error: str) -> None:
 
 def delete_archive(key: str) -> bool:
     """Delete a stored archive; False (logged) when storage refuses."""
-    from app.services.storage import get_storage
-
     try:
         get_storage().delete(key)
         return True
@@ -235,8 +233,6 @@ def delete_archive(key: str) -> bool:
 
 def send_ready_email(export_id: int, resend: bool = False) -> bool:
     """Email the owner the link. Raises on SMTP failure (the mail job retries); never touches the archive."""
-    from app.services.mailer import send_template
-
     export = db.session.get(DsarExport, export_id)
     if export is None or not is_downloadable(export) or (export.emailed_at and not resend):
         return False
@@ -309,8 +305,6 @@ def download_filename(export: DsarExport) -> str:
 
 def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
     """Delete archives whose link expired and mark their exports expired."""
-    from app.services.storage import get_storage
-
     now = now or utcnow()
     rows = db.session.scalars(select(DsarExport).where(
         DsarExport.status == "ready", DsarExport.expires_at <= now).order_by(DsarExport.id).limit(batch)).all()

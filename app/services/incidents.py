@@ -7,17 +7,16 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Incident
+from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
 from app.serializers import status as serializers
+from app.services import audit, status_cache
 
 RESOLVED_BANNER_HOURS = 24
 
 
 def active_banners() -> list[dict]:
     """Open incidents, then ones resolved in the last 24 hours, newest first (served from the cache)."""
-    from app.services import status_cache
-
     return json.loads(status_cache.get_or_build("banners", lambda: json.dumps(load_banners())))
 
 
@@ -35,9 +34,6 @@ def load_banners() -> list[dict]:
 
 def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:
     """Keep resolved_at in step with status and add the message to the incident's timeline."""
-    from app.models import IncidentUpdate
-    from app.services import audit
-
     if incident.components is None:
         incident.components = []
     if incident.status == "resolved" and incident.resolved_at is None:
@@ -60,6 +56,4 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
 def after_change(incident: Incident | None = None) -> None:
     """After the change is committed: drop the cached status page, status JSON and banners, so
     every public page shows the change on its next request."""
-    from app.services import status_cache
-
     status_cache.invalidate()

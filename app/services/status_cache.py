@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 
 from flask import current_app
+from redis.exceptions import WatchError
 
 from app.services import tasks
 
@@ -71,8 +72,6 @@ def _read(conn, key: str) -> tuple[int, tuple[float, bytes] | None]:
 
 def _store(conn, key: str, generation: int, data: bytes) -> None:
     """Store unless an invalidation happened since the build started (WATCH on the generation)."""
-    from redis.exceptions import WatchError
-
     value = f"{generation}:{time.time()}".encode() + b"\n" + data
     with conn.pipeline() as pipe:
         try:

@@ -15,11 +15,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 
+import requests
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import Queue, Worker
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from app.models.status import COMPONENTS
 from app.services import tasks
+from app.services.billing import stripe_client
 
 RANK = {"up": 0, "degraded": 1, "down": 2}
 
@@ -82,8 +90,6 @@ def overall_of(levels) -> str:
 # --- the individual probes: return extra info, raise on failure --------------------------------
 
 def _http_probe(url: str, timeout: float) -> dict:
-    import requests
-
     try:
         res = requests.get(url, timeout=(timeout, timeout), allow_redirects=True,
                            headers={"User-Agent": "levqor-status-check"})
@@ -113,9 +119,6 @@ def probe_frontend(app, timeout: float) -> dict:
 
 def _status_engine(app):
     """A small engine of our own: the check must not borrow (or wait for) the app's pool."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
     engine = app.extensions.get("levqor_status_engine")
     if engine is None:
         url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -126,8 +129,6 @@ def _status_engine(app):
 
 
 def probe_database(app, timeout: float) -> dict:
-    from sqlalchemy import text
-
     engine = _status_engine(app)
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
@@ -140,8 +141,6 @@ def probe_database(app, timeout: float) -> dict:
 
 
 def probe_stripe(app, timeout: float) -> dict:
-    from app.services.billing import stripe_client
-
     if not app.config.get("STRIPE_API_KEY"):
         raise NotConfigured("STRIPE_API_KEY is not set")
     balance = stripe_client(timeout=timeout).v1.balance.retrieve()
@@ -150,10 +149,6 @@ def probe_stripe(app, timeout: float) -> dict:
 
 def probe_workflows(app, timeout: float) -> dict:
     """Workers alive (RQ heartbeat) and the queues draining (age of the oldest queued job)."""
-    from datetime import UTC, datetime, timedelta
-
-    from rq import Queue, Worker
-
     conn = tasks.connection(app)
     now = datetime.now(UTC)
     oldest = 0.0
@@ -225,8 +220,6 @@ def _reason_of(exc: Exception) -> str:
     drivers (psycopg, redis, sockets) are `unreachable`."""
     if isinstance(exc, CheckFailed):
         return exc.reason
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from sqlalchemy.exc import OperationalError
 
     if isinstance(exc, OSError | OperationalError | RedisConnectionError):
         return "unreachable"

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 from flask import current_app
+from markupsafe import escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -130,6 +131,4 @@ def atom_feed(days: int = 90, limit: int = 50) -> bytes:
 
 
 def _esc(text: str) -> str:
-    from markupsafe import escape
-
     return str(escape(text))
