@@ -155,3 +155,37 @@ def test_a_second_claim_in_the_same_month_only_tops_up_what_was_already_credited
     row = _row(staff, _file(owner, sub, second, second + timedelta(hours=1)))
     assert row["monthly_uptime_percent"] == pytest.approx(99.7222, abs=1e-4)
     assert row["computation"]["credited_before"] == 490 and row["suggested_credit_amount"] == 0
+
+
+@pytest.mark.server_only
+def test_announced_maintenance_is_excluded_end_to_end_through_the_api(owner, staff, user):
+    """Reads scheduled_maintenances as the SPEC defines it (the table ships with the status-communications
+    work; here it is created inside the test's rolled-back transaction when it does not exist yet)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    db.session.execute(text(
+        "CREATE TABLE IF NOT EXISTS scheduled_maintenances (id serial PRIMARY KEY, title varchar(200) NOT NULL, "
+        "message text, components jsonb, starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL, "
+        "status varchar(16) NOT NULL DEFAULT 'scheduled', created_at timestamptz NOT NULL DEFAULT now(), "
+        "updated_at timestamptz NOT NULL DEFAULT now())"))
+    start, end = past_period()
+    work, stripe_work = start + timedelta(days=6), start + timedelta(days=8)
+    sub = subscription_with_period(user)
+    monitor(start, end, [api_down(work, 120), api_down(stripe_work, 60)])
+    insert = text("INSERT INTO scheduled_maintenances (title, message, components, starts_at, ends_at, status) "
+                  "VALUES (:title, 'x', CAST(:components AS jsonb), :s, :e, :status)")
+    db.session.execute(insert, {"title": "Database upgrade", "components": '["database", "api"]', "s": work,
+                                "e": work + timedelta(hours=2), "status": "completed"})
+    # Maintenance of a third-party component only does not excuse our API being down.
+    db.session.execute(insert, {"title": "Stripe webhook move", "components": '["stripe"]', "s": stripe_work,
+                                "e": stripe_work + timedelta(hours=1), "status": "completed"})
+    db.session.commit()
+    claim_id = _file(owner, sub, work, stripe_work + timedelta(hours=1), 180)
+    row = _row(staff, claim_id)
+    assert row["computation"]["maintenance_minutes"] == 120 and row["measured_downtime_minutes"] == 60
+    assert row["monthly_uptime_percent"] == pytest.approx((43_080 - 60) / 43_080 * 100, abs=1e-4)
+    assert row["suggested_credit_amount"] == 490
+    listed = staff.get(f"/api/admin/sla-credit/{claim_id}").get_json()["overlapping"]["maintenances"]
+    assert [m["title"] for m in listed] == ["Database upgrade", "Stripe webhook move"]
