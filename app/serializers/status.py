@@ -29,7 +29,8 @@ def banner(item: Incident) -> dict:
 def status_body(state: dict, open_incidents: list[Incident], history: dict) -> dict:
     """The body of GET /api/status (SPEC)."""
     return {
-        "ok": True, "overall": state["overall"], "components": state["levels"], "details": state["details"],
+        "ok": True, "overall": state["overall"], "measured_overall": state.get("measured_overall", state["overall"]),
+        "components": state["levels"], "declared": state.get("declared", {}), "details": state["details"],
         "updated_at": iso(state["updated_at"]), "stale": state["stale"],
         "incidents": [incident(i) for i in open_incidents], "history": history,
     }
