@@ -135,6 +135,12 @@ class Config:
     PLANS = parse_plans(env_str("PLANS", "starter:Starter:1900:USD,pro:Pro:4900:USD,business:Business:19900:USD"))
     SLA_TIERS = parse_tiers(env_str("SLA_TIERS", "99.9:10,99:25,95:100"))
     SLA_FILING_DAYS = env_int("SLA_FILING_DAYS", 30)  # claims are accepted this long after a period ends
+    # Components the SLA promises; Stripe and the frontend edge are third parties (issue 11).
+    SLA_COMPONENTS = tuple(c.strip() for c in env_str("SLA_COMPONENTS", "api,database,workflows").split(",")
+                           if c.strip())
+    # Above this share of the billing period without data, staff are told the measurement cannot be trusted.
+    SLA_NO_DATA_MAX_PCT = float(env_str("SLA_NO_DATA_MAX_PCT", "5"))
+    SLA_MIN_CREDIT = env_str("SLA_MIN_CREDIT", "1.00")  # in the currency's major unit; smaller approvals refused
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)

@@ -5,7 +5,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -13,19 +13,31 @@ from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
 from app.extensions import db
 from app.models import SlaCreditRequest, User
-from app.models.sla import SLA_STATUSES
-from app.services import billing, sla, sla_decide
+from app.models.sla import SLA_STATUSES, ClaimStatus
+from app.services import billing, money, sla, sla_decide, sla_events, sla_fee
 from app.services.errors import ServiceError
+
+METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
+                  SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
+                  SelectChoice("manual", "Made by hand in Stripe: record its reference")]
 
 
 class DecisionForm(FlaskForm):
     status = RadioField("Decision", validators=[InputRequired()],
-                        choices=[SelectChoice("approved", "Approve with a credit"), SelectChoice("rejected", "Reject")])
-    credit_amount = IntegerField("Credit (minor units, e.g. cents)", validators=[Optional()])
+                        choices=[SelectChoice(ClaimStatus.APPROVED.value, "Approve with a credit"),
+                                 SelectChoice(ClaimStatus.REJECTED.value, "Reject")])
+    credit_amount = StringField("Credit (in the subscription's currency, e.g. 4.90; JPY whole yen)",
+                                validators=[Optional(), Length(max=20)])
     notes = TextAreaField("Notes to the user (required to reject)", validators=[Length(max=5000)])
     stripe_ref = StringField("Stripe reference (coupon or credit note made by hand)",
                              validators=[Optional(), Length(max=255)])
-    create_credit_note = BooleanField("Create a Stripe credit note on the period's invoice now")
+    credit_method = SelectField("How the credit is made", choices=METHOD_CHOICES, default="balance")
+
+
+class RetryForm(FlaskForm):
+    credit_method = SelectField("How the credit is made", choices=METHOD_CHOICES)
+    credit_amount = StringField("Corrected credit (optional, major units)", validators=[Optional(), Length(max=20)])
+    stripe_ref = StringField("Reference of the credit made by hand (manual)", validators=[Optional(), Length(max=255)])
 
 
 def _ticket(view, context, model, name):
@@ -34,11 +46,43 @@ def _ticket(view, context, model, name):
 
 
 def _measured(view, context, model, name):
-    if model.measured_down_minutes is None:
+    if model.measured_downtime_minutes is None:
         return "—"
-    uptime = "n/a (no data)" if model.measured_uptime_pct is None else f"{model.measured_uptime_pct:.3f}%"
-    return (f"claimed {model.claimed_downtime_minutes} min · measured down {model.measured_down_minutes} min, "
-            f"degraded {model.measured_degraded_minutes} min · uptime {uptime}")
+    return (f"claimed {model.claimed_downtime_minutes} min · measured down {model.measured_downtime_minutes} min "
+            "in the billing period")
+
+
+def _uptime(view, context, model, name):
+    if model.monthly_uptime_percent is None:
+        return "n/a (no data)" if model.measured_downtime_minutes is not None else "—"
+    flag = "" if (model.computation or {}).get("trusted", True) else " ⚠ untrusted (no data)"
+    return f"{model.monthly_uptime_percent:.3f}%{flag}"
+
+
+def _billing_period(view, context, model, name):
+    if model.billing_period_start is None:
+        return "—"
+    return f"{model.billing_period_start:%Y-%m-%d} – {model.billing_period_end:%Y-%m-%d}"
+
+
+def _credit_state(view, context, model, name):
+    if not model.credit_state:
+        return "—"
+    return f"{model.credit_state} ({model.credit_method})" if model.credit_method else model.credit_state
+
+
+def _major(amount: int, currency: str | None) -> str:
+    """Minor units as the number staff type: "4.90" for USD, "4900" for JPY."""
+    places = money.digits(currency)
+    return str(amount) if places == 0 else f"{amount / 10**places:.{places}f}"
+
+
+def _credit_outcome(claim) -> str:
+    if not claim.credit_state:
+        return ""
+    if claim.credit_state == "issued":
+        return f": credit issued ({claim.stripe_ref})"
+    return f": credit PENDING — {claim.credit_error}"
 
 
 def _utc(view, context, model, name):
@@ -48,7 +92,7 @@ def _utc(view, context, model, name):
 
 def _money(field):
     def fmt(view, context, model, name):
-        return sla_decide.format_amount(getattr(model, field), model.currency) or "—"
+        return money.format_amount(getattr(model, field), model.currency) or "—"
     return fmt
 
 
@@ -59,31 +103,43 @@ class SlaCreditView(SecureModelView):
     can_delete = False
     can_view_details = False
     list_template = "admin/model/list.html"
-    column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "measured", "suggested",
-                   "status", "credit", "created_at")
-    column_labels = {"user.email": "Email", "measured": "Claimed vs measured", "suggested": "Suggested credit",
-                     "credit": "Credit", "created_at": "Filed"}
+    column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "billing_period", "measured",
+                   "monthly_uptime_percent", "suggested", "status", "credit", "credit_state", "created_at")
+    column_labels = {"user.email": "Email", "period_start": "Window from", "period_end": "Window to",
+                     "billing_period": "Billing period", "measured": "Claimed vs measured",
+                     "monthly_uptime_percent": "Monthly uptime", "suggested": "Suggested credit",
+                     "credit": "Credit", "credit_state": "Credit state", "created_at": "Filed"}
     column_formatters = {"ticket": _ticket, "measured": _measured, "suggested": _money("suggested_credit_amount"),
                          "credit": _money("credit_amount"), "period_start": _utc, "period_end": _utc,
-                         "created_at": _utc}
+                         "created_at": _utc, "billing_period": _billing_period, "monthly_uptime_percent": _uptime,
+                         "credit_state": _credit_state}
     column_sortable_list = ("period_start", "period_end", "status", "created_at", "plan")
     column_default_sort = ("created_at", True)
     column_filters = (
         FilterEqual(SlaCreditRequest.status, "Status", options=[(s, s) for s in SLA_STATUSES]),
-        FilterEqual(SlaCreditRequest.plan, "Plan"),
         SlaCreditRequest.created_at,
         UserEmailFilter(SlaCreditRequest.user_id, "Email"),
     )
+
+    def __init__(self, *args, plans: list[dict], **kwargs):
+        # A choice of the known plans (PLANS), not free text; Flask-Admin caches filters when the view is built.
+        plan_filter = FilterEqual(SlaCreditRequest.plan, "Plan", options=[(p["code"], p["name"]) for p in plans])
+        self.column_filters = (*self.column_filters[:1], plan_filter, *self.column_filters[1:])
+        super().__init__(*args, **kwargs)
 
     @expose("/claim/<int:claim_id>", methods=("GET", "POST"))
     def claim(self, claim_id: int):
         claim = sla.get_claim(claim_id)
         form = DecisionForm()
-        if claim.status == "pending" and request.method == "GET":
-            form.credit_amount.data = claim.suggested_credit_amount or None
+        if claim.is_pending() and request.method == "GET" and claim.suggested_credit_amount:
+            form.credit_amount.data = _major(claim.suggested_credit_amount, claim.currency)
         if request.method == "POST" and form.validate_on_submit():
-            data = {"status": form.status.data, "credit_amount": form.credit_amount.data, "notes": form.notes.data,
-                    "stripe_ref": form.stripe_ref.data, "create_credit_note": form.create_credit_note.data}
+            credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
+            if form.credit_amount.data and credit is None:
+                form.credit_amount.errors = [money.amount_error(claim.currency)]
+                return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), 422
+            data = {"status": form.status.data, "credit_amount": credit, "notes": form.notes.data,
+                    "stripe_ref": form.stripe_ref.data, "credit_method": form.credit_method.data}
             try:
                 sla_decide.decide_claim(claim_id, current_user, data)
             except ServiceError as exc:
@@ -93,15 +149,39 @@ class SlaCreditView(SecureModelView):
                         getattr(form, field).errors = [*getattr(form, field).errors, message]
                 claim = sla.get_claim(claim_id)
                 return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), exc.status
-            flash(f"{claim.ticket_id} {form.status.data}. The user has been emailed.", "success")
+            claim = sla.get_claim(claim_id)
+            flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
             return redirect(url_for(".claim", claim_id=claim_id))
         return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim))
 
     def _extra(self, claim) -> dict:
-        fee = sla_decide.claim_fee(claim)
+        period = sla_fee.period_of(claim) or sla_fee.BillingPeriod(claim.period_start, claim.period_end, 0,
+                                                                   claim.currency or "USD")
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
-        return {"fee": fee, "fmt": sla_decide.format_amount, "stripe_configured": billing.stripe_configured(),
-                "decider": decider.email if decider else None}
+        retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
+        return {"period": period, "fmt": money.format_amount, "stripe_configured": billing.stripe_configured(),
+                "decider": decider.email if decider else None, "retry_form": retry,
+                "events": sla_events.overlapping(claim.period_start, claim.period_end)}
+
+    @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
+    def retry_credit(self, claim_id: int):
+        claim = sla.get_claim(claim_id)
+        form = RetryForm()
+        if not form.validate_on_submit():
+            flash("Your form expired or is incomplete. Reload and try again.", "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
+        if form.credit_amount.data and credit is None:
+            flash(money.amount_error(claim.currency), "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        try:
+            claim = sla_decide.retry_credit(claim_id, current_user, {
+                "credit_method": form.credit_method.data, "credit_amount": credit, "stripe_ref": form.stripe_ref.data})
+            issued = claim.credit_state == "issued"
+            flash(f"{claim.ticket_id}{_credit_outcome(claim)}.", "success" if issued else "error")
+        except ServiceError as exc:
+            flash(" ".join([exc.message, *(exc.fields or {}).values()]), "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
 
     @expose("/claim/<int:claim_id>/remeasure", methods=("POST",))
     def remeasure(self, claim_id: int):
@@ -110,7 +190,7 @@ class SlaCreditView(SecureModelView):
         else:
             try:
                 claim = sla.remeasure(claim_id, current_user.id)
-                flash(f"Measured again: {claim.measured_down_minutes} min down.", "success")
+                flash(f"Measured again: {claim.measured_downtime_minutes} min down.", "success")
             except ServiceError as exc:
                 flash(exc.message, "error")
         return redirect(url_for(".claim", claim_id=claim_id))
@@ -125,4 +205,4 @@ class SlaCreditView(SecureModelView):
 
 def add_sla_view(admin) -> None:
     admin.add_view(SlaCreditView(SlaCreditRequest, db, name="SLA credits", endpoint="sla_credits",
-                                 url="/admin/sla-credits"))
+                                 url="/admin/sla-credits", plans=admin.app.config["PLANS"]))

@@ -8,3 +8,8 @@ from jobs.queues import MAIL_RETRY_INTERVALS, job
 @job("mail.sla_decision", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_sla_decision_email(claim_id: int) -> bool:
     return sla_decide.send_decision_email(claim_id)
+
+
+@job("sla.sweep_emails", queue="mail", timeout=120, result_ttl=3600)
+def sweep_sla_decision_emails() -> int:
+    return sla_decide.sweep_decision_emails()

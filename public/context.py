@@ -2,9 +2,13 @@
 from flask_wtf.csrf import generate_csrf
 
 from app.services.incidents import active_banners
+from app.services.money import format_amount
 
 
 def register_context(app) -> None:
+    # `{{ amount|money(currency) }}` in every template (public, admin, mail): one formatting for all.
+    app.jinja_env.filters["money"] = format_amount
+
     @app.context_processor
     def inject():
         return {"banners": active_banners, "csrf_token": generate_csrf}

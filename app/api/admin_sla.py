@@ -5,7 +5,8 @@ from flask_login import current_user
 from app.api import json_body
 from app.auth import admin_required
 from app.models.sla import SLA_STATUSES
-from app.services import sla, sla_decide
+from app.serializers import sla as sla_json
+from app.services import sla, sla_decide, sla_events
 from app.services.listing import parse_list_filters
 
 bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
@@ -16,28 +17,37 @@ bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
 def queue():
     filters = parse_list_filters(request.args, SLA_STATUSES)
     rows, total = sla.admin_search(filters, plan=(request.args.get("plan") or "").strip() or None)
-    return jsonify(ok=True, requests=[sla.claim_json(c, admin=True) for c in rows], total=total,
+    return jsonify(ok=True, requests=[sla_json.admin(c) for c in rows], total=total,
                    page=filters.page, per_page=filters.per_page)
 
 
 @bp.get("/<int:claim_id>")
 @admin_required
 def one(claim_id: int):
-    return jsonify(ok=True, request=sla.claim_json(sla.get_claim(claim_id), admin=True))
+    claim = sla.get_claim(claim_id)
+    overlapping = sla_json.events(sla_events.overlapping(claim.period_start, claim.period_end))
+    return jsonify(ok=True, request=sla_json.admin(claim), overlapping=overlapping)
 
 
 @bp.post("/<int:claim_id>/decision")
 @admin_required
 def decide(claim_id: int):
     claim = sla_decide.decide_claim(claim_id, current_user, json_body())
-    return jsonify(ok=True, request=sla.claim_json(claim, admin=True))
+    return jsonify(ok=True, request=sla_json.admin(claim))
+
+
+@bp.post("/<int:claim_id>/credit/retry")
+@admin_required
+def retry_credit(claim_id: int):
+    claim = sla_decide.retry_credit(claim_id, current_user, json_body())
+    return jsonify(ok=True, request=sla_json.admin(claim))
 
 
 @bp.post("/<int:claim_id>/remeasure")
 @admin_required
 def remeasure(claim_id: int):
     claim = sla.remeasure(claim_id, current_user.id)
-    return jsonify(ok=True, request=sla.claim_json(claim, admin=True))
+    return jsonify(ok=True, request=sla_json.admin(claim))
 
 
 @bp.get("/<int:claim_id>/attachment")

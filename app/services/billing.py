@@ -34,15 +34,42 @@ def _has_requests() -> bool:
     return True
 
 
-def create_credit_note(invoice_id: str, amount: int, *, metadata: dict, idempotency_key: str,
-                       memo: str | None = None) -> str:
-    """Credit `amount` of a paid invoice to the customer's balance; returns the credit note id.
+def _options(idempotency_key: str | None) -> dict:
+    return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
-    The idempotency key makes a retried call (say, after our own commit failed) return the same note.
-    """
-    params = {"invoice": invoice_id, "amount": amount, "credit_amount": amount,
+
+def subscription_customer(stripe_subscription_id: str) -> str:
+    """The Stripe customer a subscription bills (balance credits are per customer)."""
+    sub = stripe_client().v1.subscriptions.retrieve(stripe_subscription_id)
+    customer = sub.customer
+    return customer if isinstance(customer, str) else customer.id
+
+
+def invoice_state(invoice_id: str) -> dict:
+    """What a credit note on this invoice may do depends on its state (paid, open, void, …)."""
+    inv = stripe_client().v1.invoices.retrieve(invoice_id).to_dict()
+    return {"status": inv.get("status"), "amount_remaining": inv.get("amount_remaining"),
+            "currency": inv.get("currency")}
+
+
+def credit_customer_balance(customer: str, amount: int, currency: str, *, description: str, metadata: dict,
+                            idempotency_key: str) -> str:
+    """A customer balance credit (a negative balance transaction) that Stripe takes off the next invoice."""
+    params = {"amount": -abs(amount), "currency": currency.lower(), "description": description,
               "metadata": {k: str(v) for k, v in metadata.items()}}
+    txn = stripe_client().v1.customers.balance_transactions.create(customer, params, _options(idempotency_key))
+    return txn.id
+
+
+def create_credit_note(invoice_id: str, amount: int, *, paid: bool, metadata: dict, idempotency_key: str,
+                       memo: str | None = None) -> str:
+    """A credit note for `amount` on an invoice. On a paid invoice the amount goes to the customer's
+    balance (credit_amount, so amount = credit_amount as Stripe requires); on an open invoice it reduces
+    the amount due, and Stripe refuses credit_amount/refund_amount there."""
+    params = {"invoice": invoice_id, "amount": amount, "metadata": {k: str(v) for k, v in metadata.items()}}
+    if paid:
+        params["credit_amount"] = amount
     if memo:
         params["memo"] = memo
-    note = stripe_client().v1.credit_notes.create(params=params, options={"idempotency_key": idempotency_key})
+    note = stripe_client().v1.credit_notes.create(params, _options(idempotency_key))
     return note.id

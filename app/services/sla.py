@@ -1,15 +1,13 @@
-"""SLA credit claims: filing (with validation that changes nothing on failure), listing and serializing.
+"""SLA credit claims: filing (with validation that changes nothing on failure), measuring, listing.
 
-Decisions live in sla_decide.py, the monitoring check in sla_measure.py, evidence in sla_attachments.py.
+Decisions live in sla_decide.py, the uptime measurement in sla_measure.py, billing periods and their
+charge in sla_fee.py, evidence in sla_attachments.py.
 
 Choices worth knowing:
-- Covered range: what the subscription was billed for — the periods of the user's invoices for that
-  subscription plus its current period. The claimed period must lie inside one contiguous stretch of them.
-- The period's fee: each billing period that overlaps the claim contributes its charge (the invoice's
-  amount_paid, else amount_due; the subscription's price_amount for a current period with no invoice yet)
-  prorated by the share of that billing period the claim covers. A whole-month claim is worth the month's
-  fee; a two-hour claim a two-hour slice of it. Credits are capped at this fee.
-- Overlap: a pending or approved claim for an overlapping period of the same subscription blocks a new
+- A claim is measured over the billing period holding the claimed window (the window only says where
+  to look). A window crossing a billing-period boundary is refused with a message naming the boundary:
+  one claim per billing period, so each claim has one period, one charge and one credit.
+- Overlap: a pending or approved claim for an overlapping window of the same subscription blocks a new
   one (409). A rejected claim does not, so the user can dispute it with better evidence.
 """
 from __future__ import annotations
@@ -20,26 +18,15 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Invoice, SlaCreditRequest, Subscription, User
+from app.models import SlaCreditRequest, Subscription, User
 from app.models.types import utcnow
 from app.serializers import iso
-from app.services import audit, inputs, sla_attachments, sla_measure
+from app.services import audit, inputs, sla_attachments, sla_fee, sla_measure
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.inputs import parse_time
 from app.services.listing import ListFilters
 
 MAX_DESCRIPTION = 5000
-
-
-# --- parsing ------------------------------------------------------------------------------------
-
-def parse_time(value) -> datetime | None:
-    """ISO 8601 date or datetime within sane bounds; naive values are taken as UTC. None otherwise."""
-    return inputs.parse_time(value)
-
-
-def parse_int(value) -> int | None:
-    """ASCII digits only ("²" and "٣" are not numbers here), within a 64-bit column."""
-    return inputs.parse_int(value)
 
 
 def _parse_claim(data: dict, now: datetime) -> dict:
@@ -77,55 +64,6 @@ def _parse_claim(data: dict, now: datetime) -> dict:
     return {"subscription_id": sub_id, "start": start, "end": end, "minutes": minutes, "description": description}
 
 
-# --- billing periods ----------------------------------------------------------------------------
-
-def billing_periods(sub: Subscription) -> list[dict]:
-    """The stretches the subscription was billed for: its invoices, plus the current period if unbilled."""
-    invoices = db.session.scalars(
-        select(Invoice).where(Invoice.subscription_id == sub.id, Invoice.user_id == sub.user_id,
-                              Invoice.period_start.is_not(None), Invoice.period_end.is_not(None))
-        .order_by(Invoice.period_start)
-    ).all()
-    periods = [{"start": i.period_start, "end": i.period_end, "amount": i.amount_paid or i.amount_due,
-                "source": f"invoice {i.number or i.id}", "invoice_id": i.id,
-                "stripe_invoice_id": i.stripe_invoice_id} for i in invoices if i.period_end > i.period_start]
-    cur_start, cur_end = sub.current_period_start, sub.current_period_end
-    if cur_start and cur_end and cur_end > cur_start and not any(
-            p["start"] < cur_end and p["end"] > cur_start for p in periods):
-        periods.append({"start": cur_start, "end": cur_end, "amount": sub.price_amount,
-                        "source": "current period (not invoiced yet)", "invoice_id": None,
-                        "stripe_invoice_id": None})
-    return sorted(periods, key=lambda p: p["start"])
-
-
-def is_covered(periods: list[dict], start: datetime, end: datetime) -> bool:
-    """True when [start, end] lies inside one contiguous run of billing periods."""
-    run_start = run_end = None
-    for p in periods:
-        if run_end is not None and p["start"] <= run_end:
-            run_end = max(run_end, p["end"])
-        else:
-            run_start, run_end = p["start"], p["end"]
-        if run_start <= start and end <= run_end:
-            return True
-    return False
-
-
-def period_fee(sub: Subscription, start: datetime, end: datetime, periods: list[dict] | None = None) -> dict:
-    periods = billing_periods(sub) if periods is None else periods
-    basis, total = [], 0.0
-    for p in periods:
-        overlap = (min(end, p["end"]) - max(start, p["start"])).total_seconds()
-        if overlap <= 0:
-            continue
-        share = overlap / (p["end"] - p["start"]).total_seconds()
-        total += p["amount"] * share
-        basis.append({"source": p["source"], "billing_start": p["start"].isoformat(),
-                      "billing_end": p["end"].isoformat(), "amount": p["amount"], "share": round(share, 6),
-                      "invoice_id": p["invoice_id"], "stripe_invoice_id": p["stripe_invoice_id"]})
-    return {"amount": round(total), "currency": sub.currency, "basis": basis}
-
-
 # --- filing -------------------------------------------------------------------------------------
 
 def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
@@ -138,10 +76,7 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     if sub.status != "active":
         raise ValidationFailed("Only active subscriptions can claim SLA credits.",
                                fields={"subscription_id": f"This subscription is {sub.status}."})
-    periods = billing_periods(sub)
-    if not is_covered(periods, parsed["start"], parsed["end"]):
-        raise ValidationFailed("The period is outside what this subscription covered.",
-                               fields={"period_start": "Outside the subscription's billed periods."})
+    period = _billing_period(sub, parsed["start"], parsed["end"])
     attachment = None
     if upload is not None and getattr(upload, "filename", ""):
         attachment = sla_attachments.check(upload.filename, upload.stream)
@@ -150,7 +85,8 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     db.session.execute(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
     overlapping = db.session.scalar(
         select(SlaCreditRequest.id).where(
-            SlaCreditRequest.subscription_id == sub.id, SlaCreditRequest.status != "rejected",
+            SlaCreditRequest.subscription_id == sub.id,
+            SlaCreditRequest.status.in_(SlaCreditRequest.blocking_statuses()),
             SlaCreditRequest.period_start < parsed["end"], SlaCreditRequest.period_end > parsed["start"])
         .limit(1))
     if overlapping:
@@ -161,9 +97,9 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     claim = SlaCreditRequest(
         user_id=user.id, subscription_id=sub.id, plan=sub.plan, currency=sub.currency,
         period_start=parsed["start"], period_end=parsed["end"], claimed_downtime_minutes=parsed["minutes"],
-        description=parsed["description"], status="pending",
+        description=parsed["description"],
     )
-    measured = _apply_measurement(claim, sub, periods, now)
+    measured = _apply_measurement(claim, period, now)
     key = sla_attachments.store(attachment) if attachment else None
     try:
         if attachment:
@@ -173,7 +109,8 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
         audit.record("sla.filed", actor_id=user.id, target_user_id=user.id, target_type="sla_credit_request",
                      target_id=claim.id, details={"ticket_id": claim.ticket_id, "subscription_id": sub.id,
                                                   "claimed_downtime_minutes": parsed["minutes"],
-                                                  "measured_down_minutes": measured["down_minutes"],
+                                                  "measured_downtime_minutes": measured["down_minutes"],
+                                                  "monthly_uptime_percent": measured["uptime_pct"],
                                                   "attachment": bool(attachment)})
         db.session.commit()
     except Exception:
@@ -183,18 +120,34 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     return claim
 
 
-def _apply_measurement(claim: SlaCreditRequest, sub: Subscription | None, periods: list[dict] | None,
-                       now: datetime | None = None) -> dict:
-    measured = sla_measure.measure(claim.period_start, claim.period_end, now=now)
-    if sub is not None:
-        fee = period_fee(sub, claim.period_start, claim.period_end, periods)
-    else:  # the subscription was deleted since filing: keep the fee computed then
-        comp = claim.computation or {}
-        fee = {"amount": comp.get("period_fee", 0), "currency": claim.currency, "basis": comp.get("fee_basis", [])}
-    computation = sla_measure.suggest(measured, fee)
-    claim.measured_down_minutes = measured["down_minutes"]
+def _billing_period(sub: Subscription, start: datetime, end: datetime) -> sla_fee.BillingPeriod:
+    touching = sla_fee.periods_touching(sla_fee.billing_periods(sub), start, end)
+    if not touching or (len(touching) == 1 and not touching[0].contains(start, end)):
+        raise ValidationFailed("The period is outside what this subscription covered.",
+                               fields={"period_start": "Outside the subscription's billed periods."})
+    if len(touching) > 1:
+        boundary = iso(touching[0].end)
+        raise ValidationFailed(
+            f"Your window crosses the end of a billing period ({boundary}). Credits are computed per billing "
+            "period: file one claim for each side of that moment.",
+            fields={"period_end": f"End it at {boundary} at the latest, and file a second claim for the rest."})
+    return touching[0]
+
+
+def _apply_measurement(claim: SlaCreditRequest, period: sla_fee.BillingPeriod, now: datetime | None = None) -> dict:
+    """Measure the claim's billing period and store the figures and the suggestion on the claim."""
+    measured = sla_measure.measure_period(period.start, period.end, now=now)
+    credited = sla_fee.already_credited(claim.subscription_id, period, exclude_claim_id=claim.id) \
+        if claim.subscription_id else 0
+    computation = sla_measure.suggest(measured, period.charge, period.currency, credited)
+    computation["billing_period"] = period.as_dict()
+    computation["claimed_window"] = {"start": iso(claim.period_start), "end": iso(claim.period_end),
+                                     "claimed_downtime_minutes": claim.claimed_downtime_minutes}
+    claim.billing_period_start, claim.billing_period_end = period.start, period.end
+    claim.period_charge = period.charge
+    claim.measured_downtime_minutes = measured["down_minutes"]
     claim.measured_degraded_minutes = measured["degraded_minutes"]
-    claim.measured_uptime_pct = measured["uptime_pct"]
+    claim.monthly_uptime_percent = measured["uptime_pct"]
     claim.suggested_credit_amount = computation["suggested_credit"]
     claim.computation = computation
     return measured
@@ -203,10 +156,15 @@ def _apply_measurement(claim: SlaCreditRequest, sub: Subscription | None, period
 def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
     """Measure a pending claim again, e.g. when snapshots for its last minutes arrived after filing."""
     claim = get_claim(claim_id)
-    if claim.status != "pending":
+    if not claim.is_pending():
         raise Conflict(f"{claim.ticket_id} was already {claim.status}; its figures are final.", code="not_pending")
-    before = claim.measured_down_minutes
-    measured = _apply_measurement(claim, claim.subscription, None)
+    before = claim.measured_downtime_minutes
+    period = sla_fee.period_of(claim) if claim.billing_period_start else None
+    if period is None and claim.subscription is not None:  # filed before measurements were per period
+        period = _billing_period(claim.subscription, claim.period_start, claim.period_end)
+    if period is None:
+        raise Conflict(f"{claim.ticket_id} has no billing period to measure.", code="no_billing_period")
+    measured = _apply_measurement(claim, period)
     audit.record("sla.remeasured", actor_id=actor_id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "down_minutes_before": before,
@@ -216,32 +174,6 @@ def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-def _iso(value) -> str | None:
-    return iso(value)
-
-
-def claim_json(claim: SlaCreditRequest, admin: bool = False) -> dict:
-    row = {
-        "id": claim.id, "ticket_id": claim.ticket_id, "subscription_id": claim.subscription_id,
-        "plan": claim.plan, "period_start": _iso(claim.period_start), "period_end": _iso(claim.period_end),
-        "claimed_downtime_minutes": claim.claimed_downtime_minutes, "description": claim.description,
-        "status": claim.status, "decision": claim.decision, "credit_amount": claim.credit_amount,
-        "currency": claim.currency, "notes": claim.notes, "stripe_ref": claim.stripe_ref,
-        "decided_at": _iso(claim.decided_at), "created_at": _iso(claim.created_at),
-        "attachment_name": claim.attachment_name,
-    }
-    if admin:
-        row.update({
-            "user_id": claim.user_id, "user_email": claim.user.email if claim.user else None,
-            "measured_downtime_minutes": claim.measured_down_minutes,
-            "measured_degraded_minutes": claim.measured_degraded_minutes,
-            "measured_uptime_pct": claim.measured_uptime_pct,
-            "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
-            "decided_by": claim.decided_by,
-        })
-    return row
-
 
 def claims_for_user(user_id: int) -> list[SlaCreditRequest]:
     return list(db.session.scalars(
@@ -260,6 +192,9 @@ def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[Sl
     query = filters.where(select(SlaCreditRequest), SlaCreditRequest.user_id, SlaCreditRequest.status,
                           SlaCreditRequest.created_at)
     if plan:
+        known = [p["code"] for p in current_app.config["PLANS"]]
+        if plan not in known:
+            raise ValidationFailed("Unknown plan.", fields={"plan": f"One of {', '.join(known)}."})
         query = query.where(SlaCreditRequest.plan == plan)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(

@@ -41,7 +41,8 @@ document.addEventListener("DOMContentLoaded", () => {
   };
 
   const statusLabel = (s) => s;
-  const money = (amount, currency) => amount ? currency + " " + (amount / 100).toFixed(2) : "—";
+  // Amounts come formatted by the server (Babel), so zero-decimal currencies are never divided by 100 here.
+  const money = (display) => display || "—";
 
   const renderClaims = (rows) => {
     const table = document.getElementById("sla-claims");
@@ -51,7 +52,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const tr = document.createElement("tr");
       tr.dataset.ticket = c.ticket_id;
       const cells = [c.ticket_id, levqor.fmt(c.period_start) + " – " + levqor.fmt(c.period_end),
-                     c.claimed_downtime_minutes + " min", null, money(c.credit_amount, c.currency), c.notes || "",
+                     c.claimed_downtime_minutes + " min", null,
+                     money(c.credit_amount_display) + (c.explanation ? " — " + c.explanation : ""), c.notes || "",
                      levqor.fmt(c.created_at)];
       cells.forEach((text, i) => {
         const td = document.createElement("td");
@@ -68,6 +70,36 @@ document.addEventListener("DOMContentLoaded", () => {
     table.hidden = rows.length === 0;
     document.getElementById("no-claims").hidden = rows.length > 0;
   };
+
+  // While the window is being drawn, show what we recorded in it: incidents and scheduled maintenance.
+  const overlaps = document.getElementById("sla-overlaps");
+  const showOverlaps = async () => {
+    const start = form.period_start.value ? new Date(form.period_start.value) : null;
+    const end = form.period_end.value ? new Date(form.period_end.value) : null;
+    if (!start || !end || start >= end) { overlaps.hidden = true; return; }
+    const query = new URLSearchParams({ period_start: start.toISOString(), period_end: end.toISOString() });
+    const res = await levqor.api("GET", "/api/support/sla-credit/overlaps?" + query);
+    if (res.status !== 200) { overlaps.hidden = true; return; }
+    overlaps.replaceChildren();
+    const items = [
+      ...res.data.incidents.map((i) => "Incident: " + i.title + " (" + i.impact + (i.components.length ? ", " + i.components.join(", ") : "") +
+        "), " + levqor.fmt(i.started_at) + " – " + (i.resolved_at ? levqor.fmt(i.resolved_at) : "ongoing")),
+      ...res.data.maintenances.map((m) => "Scheduled maintenance: " + m.title + ", " + levqor.fmt(m.starts_at) + " – " +
+        levqor.fmt(m.ends_at) + " (not counted as downtime)"),
+    ];
+    const title = document.createElement("p");
+    title.textContent = items.length ? "We recorded in this window:" :
+      "We recorded no incident in this window. You can still file: every claim is checked against our monitoring.";
+    overlaps.append(title);
+    if (items.length) {
+      const list = document.createElement("ul");
+      items.forEach((text) => { const li = document.createElement("li"); li.textContent = text; list.append(li); });
+      overlaps.append(list);
+    }
+    overlaps.hidden = false;
+  };
+  form.period_start.addEventListener("change", showOverlaps);
+  form.period_end.addEventListener("change", showOverlaps);
 
   document.querySelectorAll("#sla-claims time").forEach((t) => { t.textContent = levqor.fmt(t.getAttribute("datetime")); });
 

@@ -18,7 +18,19 @@ def test_pricing_lists_the_configured_plans(client, app):
     html = client.get("/pricing").get_data(as_text=True)
     for plan in app.config["PLANS"]:
         assert plan["name"] in html
-    assert "USD 49.00" in html
+    assert "$49.00" in html
+
+
+def test_pricing_shows_zero_decimal_currencies_without_a_decimal_part(client, app):
+    """¥4,900 is 4,900 yen (JPY has no minor unit), never "JPY 49.00"."""
+    saved = app.config["PLANS"]
+    app.config["PLANS"] = [{"code": "pro_jp", "name": "Pro Japan", "price_amount": 4900, "currency": "JPY"},
+                           {"code": "pro_kr", "name": "Pro Korea", "price_amount": 65000, "currency": "KRW"}]
+    try:
+        html = client.get("/pricing").get_data(as_text=True)
+    finally:
+        app.config["PLANS"] = saved
+    assert "¥4,900" in html and "₩65,000" in html and "49.00" not in html and "650.00" not in html
 
 
 def test_nothing_is_loaded_from_another_host(client):

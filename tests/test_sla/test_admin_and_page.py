@@ -1,6 +1,7 @@
 """The Flask-Admin queue (/admin/sla-credits) and the public page (/sla-credits)."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -43,7 +44,14 @@ def test_admin_list_shows_claimed_beside_measured_and_filters(app, filed, staff,
 
     page = staff.get("/admin/sla-credits/").get_data(as_text=True)
     assert filed.claim.ticket_id in page and other_claim.ticket_id in page
-    assert "claimed 45 min · measured down 30 min, degraded 0 min · uptime 75.000%" in page
+    # The queue shows the billing period's measurement beside the claim (30 of 28,920 available minutes).
+    assert "claimed 45 min · measured down 30 min in the billing period" in page
+    assert "99.896% ⚠ untrusted (no data)" in page and "$720.00" in page
+    sub = filed.claim.subscription
+    assert f"{sub.current_period_start:%Y-%m-%d} – {sub.current_period_end:%Y-%m-%d}" in page
+    # The plan filter offers the known plans, not free text.
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>([^<]+)<', page).group(1))
+    assert groups["Plan"][0]["options"] == [[p["code"], p["name"]] for p in app.config["PLANS"]]
 
     def listed(name, value):
         html = staff.get(f"/admin/sla-credits/?{_filter_arg(app, name)}={value}").get_data(as_text=True)
@@ -58,8 +66,9 @@ def test_admin_list_shows_claimed_beside_measured_and_filters(app, filed, staff,
 def test_claim_page_shows_the_computation_and_decides(filed, staff, smtp, drain_queues):
     url = f"/admin/sla-credits/claim/{filed.claim.id}"
     html = staff.get(url).get_data(as_text=True)
-    assert "What our monitoring measured" in html and "75.000%" in html
-    assert "below 95.0% → 100%" in html and "USD 20.00" in html  # 2 h of 7,200.00 / 30 days
+    assert "Monthly uptime of the billing period" in html and "99.896%" in html
+    assert "below 99.9% → 10%" in html and "$720.00" in html and "$7,200.00" in html  # 10 % of the period's charge
+    assert 'id="untrusted"' in html  # two monitored hours out of ten days
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
     res = staff.post(url, data={"csrf_token": token, "status": "rejected", "notes": ""})
@@ -67,8 +76,11 @@ def test_claim_page_shows_the_computation_and_decides(filed, staff, smtp, drain_
     db.session.expire_all()
     assert db.session.get(SlaCreditRequest, filed.claim.id).status == "pending"
 
-    res = staff.post(url, data={"csrf_token": token, "status": "approved", "credit_amount": "2000",
-                                "stripe_ref": "cn_manual_42", "notes": "Sorry about that."})
+    res = staff.post(url, data={"csrf_token": token, "status": "approved", "credit_amount": "20.005",
+                                "notes": "Sorry about that."})
+    assert res.status_code == 422 and "at most 2 decimals" in res.get_data(as_text=True)
+    res = staff.post(url, data={"csrf_token": token, "status": "approved", "credit_amount": "20.00",
+                                "credit_method": "manual", "stripe_ref": "cn_manual_42", "notes": "Sorry about that."})
     assert res.status_code == 302
     db.session.expire_all()
     claim = db.session.get(SlaCreditRequest, filed.claim.id)
@@ -97,10 +109,11 @@ def test_admin_pages_are_admin_only(app, filed, client):
 def test_public_page_explains_the_sla_and_lists_own_claims(app, filed, client):
     fresh_csrf()
     anon = client.get("/sla-credits").get_data(as_text=True)
-    assert "below 99.9%" in anon and "10% of the fee" in anon and "Sign in to file a claim" in anon
+    assert "below 99.9%" in anon and "10% of what you paid for that billing period" in anon
+    assert "Sign in to file a claim" in anon and "api, database, workflows" in anon and "Stripe" in anon
     assert "SLA-" not in anon
     html = filed.get("/sla-credits").get_data(as_text=True)
-    assert 'id="sla-form"' in html and "Pro · USD 7,200.00/period" in html
+    assert 'id="sla-form"' in html and "Pro · $7,200.00/period" in html
     assert filed.claim.ticket_id in html and "pending" in html
 
 
@@ -114,7 +127,7 @@ def test_staff_can_measure_a_pending_claim_again_when_snapshots_arrive_late(app,
     owner = Signed(app, login, user)
     claim_id = owner.post("/api/support/sla-credit", json=payload(sub, *window)).get_json()["request"]["id"]
     row = staff.get(f"/api/admin/sla-credit/{claim_id}").get_json()["request"]
-    assert row["measured_downtime_minutes"] == 0 and row["computation"]["no_data_minutes"] == 120
+    assert row["measured_downtime_minutes"] == 0 and row["computation"]["no_data_minutes"] == 10 * 1440
 
     seed_snapshots(window[0], {m: ("down" if m <= 60 else "up") for m in range(5, 121, 5)})
     url = f"/admin/sla-credits/claim/{claim_id}"
@@ -122,8 +135,9 @@ def test_staff_can_measure_a_pending_claim_again_when_snapshots_arrive_late(app,
     res = staff.post(f"{url}/remeasure", data={"csrf_token": token})
     assert res.status_code == 302
     row = staff.get(f"/api/admin/sla-credit/{claim_id}").get_json()["request"]
-    assert row["measured_downtime_minutes"] == 60 and row["measured_uptime_pct"] == 50.0
-    assert row["suggested_credit_amount"] == 2000
+    assert row["measured_downtime_minutes"] == 60 and row["computation"]["no_data_minutes"] == 10 * 1440 - 120
+    assert row["monthly_uptime_percent"] == round((28_920 - 60) / 28_920 * 100, 4)
+    assert row["suggested_credit_amount"] == 72_000
     audit = db.session.query(AuditLog).filter_by(action="sla.remeasured").one()
     assert audit.details["down_minutes_before"] == 0 and audit.details["down_minutes_after"] == 60
 

@@ -56,7 +56,7 @@ def test_claim_with_attachment_is_approved_in_admin_and_user_sees_it(live_server
         staff.click(f"text={ticket}")
         assert "api-errors.log" in staff.locator("#attachment-link").inner_text()
         staff.check("#status-0")
-        staff.fill("#credit_amount", "1500")
+        staff.fill("#credit_amount", "15.00")  # major units, as staff think of money
         staff.fill("#notes", "Confirmed by our monitoring.")
         staff.click("#decide")
         staff.wait_for_selector("text=The user has been emailed")
@@ -66,5 +66,59 @@ def test_claim_with_attachment_is_approved_in_admin_and_user_sees_it(live_server
 
     page.goto(f"{live_server}/sla-credits")
     row = page.locator(f"#sla-claims tr[data-ticket='{ticket}']")
-    assert "approved" in row.inner_text() and "USD 15.00" in row.inner_text()
+    assert "approved" in row.inner_text() and "$15.00" in row.inner_text()
     assert "Confirmed by our monitoring." in row.inner_text()
+
+
+@pytest.mark.browser
+def test_filing_shows_overlapping_incidents_and_staff_see_the_monthly_computation(live_server, page, browser,
+                                                                                   make_user):
+    from app.extensions import db
+    from app.models import Incident
+    from tests.test_sla.monthly import api_down, monitor, past_period, subscription_with_period
+
+    user = make_user("month@example.com", "month-password")
+    make_user("staff2@example.com", "staff-password", is_admin=True)
+    start, end = past_period()
+    outage = start + timedelta(days=10)
+    subscription_with_period(user)
+    monitor(start, end, [api_down(outage, 60)])
+    # Longer than the outage, so the browser's time zone cannot move the typed window off it.
+    db.session.add(Incident(title="API returning 503", status="resolved", impact="major", components=["api"],
+                            started_at=outage - timedelta(hours=12), resolved_at=outage + timedelta(hours=12)))
+    db.session.commit()
+
+    browser_login(page, live_server, "month@example.com", "month-password", next_path="/sla-credits")
+    page.fill("#period_start", _local(outage))
+    page.fill("#period_end", _local(outage + timedelta(hours=1)))
+    page.wait_for_selector("#sla-overlaps:not([hidden])")
+    assert "Incident: API returning 503 (major, api)" in page.locator("#sla-overlaps").inner_text()
+    page.fill("#claimed_downtime_minutes", "60")
+    page.fill("#description", "The API answered 503 for an hour.")
+    page.click("#sla-submit")
+    ticket = page.locator("#ticket-id").inner_text()
+
+    staff_context = browser.new_context()
+    staff = staff_context.new_page()
+    staff.set_default_timeout(15000)
+    try:
+        browser_login(staff, live_server, "staff2@example.com", "staff-password", next_path="/admin/sla-credits/")
+        staff.click(f"text={ticket}")
+        assert "99.861% = (43200 − 60) ÷ 43200" in staff.locator("#monthly-uptime").inner_text()
+        assert "$49.00" in staff.locator("#period-charge").inner_text()
+        assert "$4.90" in staff.locator("#suggested-credit").inner_text()
+        assert "10% × $49.00" in staff.locator("#suggested-credit").inner_text()
+        assert "API returning 503" in staff.locator("#overlapping-events").inner_text()
+        assert staff.input_value("#credit_amount") == "4.90"
+        staff.check("#status-0")
+        staff.select_option("#credit_method", "manual")
+        staff.fill("#stripe_ref", "ccn_by_hand_1")
+        staff.click("#decide")
+        staff.wait_for_selector("text=The user has been emailed")
+        assert staff.locator("#credit-state").inner_text() == "issued"
+    finally:
+        staff_context.close()
+
+    page.goto(f"{live_server}/sla-credits")
+    row = page.locator(f"#sla-claims tr[data-ticket='{ticket}']").inner_text()
+    assert "approved" in row and "$4.90" in row and "Monthly uptime 99.861%" in row

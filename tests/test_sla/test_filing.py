@@ -30,7 +30,7 @@ def test_json_claim_gets_a_ticket_id_and_is_listed(client, login, user, sub, win
     claim = db.session.get(SlaCreditRequest, body["request"]["id"])
     assert body["ok"] is True and body["ticket_id"] == f"SLA-{claim.id:06d}"
     assert claim.status == "pending" and claim.plan == "pro" and claim.currency == "USD"
-    assert claim.claimed_downtime_minutes == 45 and claim.computation["period_minutes"] == 120
+    assert claim.claimed_downtime_minutes == 45 and claim.computation["period_minutes"] == 30 * 1440
     audit = db.session.query(AuditLog).filter_by(action="sla.filed").one()
     assert audit.actor_id == user.id and audit.target_id == str(claim.id)
 

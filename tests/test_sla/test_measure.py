@@ -1,4 +1,4 @@
-"""Measured downtime from our own snapshots (with gaps), rollups for old periods, and the suggested credit."""
+"""The measurement mechanics over any range: gaps are no data (excluded), rollups for old time, SLA components only."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,10 +22,10 @@ def _outage(start):
 def test_gaps_are_no_data_not_downtime(window):
     start, end = window
     _outage(start)
-    m = sla_measure.measure(start, end)
+    m = sla_measure.measure_period(start, end)
     assert m["period_minutes"] == 120
     assert m["no_data_minutes"] == 35
-    assert m["measured_minutes"] == 85
+    assert m["available_minutes"] == 85
     assert m["down_minutes"] == 20 and m["degraded_minutes"] == 10
     assert m["uptime_pct"] == round(65 / 85 * 100, 4)
     assert m["sources"] == [{"from": start.isoformat(), "to": end.isoformat(), "source": "snapshots"}]
@@ -33,8 +33,8 @@ def test_gaps_are_no_data_not_downtime(window):
 
 def test_no_snapshots_at_all_gives_no_uptime_and_no_credit(window):
     start, end = window
-    m = sla_measure.measure(start, end)
-    assert m["measured_minutes"] == 0 and m["no_data_minutes"] == 120 and m["uptime_pct"] is None
+    m = sla_measure.measure_period(start, end)
+    assert m["no_data_minutes"] == 120 and m["uptime_pct"] is None and m["trusted"] is False
     assert sla_measure.credit_pct_for(None) == (0, None)
 
 
@@ -55,14 +55,19 @@ def test_filed_claim_stores_measured_figures_and_suggestion(client, login, user,
                       headers={"X-CSRFToken": token})
     assert res.status_code == 201, res.get_json()
     claim = db.session.get(SlaCreditRequest, res.get_json()["request"]["id"])
-    assert (claim.measured_down_minutes, claim.measured_degraded_minutes) == (20, 10)
-    assert round(claim.measured_uptime_pct, 2) == 76.47
+    # Measured over the billing period holding the window: the subscription's current period, not invoiced yet.
+    assert (claim.billing_period_start, claim.billing_period_end) == (sub.current_period_start, sub.current_period_end)
+    assert claim.period_charge == sub.price_amount
+    # The window only says where to look: the down snapshots just outside it are in the period too.
+    assert (claim.measured_downtime_minutes, claim.measured_degraded_minutes) == (35, 10)
     comp = claim.computation
-    # 2 hours of a 30-day period billed 7,200.00 (the current, not yet invoiced period) → 20.00.
-    assert comp["period_fee"] == 2000 and comp["fee_basis"][0]["source"].startswith("current period")
-    assert comp["tier_applied"] == [95.0, 100] and comp["credit_pct"] == 100
-    assert claim.suggested_credit_amount == 2000 and comp["suggested_credit"] == 2000
-    assert comp["no_data_minutes"] == 35
+    assert comp["provisional"] is True and comp["trusted"] is False  # ten days, two hours of them monitored
+    assert comp["available_minutes"] == comp["period_minutes"] - comp["no_data_minutes"]
+    assert claim.monthly_uptime_percent == round(
+        (comp["available_minutes"] - 35) / comp["available_minutes"] * 100, 4)
+    # 35 of ~28,900 available minutes: below 99.9 % → 10 % of the period's 7,200.00 — flagged as untrusted.
+    assert comp["tier_applied"] == [99.9, 10] and claim.suggested_credit_amount == 72_000
+    assert comp["claimed_window"]["claimed_downtime_minutes"] == 60
 
 
 def test_old_part_of_a_period_is_read_from_rollups():
@@ -78,12 +83,15 @@ def test_old_part_of_a_period_is_read_from_rollups():
             counts = {"no_data": 12}
         elif hour == 5:
             counts = {"up": 6, "degraded": 6}
-        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="overall", **counts))
-        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="api", down=12))
+        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="api", **counts))
+        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="database",
+                                    **({"no_data": 12} if hour == 4 else {"up": 12})))
+        # Stripe is not an SLA component: its downtime never counts.
+        db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="stripe", down=12))
     db.session.commit()
-    m = sla_measure.measure(start, end, now=now)
-    assert m["sources"][0]["source"] == "rollups:overall"
-    assert m["measured_minutes"] == 23 * 60 and m["no_data_minutes"] == 60
+    m = sla_measure.measure_period(start, end, now=now)
+    assert m["sources"][0]["source"] == "rollups"
+    assert m["available_minutes"] == 23 * 60 and m["no_data_minutes"] == 60
     assert m["down_minutes"] == 60 and m["degraded_minutes"] == 30
     assert m["uptime_pct"] == round(22 / 23 * 100, 4)
 
@@ -96,25 +104,25 @@ def test_period_straddling_the_retention_cutoff_combines_rollups_and_snapshots()
     for h in range(3):
         db.session.add(StatusRollup(period="hour", bucket_start=hour + timedelta(hours=h), component="api", down=12))
     seed_snapshots(cutoff, {m: "up" for m in range(5, 61, 5)})
-    m = sla_measure.measure(start, end, now=now)
-    assert [p["source"] for p in m["sources"]] == ["rollups:api", "snapshots"]
-    assert m["down_minutes"] == 60 and m["measured_minutes"] == 120
+    m = sla_measure.measure_period(start, end, now=now)
+    assert [p["source"] for p in m["sources"]] == ["rollups", "snapshots"]
+    assert m["down_minutes"] == 60 and m["available_minutes"] == 120
 
 
 def test_snapshots_closer_than_five_minutes_are_not_double_counted(window):
     start, end = window
     # A manual `flask status snapshot` one minute after a scheduled one: 5 + 1 minutes, not 10.
     seed_snapshots(start, {5: "down", 6: "down", 10: "up"})
-    m = sla_measure.measure(start, end)
-    assert m["down_minutes"] == 6 and m["measured_minutes"] == 10 and m["no_data_minutes"] == 110
+    m = sla_measure.measure_period(start, end)
+    assert m["down_minutes"] == 6 and m["available_minutes"] == 10 and m["no_data_minutes"] == 110
 
 
 def test_daily_rollups_fill_days_without_hourly_ones():
     now = utcnow()
     day = (now - timedelta(days=60)).replace(hour=0, minute=0, second=0, microsecond=0)
-    db.session.add(StatusRollup(period="day", bucket_start=day, component="overall", up=276, down=12))
+    db.session.add(StatusRollup(period="day", bucket_start=day, component="api", up=276, down=12))
     db.session.commit()
-    m = sla_measure.measure(day + timedelta(hours=6), day + timedelta(hours=18), now=now)
+    m = sla_measure.measure_period(day + timedelta(hours=6), day + timedelta(hours=18), now=now)
     # Half the day: half of each count, prorated.
-    assert m["sources"][0]["source"] == "rollups:overall"
-    assert m["down_minutes"] == 30 and m["measured_minutes"] == 720
+    assert m["sources"][0]["source"] == "rollups"
+    assert m["down_minutes"] == 30 and m["available_minutes"] == 720

@@ -1,0 +1,54 @@
+"""What we ourselves recorded during a claimed window: incidents and scheduled maintenance that overlap it.
+
+Shown to the customer while filing (so they see we know, or that we recorded nothing) and to staff
+beside the measurement. Maintenance is read from scheduled_maintenances once that table exists.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import inspect, or_, select, text
+
+from app.extensions import db
+from app.models import Incident
+from app.services.errors import ValidationFailed
+from app.services.inputs import parse_time
+
+MAX_WINDOW = timedelta(days=62)  # two billing periods: enough for any claim, bounded for the query
+
+
+def parse_window(args) -> tuple[datetime, datetime]:
+    start, end = parse_time(args.get("period_start")), parse_time(args.get("period_end"))
+    fields = {}
+    if start is None:
+        fields["period_start"] = "Enter the start of the window (ISO 8601)."
+    if end is None:
+        fields["period_end"] = "Enter the end of the window (ISO 8601)."
+    elif start is not None and not start < end <= start + MAX_WINDOW:
+        fields["period_end"] = f"The window must end after it starts and last at most {MAX_WINDOW.days} days."
+    if fields:
+        raise ValidationFailed("The window needs a start and an end.", fields=fields)
+    return start, end
+
+
+def incidents(start: datetime, end: datetime) -> list[Incident]:
+    return list(db.session.scalars(
+        select(Incident).where(Incident.started_at < end,
+                               or_(Incident.resolved_at.is_(None), Incident.resolved_at > start))
+        .order_by(Incident.started_at)).unique())
+
+
+def maintenances(start: datetime, end: datetime) -> list[dict]:
+    if "scheduled_maintenances" not in inspect(db.session.connection()).get_table_names():
+        return []
+    rows = db.session.execute(text(
+        "SELECT id, title, status, components, starts_at, ends_at FROM scheduled_maintenances "
+        "WHERE status != 'canceled' AND starts_at < :end AND ends_at > :start ORDER BY starts_at"),
+        {"start": start, "end": end}).mappings()
+    return [{**row, "components": json.loads(row["components"]) if isinstance(row["components"], str)
+             else (row["components"] or [])} for row in rows]
+
+
+def overlapping(start: datetime, end: datetime) -> dict:
+    return {"incidents": incidents(start, end), "maintenances": maintenances(start, end)}
