@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0002_dsar_downloaded_extended'
-down_revision = '0001'
+down_revision = '0002_security_session_version'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0002_sla_monthly_uptime'
-down_revision = '0001'
+down_revision = '0002_dsar_downloaded_extended'
 branch_labels = None
 depends_on = None
 
