@@ -13,9 +13,9 @@ from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
 from app.models import DsarExport, Incident, SlaCreditRequest
+from app.models.dsar import DELIVERED
 from app.models.types import utcnow
 from app.services import tasks
-from app.services.dsar_admin import DELIVERED
 
 log = logging.getLogger(__name__)
 
