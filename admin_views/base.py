@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 
 from app.auth import deny, is_admin, safe_next
 from app.services import dashboard
-from app.services.sla_decide import format_amount  # the one money format (issue 11 may move it)
+from app.services.money import format_amount  # the one money format (Babel)
 
 
 def _unsafe_return_url():
