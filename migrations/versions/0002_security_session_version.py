@@ -1,7 +1,7 @@
 """security: users.session_version; append-only audit_log on SQLite too
 
 Revision ID: 0002_security_session_version
-Revises: 0001
+Revises: 0002_maintenance
 Create Date: 2026-11-26 02:30:00
 
 """

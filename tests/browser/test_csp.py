@@ -6,7 +6,7 @@ from tests.support.services import browser_login
 
 USER_PAGES = ["/", "/pricing", "/status", "/data-requests", "/sla-credits"]
 ADMIN_PAGES = ["/admin/", "/admin/users/", "/admin/dsar/", "/admin/sla-credits/", "/admin/incidents/",
-               "/admin/audit/", "/admin/rq/"]
+               "/admin/maintenance/", "/admin/audit/", "/admin/rq/"]
 
 
 def _watch_csp(page) -> list[str]:
