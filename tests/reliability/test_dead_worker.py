@@ -53,9 +53,9 @@ def kill_worker_mid_export(app, export_id: int):
                             env=worker_env(app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
-        wait_for(lambda: status_of(export_id).status == "running", 30, "export running")
+        wait_for(lambda: status_of(export_id).status == "running", 90, "export running")
         job = Job.fetch(dsar.export_job_id(export_id), connection=tasks.connection())
-        wait_for(lambda: job.get_status(refresh=True) == "started", 10, "job started")
+        wait_for(lambda: job.get_status(refresh=True) == "started", 30, "job started")
         time.sleep(1)  # a heartbeat or two
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
