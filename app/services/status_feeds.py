@@ -19,14 +19,15 @@ from app.models.types import utcnow
 from app.serializers import iso
 from app.serializers import status as serializers
 from app.services import status_live
-from app.services.status import NAMES, current, declared_state, incidents_for_page
+from app.services.status import NAMES, current, declared_state, incidents_for_page, maintenance_for_page
 
 COMPONENT_STATUS = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
 # What staff declared, in Statuspage's words (an incident's impact on the components it names).
 DECLARED_STATUS = {"minor": "degraded_performance", "major": "partial_outage", "critical": "major_outage"}
-COMPONENT_RANK = ["operational", "degraded_performance", "partial_outage", "major_outage"]
+COMPONENT_RANK = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
-                "major": "Partial System Outage", "critical": "Major Service Outage"}
+                "major": "Partial System Outage", "critical": "Major Service Outage",
+                "maintenance": "Service Under Maintenance"}
 STATUSPAGE_EPOCH = "2026-01-01T00:00:00Z"
 
 
@@ -57,12 +58,13 @@ def _incident(incident: Incident) -> dict:
 
 def _state() -> tuple[dict, list]:
     open_incidents, _ = incidents_for_page()
-    return declared_state(current(), open_incidents), open_incidents
+    return declared_state(current(), open_incidents, maintenance_for_page()["active"]), open_incidents
 
 
-def _component_status(code: str, level: str, open_incidents: list) -> str:
-    """The worse of the measured level and the impact of open incidents naming the component."""
-    worst = COMPONENT_STATUS[level]
+def _component_status(code: str, level: str, open_incidents: list, state: dict) -> str:
+    """The worse of the measured level and the impact of open incidents naming the component; planned
+    work in progress reads "under_maintenance" unless an incident says worse."""
+    worst = "under_maintenance" if state["declared"].get(code) == "maintenance" else COMPONENT_STATUS[level]
     for incident in open_incidents:
         if code in (incident.components or [code]):
             worst = max(worst, DECLARED_STATUS.get(incident.impact, "degraded_performance"), key=COMPONENT_RANK.index)
@@ -84,7 +86,7 @@ def summary_json() -> dict:
         if level not in COMPONENT_STATUS:
             continue
         components.append({
-            "id": code, "name": NAMES[code], "status": _component_status(code, level, open_incidents),
+            "id": code, "name": NAMES[code], "status": _component_status(code, level, open_incidents, state),
             "created_at": STATUSPAGE_EPOCH, "updated_at": iso(state["updated_at"]), "position": position,
             "description": None, "showcase": True, "start_date": None, "group_id": None, "page_id": "levqor",
             "group": False, "only_show_if_degraded": False,
