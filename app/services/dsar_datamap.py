@@ -60,6 +60,8 @@ DATA_MAP: tuple[Source, ...] = (
                ("confirmation and unsubscribe tokens", "They are access secrets."),)),
     Source("incident_updates", "Incident updates", None, "—",
            reason="Written by staff about the service; it holds nothing about customers."),
+    Source("scheduled_maintenances", "Scheduled maintenance", None, "—",
+           reason="Announced by staff about the service; it holds nothing about customers."),
 )
 
 BY_TABLE = {source.table: source for source in DATA_MAP}

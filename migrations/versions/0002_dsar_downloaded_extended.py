@@ -1,7 +1,7 @@
 """dsar_exports: downloaded_at (fair throttle, deadline tracking) and the one deadline extension
 
 Revision ID: 0002_dsar_downloaded_extended
-Revises: 0001
+Revises: 0002_maintenance
 Create Date: 2026-11-26 02:20:00
 
 """

@@ -157,20 +157,25 @@ def test_status_subscriptions_under_the_persons_email_once_the_table_exists(user
 
     from app.services import dsar_sections
 
-    table = Table("status_subscribers", MetaData(), Column("id", Integer, primary_key=True),
+    table = Table("stand_in_status_subscribers", MetaData(), Column("id", Integer, primary_key=True),
                   Column("email", String(320)), Column("webhook_url", String(500)), Column("components", String(200)),
                   Column("confirm_token", String(64)))
     conn = db.session.connection()
-    table.create(conn)
-    conn.execute(table.insert(), [
-        {"email": "USER@example.com", "webhook_url": None, "components": "api", "confirm_token": "CANARY-TOK-1"},
-        {"email": "user@example.com", "webhook_url": "https://hooks.example.com/x?token=CANARY-TOK-2",
-         "components": "", "confirm_token": "CANARY-TOK-3"},
-        {"email": "someone@example.com", "webhook_url": None, "components": "api", "confirm_token": "x"},
-    ])
-    counts, buf = {}, io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        info = dsar_sections._status_subscriptions(zf, user.id, counts, table=table)
+    table.create(conn)  # SQLite commits DDL on its own: dropped below so the schema stays the migrated one
+    try:
+        conn.execute(table.insert(), [
+            {"email": "USER@example.com", "webhook_url": None, "components": "api", "confirm_token": "CANARY-TOK-1"},
+            {"email": "user@example.com", "webhook_url": "https://hooks.example.com/x?token=CANARY-TOK-2",
+             "components": "", "confirm_token": "CANARY-TOK-3"},
+            {"email": "someone@example.com", "webhook_url": None, "components": "api", "confirm_token": "x"},
+        ])
+        counts, buf = {}, io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            info = dsar_sections._status_subscriptions(zf, user.id, counts, table=table)
+    finally:
+        db.session.commit()
+        table.drop(db.session.connection())
+        db.session.commit()
     rows = json.loads(unzip(buf.getvalue())["status_subscriptions.json"])
     assert info["records"] == counts["status_subscribers"] == 2
     assert {r["components"] for r in rows} == {"api", ""} and all("confirm_token" not in r for r in rows)
