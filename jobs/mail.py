@@ -10,6 +10,6 @@ def send_sla_decision_email(claim_id: int) -> bool:
     return sla_decide.send_decision_email(claim_id)
 
 
-@job("sla.sweep_emails", queue="mail", timeout=120, result_ttl=3600)
+@job("sla.sweep_emails", queue="default", timeout=120, result_ttl=3600)  # a sweeper, not a send: no mail retries
 def sweep_sla_decision_emails() -> int:
     return sla_decide.sweep_decision_emails()

@@ -66,18 +66,19 @@ def _reason(exc: BaseException) -> str:
 
 def _outage_message(exc: Exception) -> str | None:
     """What to tell ops about a connection-level failure, or None for anything else (a bug)."""
-    if isinstance(exc, Unreachable):
-        return str(exc)
     down = outages.unavailable_dependency(exc)
-    return f"lost {down.name} ({_reason(exc)})" if down is not None else None
+    if down is None and not isinstance(exc, Unreachable):
+        return None
+    detail = str(exc) if isinstance(exc, Unreachable) else _reason(exc)
+    return f"{down.name if down else 'a dependency'} unavailable ({detail})"
 
 
 def keep_running(name: str, start: Callable[[], object], probe: Callable[[], object], *,
                  sleep: Callable[[float], None] = time.sleep, first_delay: float = FIRST_DELAY,
                  max_delay: float = MAX_DELAY):
     """probe() then start() until it returns. On a connection-level failure (of `probe()` or of
-    `start()` itself) log one line, wait, and try again with exponential back-off; any other error is
-    a bug and propagates."""
+    `start()` itself) log one line when the outage starts, wait, and try again with exponential
+    back-off; one more line when it ends. Any other error is a bug and propagates."""
     delay, outage_since = first_delay, None
     while True:
         try:
@@ -93,7 +94,9 @@ def keep_running(name: str, start: Callable[[], object], probe: Callable[[], obj
                 raise
             if outage_since is None:
                 outage_since = time.monotonic()
-            log.error("%s: %s; retrying in %.0f s (back-off up to %.0f s)", name, message, delay, max_delay)
+                log.error("%s: %s; waiting and reconnecting with back-off up to %.0f s", name, message, max_delay)
+            else:
+                log.debug("%s: still waiting: %s; next try in %.0f s", name, message, delay)
             sleep(delay)
             delay = min(delay * 2, max_delay)
 

@@ -10,7 +10,18 @@ from tests.support.ui import DESKTOP, check_page, focus_ring_of
 PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/sla-credits"]
 PUBLIC_SIGNED_IN = ["/data-requests", "/sla-credits", "/pricing"]
 ADMIN_PAGES = ["/admin/", "/admin/dsar/", "/admin/sla-credits/", "/admin/incidents/", "/admin/incidents/new/",
-               "/admin/audit/", "/admin/users/", "/admin/rq/"]
+               "/admin/audit/", "/admin/users/", "/admin/rq/", "/admin/maintenance/"]
+
+
+@pytest.fixture
+def page(browser):
+    """axe-core is injected as a script, which our Content-Security-Policy rightly forbids: bypass it for
+    the audit only (tests/browser/test_csp.py checks the pages under the real policy)."""
+    context = browser.new_context(bypass_csp=True)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
 
 
 def _browse(page, base: str, paths: list[str], **kwargs) -> list[str]:

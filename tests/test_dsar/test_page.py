@@ -22,6 +22,7 @@ def test_throttled_user_sees_the_button_disabled_with_the_reason_before_clicking
     from datetime import timedelta
 
     from app.models.types import utcnow
+    from app.services import dsar_throttle
 
     requested = utcnow() - timedelta(days=3)
     db.session.add(DsarExport(user_id=user.id, status="failed", requested_at=requested - timedelta(days=1)))
@@ -30,12 +31,13 @@ def test_throttled_user_sees_the_button_disabled_with_the_reason_before_clicking
     html = client.get("/data-requests").get_data(as_text=True)
     assert 'id="request-export"' in html and " disabled>" not in html  # a failed export does not count
 
-    db.session.add(DsarExport(user_id=user.id, status="ready", requested_at=requested))
+    db.session.add(DsarExport(user_id=user.id, status="ready", requested_at=requested,
+                              expires_at=utcnow() + timedelta(days=4)))  # a live link counts
     db.session.commit()
     html = client.get("/data-requests").get_data(as_text=True)
     button = html.split('id="request-export"', 1)[1].split(">", 1)[0]
     assert "disabled" in button
-    next_allowed = (requested + timedelta(days=30)).isoformat()
+    next_allowed = dsar_throttle.ceil_second(requested + timedelta(days=30)).isoformat()
     assert f'<time datetime="{next_allowed}">' in html
     assert "You can request the next one from" in html
 

@@ -89,9 +89,10 @@ def test_worker_names_an_unreachable_database_and_keeps_waiting(tmp_path, privat
                DATABASE_URL=f"postgresql://postgres@127.0.0.1:{db_port}/levqor")
     proc = _start(["worker", "--burst"], env)
     try:
-        out = _read_until(proc, "retrying in 2 s")  # the second attempt: it backs off and stays up
+        out = _read_until(proc, "is not reachable")  # one line when the outage starts, not one per try
         assert f"the database at 127.0.0.1:{db_port} is not reachable" in out
         assert "Traceback" not in out
+        time.sleep(4)  # past the 1 s and 2 s back-off: still waiting, not exited
         assert proc.poll() is None
     finally:
         proc.kill()
