@@ -36,11 +36,18 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
             worker = SurvivingWorker(names, connection=connection,
                                      job_monitoring_interval=WORKER_JOB_MONITORING_INTERVAL)
             worked = worker.work(burst=burst, with_scheduler=True)
-            if not burst and not worker._stop_requested:
+            # A signal (warm shutdown) stamps _shutdown_requested_date; an idle worker's stop never sets
+            # _stop_requested. Anything else ending the loop means RQ lost Redis.
+            stopped = worker._stop_requested or worker._shutdown_requested_date is not None
+            if not burst and not stopped:
                 raise Unreachable("the worker loop stopped (RQ lost its Redis connection)")
             return worked
 
-        return keep_running("worker", work, probe=lambda: check_dependencies(app, connection))
+        def probe() -> None:
+            check_dependencies(app, connection)
+            db.engine.dispose()  # the probe's pooled connection must not be inherited by forked work horses
+
+        return keep_running("worker", work, probe=probe)
 
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
