@@ -8,6 +8,7 @@ from functools import wraps
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db, login_manager
 from app.models import User
@@ -23,6 +24,9 @@ def load_user(user_id: str) -> User | None:
     try:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
+        return None
+    except DBAPIError:  # database down: pages that can work without it (/status) serve signed out
+        db.session.rollback()
         return None
 
 

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.services.status import HEADLINES, NAMES, record_snapshot
+from app.services.status import NAMES, headline, record_snapshot
 from app.services.status_history import rollup_and_prune
 
 
@@ -20,7 +20,7 @@ def snapshot_cmd():
     click.echo("Checking API, frontend, database, Stripe and workflows concurrently…")
     snap = record_snapshot(current_app._get_current_object())
     click.echo(f"Snapshot {snap.id} at {snap.ts.strftime('%Y-%m-%d %H:%M:%S UTC')}: "
-               f"{snap.overall_status} ({HEADLINES.get(snap.overall_status, '')})")
+               f"{snap.overall_status} ({headline({'overall': snap.overall_status})})")
     for component, d in (snap.details or {}).items():
         latency = f"{d['latency_ms']} ms" if d.get("latency_ms") is not None else "-"
         tries = f", {d['attempts']} attempts" if d.get("attempts", 1) > 1 else ""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from rq import get_current_job
 
-from app.services import status, status_history
+from app.services import maintenance, status, status_history
 from jobs.queues import job
 
 log = logging.getLogger(__name__)
@@ -43,3 +43,9 @@ def _late_seconds() -> int:
 def rollup_status_job(hours: int = 48) -> dict:
     """Idempotent: recomputes the last `hours` of buckets, then prunes what retention allows."""
     return status_history.rollup_and_prune(hours=hours)
+
+
+@job("status.maintenance", queue="status", timeout=60, result_ttl=600, ttl=120)
+def advance_maintenance_job() -> dict:
+    """Scheduled maintenance moves to in progress and to completed by the clock."""
+    return maintenance.advance()

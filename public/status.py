@@ -16,6 +16,7 @@ from app.services.status_history import COUNTED, coverage_pct, is_partial, run_l
 from app.web import cached_response
 from public import bp
 
+DECLARED_LABELS = {"degraded": "Degraded", "down": "Outage"}
 LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored"}
 
 
@@ -48,8 +49,8 @@ def status_feed():
 def _render_body() -> str:
     ctx = status.page_context()
     return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
-                           coverage_note=coverage_note, five_minutes=timedelta(minutes=5),
-                           one_hour=timedelta(hours=1), **ctx)
+                           declared_labels=DECLARED_LABELS, coverage_note=coverage_note,
+                           five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
 
 
 def strip(points: list, step: timedelta, fmt: str) -> list[dict]:

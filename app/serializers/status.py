@@ -2,7 +2,7 @@
 body of GET /api/status. Statuspage's v2 shapes are app/services/status_feeds.py's."""
 from __future__ import annotations
 
-from app.models import Incident
+from app.models import Incident, ScheduledMaintenance
 from app.serializers import iso
 
 
@@ -22,14 +22,24 @@ def banner(item: Incident) -> dict:
     return {
         "id": item.id, "title": item.title, "status": item.status, "impact": item.impact, "message": item.message,
         "components": item.components or [], "resolved": item.status == "resolved",
-        "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at),
+        "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at), "kind": "incident",
+    }
+
+
+def maintenance_banner(item: ScheduledMaintenance) -> dict:
+    """Planned work in progress, in the banner slot of every page."""
+    return {
+        "id": item.id, "title": item.title, "status": "in_progress", "impact": "maintenance",
+        "message": item.message, "components": item.components or [], "resolved": False,
+        "started_at": iso(item.starts_at), "ends_at": iso(item.ends_at), "kind": "maintenance",
     }
 
 
 def status_body(state: dict, open_incidents: list[Incident], history: dict) -> dict:
     """The body of GET /api/status (SPEC)."""
     return {
-        "ok": True, "overall": state["overall"], "components": state["levels"], "details": state["details"],
+        "ok": True, "overall": state["overall"], "measured_overall": state.get("measured_overall", state["overall"]),
+        "components": state["levels"], "declared": state.get("declared", {}), "details": state["details"],
         "updated_at": iso(state["updated_at"]), "stale": state["stale"],
         "incidents": [incident(i) for i in open_incidents], "history": history,
     }

@@ -10,14 +10,15 @@ from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
 from app.serializers import status as serializers
-from app.services import audit, status_cache
+from app.services import audit, maintenance, status_cache, status_live
 
 RESOLVED_BANNER_HOURS = 24
 
 
 def active_banners() -> list[dict]:
     """Open incidents, then ones resolved in the last 24 hours, newest first (served from the cache)."""
-    return json.loads(status_cache.get_or_build("banners", lambda: json.dumps(load_banners())))
+    return json.loads(status_cache.get_or_build(
+        "banners", lambda: json.dumps(status_live.last_good("banners", load_banners, default=[]))))
 
 
 def load_banners() -> list[dict]:
@@ -29,7 +30,8 @@ def load_banners() -> list[dict]:
         .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
         .limit(5)
     ).all()
-    return [serializers.banner(i) for i in rows]
+    works = [serializers.maintenance_banner(m) for m in maintenance.active()]
+    return works + [serializers.banner(i) for i in rows]
 
 
 def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -18,7 +19,8 @@ from app.models.status import COMPONENTS
 from app.models.types import utcnow
 from app.serializers import iso
 from app.serializers import status as serializers
-from app.services import status_cache, status_history
+from app.serializers.maintenance import maintenance as maintenance_json
+from app.services import maintenance, status_cache, status_history, status_live, status_spool
 from app.services.errors import ValidationFailed
 from app.services.status_checks import overall_of, run_checks
 
@@ -26,7 +28,8 @@ log = logging.getLogger(__name__)
 
 NAMES = {"api": "API", "frontend": "Frontend", "database": "Database", "stripe": "Stripe (payments)",
          "workflows": "Workflows"}
-HEADLINES = {"up": "All systems operational", "degraded": "Degraded performance", "down": "Outage",
+HEADLINES = {"none": "All systems operational", "minor": "Degraded performance", "major": "Outage",
+             "critical": "Major outage", "maintenance": "Scheduled maintenance in progress",
              "unknown": "Status unknown"}
 WINDOWS = {"24h": ("5m", 288), "7d": ("1h", 168)}
 RECENT_INCIDENT_DAYS = 7
@@ -35,7 +38,11 @@ RECENT_INCIDENT_DAYS = 7
 # --- writing ----------------------------------------------------------------------------------
 
 def record_snapshot(app=None) -> StatusSnapshot:
-    """Run every check concurrently, store one snapshot, keep the rollups current, refresh caches."""
+    """Run every check concurrently and record the result, whatever is down.
+
+    The newest result is published at once (Redis, and this process) so the page shows it even when
+    it cannot be stored; it is then stored in PostgreSQL after anything spooled during an outage, or
+    spooled itself when PostgreSQL cannot take it. Rollups and caches are refreshed after."""
     app = app or current_app._get_current_object()
     ts = utcnow()
     results = run_checks(app)
@@ -48,16 +55,32 @@ def record_snapshot(app=None) -> StatusSnapshot:
         details={c: r.as_details() for c, r in results.items()},
         notes="; ".join(problems)[:2000] or None,
     )
-    db.session.add(snapshot)
-    db.session.commit()
-    try:  # the current hour and day, so 7-day and 90-day bars include the newest check
-        status_history.rollup(ts - timedelta(hours=status_history.catch_up_hours(ts)), ts)
+    status_live.publish({"ts": ts, "overall": snapshot.overall_status, "levels": levels,
+                         "details": snapshot.details})
+    try:
+        earliest = min([ts, *status_spool.flush()])
+        db.session.add(snapshot)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        where = status_spool.push(snapshot, app)
+        log.warning("status: database unavailable; snapshot %s kept in the %s spool", ts.isoformat(), where)
+    else:
+        _refresh_rollups(earliest, ts, snapshot.id)
+    status_cache.invalidate()
+    return snapshot
+
+
+def _refresh_rollups(earliest, ts, snapshot_id) -> None:
+    """The current hour and day (and any hours a flushed outage covered), so 7-day and 90-day bars
+    include the newest checks."""
+    try:
+        start = min(earliest, ts - timedelta(hours=status_history.catch_up_hours(ts)))
+        status_history.rollup(start, ts)
         db.session.commit()
     except Exception:  # a concurrent rollup job wrote the same bucket; the hourly job catches up
         db.session.rollback()
-        log.warning("could not update rollups after snapshot %s", snapshot.id, exc_info=True)
-    status_cache.invalidate()
-    return snapshot
+        log.warning("could not update rollups after snapshot %s", snapshot_id, exc_info=True)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -74,18 +97,34 @@ def snapshot_levels(snapshot: StatusSnapshot | None) -> dict[str, str]:
 
 
 def current(now=None) -> dict:
+    """The newest check: the newest stored snapshot, or the newest published check when that is
+    newer (a snapshot waiting in the spool while PostgreSQL is down) or the database cannot be read."""
     now = now or utcnow()
-    snap = latest_snapshot()
-    levels = snapshot_levels(snap)
+    record = None
+    try:
+        snap = latest_snapshot()
+        if snap is not None:
+            record = {"ts": snap.ts, "overall": snap.overall_status, "levels": snapshot_levels(snap),
+                      "details": snap.details or {}}
+    except DBAPIError:
+        db.session.rollback()
+        log.warning("status: database unavailable; showing the newest published check")
+    live = status_live.newest()
+    if live is not None and (record is None or live["ts"] > record["ts"]):
+        record = live
+    return _state(record, now)
+
+
+def _state(record: dict | None, now) -> dict:
     stale_after = timedelta(minutes=current_app.config.get("STATUS_STALE_MINUTES", 15))
-    details = (snap.details or {}) if snap else {}
+    details = (record or {}).get("details") or {}
     return {
-        "overall": snap.overall_status if snap else "unknown",
-        "levels": levels,
+        "overall": record["overall"] if record else "unknown",
+        "levels": record["levels"] if record else {c: "unknown" for c in COMPONENTS},
         "details": {c: public_details(details.get(c) or {}) for c in COMPONENTS},
-        "updated_at": snap.ts if snap else None,
-        "age_minutes": int((now - snap.ts).total_seconds() // 60) if snap else None,
-        "stale": snap is None or now - snap.ts > stale_after,
+        "updated_at": record["ts"] if record else None,
+        "age_minutes": int((now - record["ts"]).total_seconds() // 60) if record else None,
+        "stale": record is None or now - record["ts"] > stale_after,
     }
 
 
@@ -107,15 +146,21 @@ def public_details(detail: dict) -> dict:
             "attempts": detail.get("attempts")}
 
 
-def incidents_for_page(now=None) -> tuple[list[Incident], list[Incident]]:
-    """(open incidents, incidents of the last 7 days that are resolved), newest first."""
+def incidents_for_page(now=None) -> tuple[list, list]:
+    """(open incidents, incidents of the last 7 days that are resolved), newest first. While the
+    database is down, the last good copy (objects that read like the rows)."""
     now = now or utcnow()
     since = now - timedelta(days=RECENT_INCIDENT_DAYS)
-    rows = db.session.scalars(
-        select(Incident).options(selectinload(Incident.updates))
-        .where(or_(Incident.status != "resolved", Incident.resolved_at >= since, Incident.started_at >= since))
-        .order_by(Incident.started_at.desc()).limit(50)
-    ).all()
+
+    def load() -> list[dict]:
+        rows = db.session.scalars(
+            select(Incident).options(selectinload(Incident.updates))
+            .where(or_(Incident.status != "resolved", Incident.resolved_at >= since, Incident.started_at >= since))
+            .order_by(Incident.started_at.desc()).limit(50)
+        ).all()
+        return [serializers.incident(i) for i in rows]
+
+    rows = status_live.revive(status_live.last_good("incidents", load, default=[]))
     return [i for i in rows if i.status != "resolved"], [i for i in rows if i.status == "resolved"]
 
 
@@ -153,19 +198,89 @@ def segments(points: list, step: timedelta) -> list[dict]:
 def status_payload(window: str = "24h") -> dict:
     """The body of GET /api/status (SPEC), uncached."""
     open_incidents, _ = incidents_for_page()
-    return serializers.status_body(current(), open_incidents, history(window))
+    works = maintenance_for_page()
+    state = declared_state(current(), open_incidents, works["active"])
+    unavailable = {"window": window, "unavailable": True, "components": {}}
+    past = status_live.last_good(f"history:{window}", lambda: history(window), default=unavailable)
+    return serializers.status_body(state, open_incidents, past) | {"maintenance": works}
 
 
 def page_context(now=None) -> dict:
-    """Everything status.html needs, computed once per cache period."""
+    """Everything status.html needs, computed once per cache period. While the database is down the
+    history charts are left out (the page says so) and the rest comes from the newest check."""
     now = now or utcnow()
-    state = current(now)
     open_incidents, recent = incidents_for_page(now)
+    works = status_live.revive(maintenance_for_page(now))
+    state = declared_state(current(now), open_incidents, works.active)
+    try:
+        charts = {"day": status_history.series_24h(now),
+                  "week": status_history.series_rollup("hour", 168, now),
+                  "quarter": status_history.series_rollup("day", 90, now)}
+    except DBAPIError:
+        db.session.rollback()
+        charts = {"day": None, "week": None, "quarter": None}
     return {
-        "state": state, "headline": HEADLINES.get(state["overall"], HEADLINES["unknown"]), "names": NAMES,
-        "components": COMPONENTS, "now": now,
-        "day": status_history.series_24h(now),
-        "week": status_history.series_rollup("hour", 168, now),
-        "quarter": status_history.series_rollup("day", 90, now),
+        "state": state, "headline": headline(state), "names": NAMES,
+        "components": COMPONENTS, "now": now, **charts,
         "open_incidents": open_incidents, "recent_incidents": recent,
+        "maintenance_active": works.active, "maintenance_upcoming": works.upcoming,
     }
+
+
+def maintenance_for_page(now=None) -> dict:
+    """Maintenance in progress and in the next 14 days, as JSON (the last good copy while the
+    database is down)."""
+    now = now or utcnow()
+
+    def load() -> dict:
+        return {"active": [maintenance_json(m, now) for m in maintenance.active(now)],
+                "upcoming": [maintenance_json(m, now) for m in maintenance.upcoming(now)]}
+
+    return status_live.last_good("maintenance", load, default={"active": [], "upcoming": []})
+
+
+# --- what staff declared ----------------------------------------------------------------------
+
+RANK = {"unknown": -1, "maintenance": -1, "up": 0, "degraded": 1, "down": 2}
+# Statuspage's vocabulary: an open incident's impact is the state staff declared for its components.
+IMPACT_LEVEL = {"minor": "degraded", "major": "down", "critical": "down"}
+LEVEL_INDICATOR = {"up": "none", "degraded": "minor", "down": "major", "unknown": "none"}
+INDICATORS = ("none", "maintenance", "minor", "major", "critical")
+
+
+def headline(state: dict) -> str:
+    """The page's big line, from the same indicator as the v2 JSON; nothing measured and nothing
+    declared is "Status unknown", not "operational"."""
+    if state["overall"] == "unknown" and state.get("indicator") in (None, "none"):
+        return HEADLINES["unknown"]
+    return HEADLINES[state.get("indicator") or LEVEL_INDICATOR.get(state["overall"], "none")]
+
+
+def declared_state(state: dict, open_incidents: list, active_maintenance: list = ()) -> dict:
+    """The measured state with what staff declared on top: per component the worst open incident's
+    level (an incident naming no component affects all) or "maintenance" while planned work is under
+    way on it; overall the worse of measured and declared, leaving out components under maintenance
+    (planned work is not an outage). The `indicator` (none/minor/major/critical/maintenance) is what
+    the page headline, /api/status and Statuspage's v2 indicator all say."""
+    under = {c for m in active_maintenance for c in (_get(m, "components") or COMPONENTS)}
+    measured = overall_of(lvl for c, lvl in state["levels"].items() if c not in under)
+    declared: dict[str, str | None] = {c: "maintenance" if c in under else None for c in COMPONENTS}
+    indicator = LEVEL_INDICATOR.get(measured, "none")
+    for incident in open_incidents:
+        level = IMPACT_LEVEL.get(incident.impact, "degraded")
+        for component in incident.components or COMPONENTS:
+            if component in declared and RANK[level] > RANK.get(declared[component] or "unknown", -1):
+                declared[component] = level
+        impact = incident.impact if incident.impact in INDICATORS else "minor"
+        indicator = max(indicator, impact, key=INDICATORS.index)
+    if indicator == "none" and under:
+        indicator = "maintenance"
+    overall = max([measured, *filter(None, declared.values())], key=lambda lvl: RANK.get(lvl, -1))
+    if overall == "unknown" and under and measured == "unknown" and state["overall"] != "unknown":
+        overall = "up"  # every monitored component is under maintenance: nothing is down
+    return state | {"measured_overall": state["overall"], "overall": overall, "declared": declared,
+                    "indicator": indicator}
+
+
+def _get(item, name):
+    return item.get(name) if isinstance(item, dict) else getattr(item, name)

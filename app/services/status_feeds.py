@@ -17,13 +17,17 @@ from app.extensions import db
 from app.models import Incident
 from app.models.types import utcnow
 from app.serializers import iso
-from app.services.status import NAMES, current, incidents_for_page
+from app.serializers import status as serializers
+from app.services import status_live
+from app.services.status import NAMES, current, declared_state, incidents_for_page, maintenance_for_page
 
 COMPONENT_STATUS = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
-INDICATOR_RANK = ["none", "minor", "major", "critical"]
-LEVEL_INDICATOR = {"up": "none", "degraded": "minor", "down": "major", "unknown": "none"}
+# What staff declared, in Statuspage's words (an incident's impact on the components it names).
+DECLARED_STATUS = {"minor": "degraded_performance", "major": "partial_outage", "critical": "major_outage"}
+COMPONENT_RANK = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
-                "major": "Partial System Outage", "critical": "Major Service Outage"}
+                "major": "Partial System Outage", "critical": "Major Service Outage",
+                "maintenance": "Service Under Maintenance"}
 STATUSPAGE_EPOCH = "2026-01-01T00:00:00Z"
 
 
@@ -31,13 +35,6 @@ def _page(updated_at) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"]
     return {"id": "levqor", "name": current_app.config.get("STATUS_PAGE_NAME", "Levqor"), "url": f"{base}/status",
             "time_zone": "Etc/UTC", "updated_at": iso(updated_at or utcnow())}
-
-
-def _indicator(overall: str, open_incidents) -> str:
-    rank = INDICATOR_RANK.index(LEVEL_INDICATOR.get(overall, "none"))
-    for incident in open_incidents:
-        rank = max(rank, INDICATOR_RANK.index(incident.impact if incident.impact in INDICATOR_RANK else "minor"))
-    return INDICATOR_RANK[rank]
 
 
 def _incident(incident: Incident) -> dict:
@@ -59,24 +56,37 @@ def _incident(incident: Incident) -> dict:
     }
 
 
-def status_json() -> dict:
-    state = current()
+def _state() -> tuple[dict, list]:
     open_incidents, _ = incidents_for_page()
-    indicator = _indicator(state["overall"], open_incidents)
+    return declared_state(current(), open_incidents, maintenance_for_page()["active"]), open_incidents
+
+
+def _component_status(code: str, level: str, open_incidents: list, state: dict) -> str:
+    """The worse of the measured level and the impact of open incidents naming the component; planned
+    work in progress reads "under_maintenance" unless an incident says worse."""
+    worst = "under_maintenance" if state["declared"].get(code) == "maintenance" else COMPONENT_STATUS[level]
+    for incident in open_incidents:
+        if code in (incident.components or [code]):
+            worst = max(worst, DECLARED_STATUS.get(incident.impact, "degraded_performance"), key=COMPONENT_RANK.index)
+    return worst
+
+
+def status_json() -> dict:
+    state, _ = _state()
+    indicator = state["indicator"]
     return {"page": _page(state["updated_at"]),
             "status": {"indicator": indicator, "description": DESCRIPTIONS[indicator]}}
 
 
 def summary_json() -> dict:
-    state = current()
-    open_incidents, _ = incidents_for_page()
-    indicator = _indicator(state["overall"], open_incidents)
+    state, open_incidents = _state()
+    indicator = state["indicator"]
     components = []
     for position, (code, level) in enumerate(state["levels"].items(), start=1):
         if level not in COMPONENT_STATUS:
             continue
         components.append({
-            "id": code, "name": NAMES[code], "status": COMPONENT_STATUS[level],
+            "id": code, "name": NAMES[code], "status": _component_status(code, level, open_incidents, state),
             "created_at": STATUSPAGE_EPOCH, "updated_at": iso(state["updated_at"]), "position": position,
             "description": None, "showcase": True, "start_date": None, "group_id": None, "page_id": "levqor",
             "group": False, "only_show_if_degraded": False,
@@ -93,10 +103,15 @@ def atom_feed(days: int = 90, limit: int = 50) -> bytes:
     """Incidents of the last `days` (open ones always), newest first; one entry per incident."""
     base = current_app.config["PUBLIC_BASE_URL"]
     since = utcnow() - timedelta(days=days)
-    incidents = db.session.scalars(
-        select(Incident).options(selectinload(Incident.updates))
-        .where(or_(Incident.status != "resolved", Incident.updated_at >= since))
-        .order_by(Incident.updated_at.desc()).limit(limit)).all()
+
+    def load() -> list[dict]:
+        rows = db.session.scalars(
+            select(Incident).options(selectinload(Incident.updates))
+            .where(or_(Incident.status != "resolved", Incident.updated_at >= since))
+            .order_by(Incident.updated_at.desc()).limit(limit)).all()
+        return [serializers.incident(i) for i in rows]
+
+    incidents = status_live.revive(status_live.last_good(f"feed:{days}:{limit}", load, default=[]))
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
 
