@@ -96,7 +96,8 @@ def assess(app, now: datetime | None = None) -> Verdict:
         extra = {"embedded": True, "runtime": "running" if live else "stopped",
                  "runtime_heartbeat_age_seconds": int(time.time() - runtime.heartbeat)}
     else:
-        counts, extra = live_workers_by_queue(conn, now), {}
+        live_workers = _live_workers(conn, now)
+        counts, extra = _by_queue(live_workers), {}
     degraded_after = int(app.config.get("STATUS_QUEUE_AGE_DEGRADED", 600))
     down_after = int(app.config.get("STATUS_QUEUE_AGE_DOWN", 1800))
     queues = [_queue_health(conn, name, counts.get(name, 0), now).judge(degraded_after, down_after)
@@ -104,7 +105,7 @@ def assess(app, now: datetime | None = None) -> Verdict:
     worst = max(queues, key=lambda q: RANK[q.status])
     info = extra | {
         "queues": {q.queue: asdict(q) for q in queues},
-        "workers_alive": max(counts.values(), default=0) if extra else len(_live_workers(conn, now)),
+        "workers_alive": max(counts.values(), default=0) if extra else len(live_workers),
         "oldest_queued_seconds": max(q.oldest_seconds for q in queues),
     }
     if worst.status == "up":
@@ -131,10 +132,10 @@ def _live_workers(conn, now: datetime) -> list[Worker]:
     return live
 
 
-def live_workers_by_queue(conn, now: datetime | None = None) -> dict[str, int]:
+def _by_queue(workers: list[Worker]) -> dict[str, int]:
     """How many live workers listen to each queue (a worker of `dsar default` counts for both)."""
     counts = {name: 0 for name in tasks.QUEUES}
-    for worker in _live_workers(conn, now or datetime.now(UTC)):
+    for worker in workers:
         for name in worker.queue_names():
             counts[name] = counts.get(name, 0) + 1
     return counts
