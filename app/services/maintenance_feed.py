@@ -26,3 +26,8 @@ def components_under_maintenance() -> set[str]:
 def in_period(start: datetime, end: datetime) -> list:
     """Maintenances whose window starts in [start, end), newest first (for /status/history)."""
     return []
+
+
+def oldest_start() -> datetime | None:
+    """When the oldest maintenance started (how far back /status/history pages go)."""
+    return None

@@ -30,7 +30,7 @@ NAMES = {"api": "API", "frontend": "Frontend", "database": "Database", "stripe":
 HEADLINES = {"none": "All systems operational", "minor": "Degraded performance", "major": "Outage",
              "critical": "Major outage", "unknown": "Status unknown"}
 WINDOWS = {"24h": ("5m", 288), "7d": ("1h", 168)}
-RECENT_INCIDENT_DAYS = 7
+RECENT_INCIDENT_DAYS = 30  # a customer has 30 days to claim an SLA credit
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def public_details(detail: dict) -> dict:
 
 
 def incidents_for_page(now=None) -> tuple[list, list]:
-    """(open incidents, incidents of the last 7 days that are resolved), newest first. While the
+    """(open incidents, resolved incidents of the last RECENT_INCIDENT_DAYS), newest first. While the
     database is down, the last good copy (objects that read like the rows)."""
     now = now or utcnow()
     since = now - timedelta(days=RECENT_INCIDENT_DAYS)

@@ -58,7 +58,7 @@ def incident(item, statuses: dict | None = None) -> dict:
         "created_at": iso(item.started_at), "updated_at": iso(item.updated_at),
         "started_at": iso(item.started_at), "monitoring_at": iso(max(monitoring)) if monitoring else None,
         "resolved_at": iso(item.resolved_at), "page_id": PAGE_ID,
-        "shortlink": f"{base}/status/history#incident-{item.id}",
+        "shortlink": f"{base}/status/incidents/{item.id}",
         "incident_updates": [{
             "id": str(u.id), "status": u.status, "body": u.message, "incident_id": str(item.id),
             "created_at": iso(u.created_at), "updated_at": iso(u.created_at), "display_at": iso(u.created_at),
