@@ -196,13 +196,32 @@ def segments(points: list, step: timedelta) -> list[dict]:
             for seg in out]
 
 
+UPTIME_WINDOWS = ("24h", "7d", "30d", "90d")
+
+
+def uptime_windows(now=None, series: dict | None = None) -> dict[str, dict[str, float | None]]:
+    """Per component, uptime % over the last 24 h (5-minute checks), 7 days (hourly rollups), 30 and
+    90 days (daily rollups); None where nothing was measured. `series` reuses charts already read."""
+    now = now or utcnow()
+    series = dict(series or {})
+    readers = {"24h": lambda: status_history.series_24h(now),
+               "7d": lambda: status_history.series_rollup("hour", 168, now),
+               "30d": lambda: status_history.series_rollup("day", 30, now),
+               "90d": lambda: status_history.series_rollup("day", 90, now)}
+    for window in UPTIME_WINDOWS:
+        if series.get(window) is None:
+            series[window] = readers[window]()
+    return {c: {w: series[w][c]["uptime_pct"] for w in UPTIME_WINDOWS} for c in COMPONENTS}
+
+
 def status_payload(window: str = "24h") -> dict:
     """The body of GET /api/status (SPEC), uncached."""
     open_incidents, _ = incidents_for_page()
     state = declared_state(current(), open_incidents)
     unavailable = {"window": window, "unavailable": True, "components": {}}
     past = status_live.last_good(f"history:{window}", lambda: history(window), default=unavailable)
-    return serializers.status_body(state, open_incidents, past)
+    uptime = status_live.last_good("uptime", uptime_windows, default={})
+    return serializers.status_body(state, open_incidents, past) | {"uptime": uptime}
 
 
 def page_context(now=None) -> dict:
@@ -215,9 +234,10 @@ def page_context(now=None) -> dict:
         charts = {"day": status_history.series_24h(now),
                   "week": status_history.series_rollup("hour", 168, now),
                   "quarter": status_history.series_rollup("day", 90, now)}
+        charts["uptime"] = uptime_windows(now, {"24h": charts["day"], "7d": charts["week"], "90d": charts["quarter"]})
     except DBAPIError:
         db.session.rollback()
-        charts = {"day": None, "week": None, "quarter": None}
+        charts = {"day": None, "week": None, "quarter": None, "uptime": None}
     return {
         "state": state, "headline": headline(state), "names": NAMES,
         "components": COMPONENTS, "now": now, **charts,
