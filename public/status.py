@@ -1,4 +1,5 @@
-"""/status (the public status page), /status/history, /status/incidents/<id> and /status/feed.atom.
+"""/status (the public status page), /status/history, /status/incidents/<id>, /status/badge.svg and
+/status/feed.atom.
 
 The status part of the page is rendered once per cache period and shared by every worker; only the
 thin layout around it (nav, sign-in state, banners — themselves cached) is rendered per request.
@@ -11,7 +12,7 @@ from flask import current_app, redirect, render_template, request
 from markupsafe import Markup
 
 from app.extensions import limiter
-from app.services import status, status_archive, status_cache, status_feeds
+from app.services import status, status_archive, status_badge, status_cache, status_feeds
 from app.services.errors import NotFound, ValidationFailed
 from app.services.status_history import COUNTED, uptime
 from app.web import cached_response
@@ -79,6 +80,21 @@ def status_incident(incident_id: int):
     """An incident's permanent link (Statuspage's shortlink): its month on the history pages."""
     page = status_archive.page_of(incident_id)
     return redirect(f"/status/history?page={page}#incident-{incident_id}")
+
+
+# Embedded by other sites: readable cross-origin, inert if opened on its own (no script may run).
+BADGE_HEADERS = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*",
+                 "Cross-Origin-Resource-Policy": "cross-origin", "X-Content-Type-Options": "nosniff",
+                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
+
+
+@bp.get("/status/badge.svg")
+@limiter.exempt
+def status_badge_svg():
+    component, window = request.args.get("component"), request.args.get("uptime")
+    status_badge.validate(component, window)  # 422 before anything is cached: a closed set of keys
+    return cached_response(f"badge:{component or 'all'}:{window or 'state'}",
+                           lambda: status_badge.badge(component, window), "image/svg+xml", BADGE_HEADERS)
 
 
 @bp.get("/status/feed.atom")
