@@ -11,10 +11,11 @@ def init_admin(app) -> None:
     from admin_views.base import SecureIndexView
     from admin_views.dsar import add_dsar_view
     from admin_views.incidents import IncidentView
+    from admin_views.maintenance import MaintenanceView
     from admin_views.rq import mount_rq_dashboard
     from admin_views.sla import add_sla_view
     from admin_views.users import UserView
-    from app.models import AuditLog, Incident, User
+    from app.models import AuditLog, Incident, ScheduledMaintenance, User
 
     # The console's own templates (admin/*.html) live beside its views, not with the public pages.
     app.register_blueprint(Blueprint("levqor_admin_templates", __name__, template_folder="templates"))
@@ -23,6 +24,7 @@ def init_admin(app) -> None:
                   theme=Bootstrap4Theme(swatch="default"))
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
+    admin.add_view(MaintenanceView(ScheduledMaintenance, db, name="Maintenance", endpoint="maintenance"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))
     add_dsar_view(admin)
     add_sla_view(admin)

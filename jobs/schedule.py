@@ -30,6 +30,8 @@ PERIODIC_JOBS: list[Periodic] = [
              "DSAR: delete archives whose link expired and mark them expired"),
     Periodic("status-snapshot", "*/5 * * * *", "status.snapshot",
              "Status page: check every component and record a snapshot"),
+    Periodic("status-maintenance", "* * * * *", "status.maintenance",
+             "Status page: scheduled maintenance starts and ends on time"),
     Periodic("status-rollup", "7 * * * *", "status.rollup",
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.services import status, status_history
+from app.services import maintenance, status, status_history
 from jobs.queues import job
 
 
@@ -18,3 +18,9 @@ def record_snapshot_job() -> dict:
 def rollup_status_job(hours: int = 48) -> dict:
     """Idempotent: recomputes the last `hours` of buckets, then prunes what retention allows."""
     return status_history.rollup_and_prune(hours=hours)
+
+
+@job("status.maintenance", queue="status", timeout=60, result_ttl=600, ttl=120)
+def advance_maintenance_job() -> dict:
+    """Scheduled maintenance moves to in progress and to completed by the clock."""
+    return maintenance.advance()

@@ -17,7 +17,7 @@ def json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import admin_dsar, admin_sla, auth, dsar, sla, status
+    from app.api import admin_dsar, admin_sla, admin_status, auth, dsar, sla, status
 
-    for module in (auth, sla, admin_sla, status, dsar, admin_dsar):
+    for module in (auth, sla, admin_sla, status, dsar, admin_dsar, admin_status):
         app.register_blueprint(module.bp)

@@ -1,12 +1,14 @@
 """Models, one module per aggregate; importing this package registers every table."""
 from app.models.audit import AuditLog
 from app.models.dsar import DsarExport
+from app.models.maintenance import MaintenanceStatus, ScheduledMaintenance
 from app.models.platform import Invoice, RunLog, Subscription, Workflow, WorkflowRun
 from app.models.sla import SlaCreditRequest
 from app.models.status import Incident, IncidentUpdate, StatusRollup, StatusSnapshot
 from app.models.users import User
 
 __all__ = [
-    "AuditLog", "DsarExport", "Incident", "IncidentUpdate", "Invoice", "RunLog", "SlaCreditRequest",
+    "AuditLog", "DsarExport", "Incident", "IncidentUpdate", "Invoice", "MaintenanceStatus", "RunLog",
+    "ScheduledMaintenance", "SlaCreditRequest",
     "StatusRollup", "StatusSnapshot", "Subscription", "User", "Workflow", "WorkflowRun",
 ]

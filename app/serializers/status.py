@@ -2,7 +2,7 @@
 body of GET /api/status. Statuspage's v2 shapes are app/services/statuspage.py's."""
 from __future__ import annotations
 
-from app.models import Incident
+from app.models import Incident, ScheduledMaintenance
 from app.serializers import iso
 
 
@@ -22,7 +22,16 @@ def banner(item: Incident) -> dict:
     return {
         "id": item.id, "title": item.title, "status": item.status, "impact": item.impact, "message": item.message,
         "components": item.components or [], "resolved": item.status == "resolved",
-        "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at),
+        "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at), "kind": "incident",
+    }
+
+
+def maintenance_banner(item: ScheduledMaintenance) -> dict:
+    """Planned work in progress, in the banner slot of every page."""
+    return {
+        "id": item.id, "title": item.title, "status": "in_progress", "impact": "maintenance",
+        "message": item.message, "components": item.components or [], "resolved": False,
+        "started_at": iso(item.starts_at), "ends_at": iso(item.ends_at), "kind": "maintenance",
     }
 
 

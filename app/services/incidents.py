@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
 from app.serializers import status as serializers
-from app.services import audit, status_cache, status_live
+from app.services import audit, maintenance, status_cache, status_live
 
 RESOLVED_BANNER_HOURS = 24
 
@@ -30,7 +30,8 @@ def load_banners() -> list[dict]:
         .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
         .limit(5)
     ).all()
-    return [serializers.banner(i) for i in rows]
+    works = [serializers.maintenance_banner(m) for m in maintenance.active()]
+    return works + [serializers.banner(i) for i in rows]
 
 
 def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:

@@ -19,7 +19,8 @@ from app.models.status import COMPONENTS
 from app.models.types import utcnow
 from app.serializers import iso
 from app.serializers import status as serializers
-from app.services import status_cache, status_history, status_live, status_spool
+from app.serializers.maintenance import maintenance as maintenance_json
+from app.services import maintenance, status_cache, status_history, status_live, status_spool
 from app.services.errors import ValidationFailed
 from app.services.status_checks import overall_of, run_checks
 
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 NAMES = {"api": "API", "frontend": "Frontend", "database": "Database", "stripe": "Stripe (payments)",
          "workflows": "Workflows"}
 HEADLINES = {"none": "All systems operational", "minor": "Degraded performance", "major": "Outage",
-             "critical": "Major outage", "unknown": "Status unknown"}
+             "critical": "Major outage", "maintenance": "Scheduled maintenance in progress",
+             "unknown": "Status unknown"}
 WINDOWS = {"24h": ("5m", 288), "7d": ("1h", 168)}
 RECENT_INCIDENT_DAYS = 30  # a customer has 30 days to claim an SLA credit
 
@@ -217,11 +219,12 @@ def uptime_windows(now=None, series: dict | None = None) -> dict[str, dict[str, 
 def status_payload(window: str = "24h") -> dict:
     """The body of GET /api/status (SPEC), uncached."""
     open_incidents, _ = incidents_for_page()
-    state = declared_state(current(), open_incidents)
+    works = maintenance_for_page()
+    state = declared_state(current(), open_incidents, works["active"])
     unavailable = {"window": window, "unavailable": True, "components": {}}
     past = status_live.last_good(f"history:{window}", lambda: history(window), default=unavailable)
     uptime = status_live.last_good("uptime", uptime_windows, default={})
-    return serializers.status_body(state, open_incidents, past) | {"uptime": uptime}
+    return serializers.status_body(state, open_incidents, past) | {"maintenance": works, "uptime": uptime}
 
 
 def page_context(now=None) -> dict:
@@ -229,7 +232,8 @@ def page_context(now=None) -> dict:
     history charts are left out (the page says so) and the rest comes from the newest check."""
     now = now or utcnow()
     open_incidents, recent = incidents_for_page(now)
-    state = declared_state(current(now), open_incidents)
+    works = status_live.revive(maintenance_for_page(now))
+    state = declared_state(current(now), open_incidents, works.active)
     try:
         charts = {"day": status_history.series_24h(now),
                   "week": status_history.series_rollup("hour", 168, now),
@@ -242,33 +246,49 @@ def page_context(now=None) -> dict:
         "state": state, "headline": headline(state), "names": NAMES,
         "components": COMPONENTS, "now": now, **charts,
         "open_incidents": open_incidents, "recent_incidents": recent,
+        "maintenance_active": works.active, "maintenance_upcoming": works.upcoming,
     }
+
+
+def maintenance_for_page(now=None) -> dict:
+    """Maintenance in progress and in the next 14 days, as JSON (the last good copy while the
+    database is down)."""
+    now = now or utcnow()
+
+    def load() -> dict:
+        return {"active": [maintenance_json(m, now) for m in maintenance.active(now)],
+                "upcoming": [maintenance_json(m, now) for m in maintenance.upcoming(now)]}
+
+    return status_live.last_good("maintenance", load, default={"active": [], "upcoming": []})
 
 
 # --- what staff declared ----------------------------------------------------------------------
 
-RANK = {"unknown": -1, "up": 0, "degraded": 1, "down": 2}
+RANK = {"unknown": -1, "maintenance": -1, "up": 0, "degraded": 1, "down": 2}
 # Statuspage's vocabulary: an open incident's impact is the state staff declared for its components.
 IMPACT_LEVEL = {"minor": "degraded", "major": "down", "critical": "down"}
 LEVEL_INDICATOR = {"up": "none", "degraded": "minor", "down": "major", "unknown": "none"}
-INDICATORS = ("none", "minor", "major", "critical")
+INDICATORS = ("none", "maintenance", "minor", "major", "critical")
 
 
 def headline(state: dict) -> str:
     """The page's big line, from the same indicator as the v2 JSON; nothing measured and nothing
     declared is "Status unknown", not "operational"."""
-    if state["overall"] == "unknown":
+    if state["overall"] == "unknown" and state.get("indicator") in (None, "none"):
         return HEADLINES["unknown"]
     return HEADLINES[state.get("indicator") or LEVEL_INDICATOR.get(state["overall"], "none")]
 
 
-def declared_state(state: dict, open_incidents: list) -> dict:
+def declared_state(state: dict, open_incidents: list, active_maintenance: list = ()) -> dict:
     """The measured state with what staff declared on top: per component the worst open incident's
-    level (an incident naming no component affects all), and overall the worse of the two. The
-    `indicator` (none/minor/major/critical) is what the page headline, /api/status and Statuspage's
-    v2 indicator all say."""
-    declared: dict[str, str | None] = {c: None for c in COMPONENTS}
-    indicator = LEVEL_INDICATOR.get(state["overall"], "none")
+    level (an incident naming no component affects all) or "maintenance" while planned work is under
+    way on it; overall the worse of measured and declared, leaving out components under maintenance
+    (planned work is not an outage). The `indicator` (none/minor/major/critical/maintenance) is what
+    the page headline, /api/status and Statuspage's v2 indicator all say."""
+    under = {c for m in active_maintenance for c in (_get(m, "components") or COMPONENTS)}
+    measured = overall_of(lvl for c, lvl in state["levels"].items() if c not in under)
+    declared: dict[str, str | None] = {c: "maintenance" if c in under else None for c in COMPONENTS}
+    indicator = LEVEL_INDICATOR.get(measured, "none")
     for incident in open_incidents:
         level = IMPACT_LEVEL.get(incident.impact, "degraded")
         for component in incident.components or COMPONENTS:
@@ -276,6 +296,14 @@ def declared_state(state: dict, open_incidents: list) -> dict:
                 declared[component] = level
         impact = incident.impact if incident.impact in INDICATORS else "minor"
         indicator = max(indicator, impact, key=INDICATORS.index)
-    overall = max([state["overall"], *filter(None, declared.values())], key=lambda lvl: RANK.get(lvl, -1))
+    if indicator == "none" and under:
+        indicator = "maintenance"
+    overall = max([measured, *filter(None, declared.values())], key=lambda lvl: RANK.get(lvl, -1))
+    if overall == "unknown" and under and measured == "unknown" and state["overall"] != "unknown":
+        overall = "up"  # every monitored component is under maintenance: nothing is down
     return state | {"measured_overall": state["overall"], "overall": overall, "declared": declared,
                     "indicator": indicator}
+
+
+def _get(item, name):
+    return item.get(name) if isinstance(item, dict) else getattr(item, name)

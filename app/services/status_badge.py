@@ -15,9 +15,9 @@ from app.extensions import db
 from app.models import StatusRollup
 from app.models.status import COMPONENTS
 from app.models.types import utcnow
-from app.services import maintenance_feed, status_live
+from app.services import status_live
 from app.services.errors import ValidationFailed
-from app.services.status import NAMES, RANK, current, declared_state, incidents_for_page
+from app.services.status import NAMES, RANK, current, declared_state, incidents_for_page, maintenance_for_page
 from app.services.status_history import floor_to, uptime
 
 # window → (rollup period, buckets): the same counts as the 7- and 90-day bars.
@@ -38,18 +38,15 @@ def validate(component: str | None, window: str | None) -> None:
 
 
 def _state(component: str | None) -> str:
+    """up/degraded/down/unknown, or "maintenance" while planned work is under way and nothing worse."""
     open_incidents, _ = incidents_for_page()
-    state = declared_state(current(), open_incidents)
+    state = declared_state(current(), open_incidents, maintenance_for_page()["active"])
     if component is None:
-        level = state["overall"]
-        if level == "up" and maintenance_feed.components_under_maintenance():
-            return "maintenance"
-        return level
-    levels = [state["levels"][component], state["declared"].get(component) or "unknown"]
-    level = max(levels, key=lambda lvl: RANK.get(lvl, -1))
-    if level == "up" and component in maintenance_feed.components_under_maintenance():
+        return "maintenance" if state["indicator"] == "maintenance" else state["overall"]
+    declared = state["declared"].get(component)
+    if declared == "maintenance":
         return "maintenance"
-    return level
+    return max([state["levels"][component], declared or "unknown"], key=lambda lvl: RANK.get(lvl, -1))
 
 
 def uptime_pct(component: str | None, window: str, now=None) -> float | None:

@@ -17,14 +17,15 @@ from app.models import Incident
 from app.models.types import utcnow
 from app.serializers import iso
 from app.services import maintenance_feed, status_live
-from app.services.status import NAMES, current, declared_state, incidents_for_page
+from app.services.status import NAMES, current, declared_state, incidents_for_page, maintenance_for_page
 
 COMPONENT_STATUS = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
 # What staff declared, in Statuspage's words (an incident's impact on the components it names).
 DECLARED_STATUS = {"minor": "degraded_performance", "major": "partial_outage", "critical": "major_outage"}
-COMPONENT_RANK = ["operational", "degraded_performance", "partial_outage", "major_outage"]
+COMPONENT_RANK = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
-                "major": "Partial System Outage", "critical": "Major Service Outage"}
+                "major": "Partial System Outage", "critical": "Major Service Outage",
+                "maintenance": "Service Under Maintenance"}
 STATUSPAGE_EPOCH = "2026-01-01T00:00:00Z"
 PAGE_ID = "levqor"
 RECENT_INCIDENTS = 50  # what Statuspage's incidents.json lists
@@ -72,12 +73,13 @@ def incident(item, statuses: dict | None = None) -> dict:
 
 def _state() -> tuple[dict, list]:
     open_incidents, _ = incidents_for_page()
-    return declared_state(current(), open_incidents), open_incidents
+    return declared_state(current(), open_incidents, maintenance_for_page()["active"]), open_incidents
 
 
-def _component_status(code: str, level: str, open_incidents: list) -> str:
-    """The worse of the measured level and the impact of open incidents naming the component."""
-    worst = COMPONENT_STATUS[level]
+def _component_status(code: str, level: str, open_incidents: list, state: dict) -> str:
+    """The worse of the measured level and the impact of open incidents naming the component; planned
+    work in progress reads "under_maintenance" unless an incident says worse."""
+    worst = "under_maintenance" if state["declared"].get(code) == "maintenance" else COMPONENT_STATUS[level]
     for item in open_incidents:
         if code in (item.components or [code]):
             worst = max(worst, DECLARED_STATUS.get(item.impact, "degraded_performance"), key=COMPONENT_RANK.index)
@@ -85,15 +87,12 @@ def _component_status(code: str, level: str, open_incidents: list) -> str:
 
 
 def _components(state: dict, open_incidents: list) -> list[dict]:
-    under_maintenance = maintenance_feed.components_under_maintenance()
     out = []
     for position, (code, level) in enumerate(state["levels"].items(), start=1):
         if level not in COMPONENT_STATUS:
             continue
-        status = _component_status(code, level, open_incidents)
-        if code in under_maintenance and status == "operational":
-            status = "under_maintenance"
-        out.append(_component(code, status, position, state["updated_at"]))
+        out.append(_component(code, _component_status(code, level, open_incidents, state), position,
+                              state["updated_at"]))
     return out
 
 

@@ -83,3 +83,16 @@ def test_badge_is_cached_until_the_status_changes(client, add_snapshot):
     assert _badge(client)[0][1] == "operational"  # the cached copy
     status_cache.invalidate()  # what recording a snapshot does
     assert _badge(client)[0][1] == "outage"
+
+
+def test_badge_says_maintenance_while_planned_work_is_under_way(client, add_snapshot):
+    from app.models import ScheduledMaintenance
+
+    add_snapshot(utcnow(), database="down")  # the work takes it down: that is not an outage
+    now = utcnow()
+    db.session.add(ScheduledMaintenance(title="Failover drill", components=["database"],
+                                        starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=1)))
+    db.session.commit()
+    assert _badge(client, "?component=database")[0] == ["Database", "maintenance"]
+    assert _badge(client, "?component=api")[0] == ["API", "operational"]
+    assert _badge(client)[0] == ["status", "maintenance"]

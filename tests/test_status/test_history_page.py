@@ -85,3 +85,20 @@ def test_history_is_cached_and_refreshed_by_incident_changes(client):
     assert "Late addition" not in client.get("/status/history").get_data(as_text=True)  # cached
     incidents.after_change()
     assert "Late addition" in client.get("/status/history").get_data(as_text=True)
+
+
+def test_history_lists_maintenance_beside_incidents(client):
+    from app.models import ScheduledMaintenance
+
+    starts = month_start(utcnow()) + timedelta(hours=1)
+    done = ScheduledMaintenance(title="Database upgrade", message="Moving to PostgreSQL 16.", components=["database"],
+                                starts_at=starts, ends_at=starts + timedelta(hours=2), status="completed")
+    gone = ScheduledMaintenance(title="Called off", components=[], starts_at=starts,
+                                ends_at=starts + timedelta(hours=1), status="canceled")
+    db.session.add_all([done, gone])
+    db.session.commit()
+    html = client.get("/status/history").get_data(as_text=True)
+    first_month = html.split('data-month="')[1]
+    assert f'id="maintenance-{done.id}"' in first_month and "Moving to PostgreSQL 16." in first_month
+    assert "Completed" in first_month and "Affects Database" in first_month
+    assert "Called off" not in html

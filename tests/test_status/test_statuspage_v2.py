@@ -131,3 +131,54 @@ def test_v2_answers_are_cached_and_refreshed_by_an_incident_change(client, healt
 def test_unknown_v2_path_is_a_json_404(client):
     res = client.get("/api/v2/nothing.json")
     assert res.status_code == 404 and res.get_json()["ok"] is False
+
+
+MAINTENANCE_KEYS = INCIDENT_KEYS | {"scheduled_for", "scheduled_until"}
+
+
+@pytest.fixture
+def maintenances():
+    """Completed three days ago, in progress on the database now, next in 2 and 30 days; one canceled."""
+    from app.models import ScheduledMaintenance
+
+    now = utcnow()
+
+    def add(title, starts, hours=2, status="scheduled", components=None):
+        item = ScheduledMaintenance(title=title, message=f"{title}: planned work.", components=components or [],
+                                    starts_at=starts, ends_at=starts + timedelta(hours=hours), status=status)
+        db.session.add(item)
+        return item
+
+    made = {"done": add("Done", now - timedelta(days=3), status="completed"),
+            "active": add("Active", now - timedelta(minutes=10), components=["database"]),
+            "next": add("Next", now + timedelta(days=2)),
+            "far": add("Far", now + timedelta(days=30)),
+            "canceled": add("Canceled", now + timedelta(days=1), status="canceled")}
+    db.session.commit()
+    return made
+
+
+def test_scheduled_maintenances_in_statuspage_shape(client, healthy_day, maintenances):
+    everything = _get(client, "scheduled-maintenances.json")["scheduled_maintenances"]
+    assert [m["name"] for m in everything] == ["Far", "Next", "Active", "Done"]  # newest first, canceled left out
+    for item in everything:
+        assert set(item) >= MAINTENANCE_KEYS and item["impact"] == "maintenance" and item["page_id"] == "levqor"
+        assert item["scheduled_for"].endswith("Z") and item["scheduled_until"] > item["scheduled_for"]
+        for update in item["incident_updates"]:
+            assert set(update) >= UPDATE_KEYS and update["incident_id"] == item["id"]
+    by_name = {m["name"]: m for m in everything}
+    assert [u["status"] for u in by_name["Done"]["incident_updates"]] == ["completed", "in_progress", "scheduled"]
+    assert by_name["Done"]["status"] == "completed" and by_name["Done"]["resolved_at"].endswith("Z")
+    assert by_name["Next"]["status"] == "scheduled" and by_name["Next"]["started_at"] is None
+    assert by_name["Next"]["incident_updates"][0]["body"] == "Next: planned work."
+
+    upcoming = _get(client, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
+    assert [m["name"] for m in upcoming] == ["Next", "Far"] and {m["status"] for m in upcoming} == {"scheduled"}
+    [active] = _get(client, "scheduled-maintenances/active.json")["scheduled_maintenances"]
+    assert active["name"] == "Active" and active["status"] == "in_progress"
+    assert active["components"][0]["id"] == "database" and active["components"][0]["status"] == "under_maintenance"
+
+    summary = _get(client, "summary.json")
+    assert [m["name"] for m in summary["scheduled_maintenances"]] == ["Active", "Next", "Far"]
+    assert {c["id"]: c["status"] for c in _get(client, "components.json")["components"]}["database"] == \
+        "under_maintenance"

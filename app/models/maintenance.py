@@ -1,0 +1,68 @@
+"""Scheduled maintenance: planned work announced on the status page and excluded from uptime."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import JSONType, UTCDateTime
+
+
+class MaintenanceStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+
+
+class ScheduledMaintenance(db.Model):
+    """scheduled → in_progress → completed by the clock (starts_at, ends_at), unless staff complete it
+    early (ended_at) or cancel it. `status` is kept in step by a periodic job; `state_at(now)` is the
+    truth at any moment, so a page never waits for that job."""
+
+    __tablename__ = "scheduled_maintenances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    components = mapped_column(JSONType)  # list of COMPONENTS; empty → the whole service
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    ended_at = mapped_column(UTCDateTime)  # staff completed it early
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=MaintenanceStatus.SCHEDULED)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+    updated_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+
+    __table_args__ = (Index("ix_scheduled_maintenances_window", "starts_at", "ends_at"),)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def state_at(self, now: datetime) -> MaintenanceStatus:
+        if self.status in (MaintenanceStatus.CANCELED, MaintenanceStatus.COMPLETED):
+            return MaintenanceStatus(self.status)
+        if now >= self.ends_at:
+            return MaintenanceStatus.COMPLETED
+        if now >= self.starts_at:
+            return MaintenanceStatus.IN_PROGRESS
+        return MaintenanceStatus.SCHEDULED
+
+    def window_end(self) -> datetime:
+        """When the work really ended (early completion) or is planned to."""
+        return self.ended_at or self.ends_at
+
+    def affects(self, component: str) -> bool:
+        return not self.components or component in self.components
+
+    def can_edit(self, now: datetime) -> bool:
+        return self.state_at(now) == MaintenanceStatus.SCHEDULED
+
+    def can_cancel(self, now: datetime) -> bool:
+        return self.state_at(now) == MaintenanceStatus.SCHEDULED
+
+    def can_complete(self, now: datetime) -> bool:
+        return self.state_at(now) == MaintenanceStatus.IN_PROGRESS
