@@ -86,9 +86,18 @@ def history_page(page: int, now: datetime | None = None) -> dict:
 
 
 def page_of(incident_id: int, now: datetime | None = None) -> int:
-    """The history page holding an incident (its shortlink redirects there)."""
+    """The history page holding an incident (its shortlink redirects there); page 1 while the
+    database is down and no copy of the answer exists."""
     now = now or utcnow()
-    item = db.session.get(Incident, incident_id)
-    if item is None:
+
+    def load() -> dict:
+        item = db.session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
+        return {"started_at": iso(item.started_at) if item else None}
+
+    found = status_live.revive(status_live.last_good(f"incident-page:{incident_id}", load,
+                                                     default={"started_at": None, "unavailable": True}))
+    if getattr(found, "unavailable", False):
+        return 1
+    if found.started_at is None:
         raise NotFound("No such incident.", code="no_such_incident")
-    return _months_between(month_start(item.started_at), month_start(now)) // MONTHS_PER_PAGE + 1
+    return _months_between(month_start(found.started_at), month_start(now)) // MONTHS_PER_PAGE + 1

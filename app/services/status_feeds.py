@@ -57,7 +57,7 @@ def atom_feed(days: int = 90, limit: int = 50) -> bytes:
         sub(entry, "title", f"[{label}] {incident.title}")
         sub(entry, "updated", iso(incident.updated_at))
         sub(entry, "published", iso(incident.started_at))
-        sub(entry, "link", href=f"{base}/status#incident-{incident.id}", rel="alternate", type="text/html")
+        sub(entry, "link", href=f"{base}/status/incidents/{incident.id}", rel="alternate", type="text/html")
         affected = ", ".join(NAMES.get(c, c) for c in incident.components or []) or "The whole service"
         lines = [f"<p><strong>Impact:</strong> {incident.impact}. <strong>Affected:</strong> {_esc(affected)}.</p>"]
         lines += [f"<p><small>{iso(u.created_at)}</small> <strong>{_esc(u.status.capitalize())}</strong> — "

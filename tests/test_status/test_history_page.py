@@ -59,6 +59,10 @@ def test_history_pages_back_at_least_13_months_and_to_the_oldest_incident(client
     assert res.status_code == 302 and res.headers["Location"].endswith(f"/status/history?page=7#incident-{old.id}")
     assert client.get(f"/status/incidents/{year.id}").headers["Location"].endswith(f"page=5#incident-{year.id}")
     assert client.get("/status/incidents/999999").status_code == 404
+    assert client.get("/status/incidents/99999999999999").status_code == 404
+    # The v2 shortlink is the permanent link.
+    v2 = client.get("/api/v2/incidents.json").get_json()["incidents"]
+    assert {i["shortlink"].split("/status/", 1)[1] for i in v2} == {f"incidents/{old.id}", f"incidents/{year.id}"}
 
 
 def test_bad_page_numbers_are_clear_errors(client):
