@@ -36,6 +36,15 @@ def _updates(item: ScheduledMaintenance, state: str) -> list[dict]:
             for status, at, body in reversed(steps)]
 
 
+def _link(item: ScheduledMaintenance, now: datetime) -> str:
+    """Upcoming work is announced on /status; begun work is on the history page of its month
+    (three months a page, as status_archive pages them)."""
+    if item.starts_at > now:
+        return f"/status#maintenance-{item.id}"
+    months = (now.year - item.starts_at.year) * 12 + now.month - item.starts_at.month
+    return f"/status/history?page={months // 3 + 1}#maintenance-{item.id}"
+
+
 def statuspage_object(item: ScheduledMaintenance, now: datetime) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"]
     state = str(item.state_at(now))
@@ -45,7 +54,7 @@ def statuspage_object(item: ScheduledMaintenance, now: datetime) -> dict:
         "started_at": iso(item.starts_at) if state != "scheduled" else None,
         "resolved_at": iso(item.window_end()) if state == "completed" else None,
         "scheduled_for": iso(item.starts_at), "scheduled_until": iso(item.ends_at), "page_id": "levqor",
-        "shortlink": f"{base}/status/history#maintenance-{item.id}",
+        "shortlink": f"{base}{_link(item, now)}",
         "incident_updates": _updates(item, state),
         "components": [{"id": c, "name": NAMES.get(c, c), "status": "under_maintenance" if state == "in_progress"
                         else "operational", "page_id": "levqor"} for c in item.components or []],

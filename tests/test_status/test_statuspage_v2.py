@@ -171,6 +171,9 @@ def test_scheduled_maintenances_in_statuspage_shape(client, healthy_day, mainten
     assert by_name["Done"]["status"] == "completed" and by_name["Done"]["resolved_at"].endswith("Z")
     assert by_name["Next"]["status"] == "scheduled" and by_name["Next"]["started_at"] is None
     assert by_name["Next"]["incident_updates"][0]["body"] == "Next: planned work."
+    assert by_name["Next"]["shortlink"].endswith(f"/status#maintenance-{maintenances['next'].id}")
+    done = client.get(by_name["Done"]["shortlink"].split("localhost", 1)[1]).get_data(as_text=True)
+    assert f'id="maintenance-{maintenances["done"].id}"' in done  # its month on the history pages
 
     upcoming = _get(client, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
     assert [m["name"] for m in upcoming] == ["Next", "Far"] and {m["status"] for m in upcoming} == {"scheduled"}
