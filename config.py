@@ -168,6 +168,7 @@ class Config:
     STATUS_RAW_RETENTION_DAYS = env_int("STATUS_RAW_RETENTION_DAYS", 30)
     STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
     STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
+    STATUS_REFRESH_SECONDS = env_int("STATUS_REFRESH_SECONDS", 60)  # how often an open /status refreshes itself
 
     # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.
     EMBEDDED_QUEUE = REDIS_URL is None

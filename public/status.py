@@ -1,4 +1,5 @@
-"""/status (the public status page) and /status/feed.atom.
+"""/status (the public status page), /status/history, /status/incidents/<id>, /status/badge.svg and
+/status/feed.atom.
 
 The status part of the page is rendered once per cache period and shared by every worker; only the
 thin layout around it (nav, sign-in state, banners — themselves cached) is rendered per request.
@@ -7,11 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, render_template, request
+from flask import current_app, redirect, render_template, request
 from markupsafe import Markup
 
 from app.extensions import limiter
-from app.services import status, status_cache, status_feeds
+from app.services import status, status_archive, status_badge, status_cache, status_feeds
+from app.services.errors import NotFound, ValidationFailed
 from app.services.status_history import COUNTED, coverage_pct, is_partial, run_length, uptime
 from app.web import cached_response
 from public import bp
@@ -38,6 +40,61 @@ def _render_page(**overrides) -> str:
 
 def _render_anonymous() -> str:
     return _render_page(csrf_token=lambda: "")
+
+
+@bp.get("/status/fragment")
+@limiter.exempt
+def status_fragment():
+    """The body of /status alone (what status.js swaps in every minute), from the same cache."""
+    return cached_response("page", _render_body, "text/html", {"Cache-Control": "no-cache"})
+
+
+@bp.get("/status/history")
+@limiter.exempt
+def status_history_page():
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or len(raw) > 6:
+        raise ValidationFailed("page must be a whole number from 1.", code="invalid_page", status=400)
+    page = int(raw)
+    pages = int(status_cache.get_or_build("history:pages", lambda: str(status_archive.page_count())))
+    if not 1 <= page <= pages:
+        raise NotFound(f"The history has {pages} pages.", code="no_such_page")
+
+    def render(**overrides) -> str:
+        body = status_cache.get_or_build(f"history:{page}", lambda: _render_history(page))
+        # The body is our own autoescaped template output, cached as bytes.
+        return render_template("status_history.html", body=Markup(body.decode()), **overrides)  # noqa: S704
+
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return cached_response(f"history-anonymous:{page}", lambda: render(csrf_token=lambda: ""), "text/html")
+    return render()
+
+
+def _render_history(page: int) -> str:
+    return render_template("status/_history.html", names=status.NAMES, **status_archive.history_page(page))
+
+
+@bp.get("/status/incidents/<int:incident_id>")
+@limiter.exempt
+def status_incident(incident_id: int):
+    """An incident's permanent link (Statuspage's shortlink): its month on the history pages."""
+    page = status_archive.page_of(incident_id)
+    return redirect(f"/status/history?page={page}#incident-{incident_id}")
+
+
+# Embedded by other sites: readable cross-origin, inert if opened on its own (no script may run).
+BADGE_HEADERS = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*",
+                 "Cross-Origin-Resource-Policy": "cross-origin", "X-Content-Type-Options": "nosniff",
+                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
+
+
+@bp.get("/status/badge.svg")
+@limiter.exempt
+def status_badge_svg():
+    component, window = request.args.get("component"), request.args.get("uptime")
+    status_badge.validate(component, window)  # 422 before anything is cached: a closed set of keys
+    return cached_response(f"badge:{component or 'all'}:{window or 'state'}",
+                           lambda: status_badge.badge(component, window), "image/svg+xml", BADGE_HEADERS)
 
 
 @bp.get("/status/feed.atom")

@@ -1,6 +1,8 @@
-"""Public status JSON: GET /api/status (SPEC) and Statuspage-compatible /api/v2/{summary,status}.json.
+"""Public status JSON: GET /api/status (SPEC) and Atlassian Statuspage's public v2 read API
+(summary, status, components, incidents, incidents/unresolved, scheduled-maintenances and its
+upcoming/active views).
 
-All three are served from the shared cache (gzip-compressed for clients that accept it); they are
+All are served from the shared cache (gzip-compressed for clients that accept it); they are
 public and read-only, so any origin may read them.
 """
 import json
@@ -8,7 +10,7 @@ import json
 from flask import Blueprint, request
 
 from app.extensions import limiter
-from app.services import status, status_feeds
+from app.services import status, statuspage
 from app.web import cached_response
 
 bp = Blueprint("api_status", __name__, url_prefix="/api")
@@ -28,13 +30,25 @@ def get_status():
     return _cached(f"api:{window}", lambda: json.dumps(status.status_payload(window)))
 
 
-@bp.get("/v2/summary.json")
-@limiter.exempt
-def statuspage_summary():
-    return _cached("v2:summary", lambda: json.dumps(status_feeds.summary_json()))
+# Statuspage v2: path → (cache key, builder). Each answer is cached and invalidated like summary.json.
+V2 = {
+    "summary.json": statuspage.summary_json,
+    "status.json": statuspage.status_json,
+    "components.json": statuspage.components_json,
+    "incidents.json": statuspage.incidents_json,
+    "incidents/unresolved.json": statuspage.unresolved_json,
+    "scheduled-maintenances.json": lambda: statuspage.maintenances_json("all"),
+    "scheduled-maintenances/upcoming.json": lambda: statuspage.maintenances_json("upcoming"),
+    "scheduled-maintenances/active.json": lambda: statuspage.maintenances_json("active"),
+}
 
 
-@bp.get("/v2/status.json")
-@limiter.exempt
-def statuspage_status():
-    return _cached("v2:status", lambda: json.dumps(status_feeds.status_json()))
+def _v2_view(path: str, build):
+    def view():
+        return _cached(f"v2:{path}", lambda: json.dumps(build()))
+    return view
+
+
+for _path, _build in V2.items():
+    bp.add_url_rule(f"/v2/{_path}", endpoint="v2_" + _path.replace("/", "_").replace("-", "_").replace(".", "_"),
+                    view_func=limiter.exempt(_v2_view(_path, _build)), methods=["GET"])

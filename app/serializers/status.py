@@ -1,5 +1,5 @@
 """Status aggregates as JSON: incidents (SPEC shape), the banners every public page shows, and the
-body of GET /api/status. Statuspage's v2 shapes are app/services/status_feeds.py's."""
+body of GET /api/status. Statuspage's v2 shapes are app/services/statuspage.py's."""
 from __future__ import annotations
 
 from app.models import Incident, ScheduledMaintenance

@@ -32,7 +32,7 @@ HEADLINES = {"none": "All systems operational", "minor": "Degraded performance",
              "critical": "Major outage", "maintenance": "Scheduled maintenance in progress",
              "unknown": "Status unknown"}
 WINDOWS = {"24h": ("5m", 288), "7d": ("1h", 168)}
-RECENT_INCIDENT_DAYS = 7
+RECENT_INCIDENT_DAYS = 30  # a customer has 30 days to claim an SLA credit
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def public_details(detail: dict) -> dict:
 
 
 def incidents_for_page(now=None) -> tuple[list, list]:
-    """(open incidents, incidents of the last 7 days that are resolved), newest first. While the
+    """(open incidents, resolved incidents of the last RECENT_INCIDENT_DAYS), newest first. While the
     database is down, the last good copy (objects that read like the rows)."""
     now = now or utcnow()
     since = now - timedelta(days=RECENT_INCIDENT_DAYS)
@@ -195,6 +195,24 @@ def segments(points: list, step: timedelta) -> list[dict]:
             for run in status_history.run_length(points, step)]
 
 
+UPTIME_WINDOWS = ("24h", "7d", "30d", "90d")
+
+
+def uptime_windows(now=None, series: dict | None = None) -> dict[str, dict[str, float | None]]:
+    """Per component, uptime % over the last 24 h (5-minute checks), 7 days (hourly rollups), 30 and
+    90 days (daily rollups); None where nothing was measured. `series` reuses charts already read."""
+    now = now or utcnow()
+    series = dict(series or {})
+    readers = {"24h": lambda: status_history.series_24h(now),
+               "7d": lambda: status_history.series_rollup("hour", 168, now),
+               "30d": lambda: status_history.series_rollup("day", 30, now),
+               "90d": lambda: status_history.series_rollup("day", 90, now)}
+    for window in UPTIME_WINDOWS:
+        if series.get(window) is None:
+            series[window] = readers[window]()
+    return {c: {w: series[w][c]["uptime_pct"] for w in UPTIME_WINDOWS} for c in COMPONENTS}
+
+
 def status_payload(window: str = "24h") -> dict:
     """The body of GET /api/status (SPEC), uncached."""
     open_incidents, _ = incidents_for_page()
@@ -202,7 +220,8 @@ def status_payload(window: str = "24h") -> dict:
     state = declared_state(current(), open_incidents, works["active"])
     unavailable = {"window": window, "unavailable": True, "components": {}}
     past = status_live.last_good(f"history:{window}", lambda: history(window), default=unavailable)
-    return serializers.status_body(state, open_incidents, past) | {"maintenance": works}
+    uptime = status_live.last_good("uptime", uptime_windows, default={})
+    return serializers.status_body(state, open_incidents, past) | {"maintenance": works, "uptime": uptime}
 
 
 def page_context(now=None) -> dict:
@@ -216,9 +235,10 @@ def page_context(now=None) -> dict:
         charts = {"day": status_history.series_24h(now),
                   "week": status_history.series_rollup("hour", 168, now),
                   "quarter": status_history.series_rollup("day", 90, now)}
+        charts["uptime"] = uptime_windows(now, {"24h": charts["day"], "7d": charts["week"], "90d": charts["quarter"]})
     except DBAPIError:
         db.session.rollback()
-        charts = {"day": None, "week": None, "quarter": None}
+        charts = {"day": None, "week": None, "quarter": None, "uptime": None}
     return {
         "state": state, "headline": headline(state), "names": NAMES,
         "components": COMPONENTS, "now": now, **charts,

@@ -1,6 +1,7 @@
 """GET /api/status (SPEC), the Statuspage-compatible JSON, the Atom feed and the /status page."""
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from app.extensions import db
 from app.models import Incident, IncidentUpdate
@@ -107,6 +108,9 @@ def test_atom_feed_of_incidents(client):
     assert "[Resolved] Webhook delays" in titles and "[Investigating] API errors" in titles
     entry = next(e for e in root.findall("a:entry", ns) if "Webhook" in e.find("a:title", ns).text)
     assert "Caught up." in entry.find("a:content", ns).text
+    link = entry.find("a:link[@rel='alternate']", ns).get("href")
+    assert link.endswith(f"/status/incidents/{resolved.id}")  # the permanent link, which finds its history page
+    assert client.get(urlsplit(link).path).status_code == 302
 
 
 def test_status_page_overall_components_history_and_formula(client, healthy_day):

@@ -57,7 +57,7 @@ def test_admin_creates_updates_and_resolves_with_a_timeline(client, admin, login
 
     status_html = client.get("/status").get_data(as_text=True)
     assert "Resolved:" in _banner(status_html)
-    past = status_html.split("Past 7 days", 1)[1]
+    past = status_html.split("Past 30 days", 1)[1]
     for message in ("We are investigating errors.", "A replica failed; failing over.",
                     "Failover complete, all queries normal."):
         assert message in past
@@ -157,7 +157,7 @@ def test_a_build_started_before_an_invalidation_is_not_stored(app):
     assert status_cache.get_or_build("probe", lambda: "new") == b"new"  # but it was never cached
 
 
-def test_status_page_lists_open_incidents_with_updates_and_last_7_days(client):
+def test_status_page_lists_open_incidents_with_updates_and_last_30_days(client):
     now = utcnow()
     open_incident = Incident(title="Payments failing", status="monitoring", impact="major", components=["stripe"],
                              message="A fix is deployed.", started_at=now - timedelta(hours=2))
@@ -167,16 +167,19 @@ def test_status_page_lists_open_incidents_with_updates_and_last_7_days(client):
     ]
     week_old = Incident(title="Six days ago", status="resolved", impact="minor", message="Done.",
                         started_at=now - timedelta(days=6), resolved_at=now - timedelta(days=6) + timedelta(hours=1))
-    too_old = Incident(title="Nine days ago", status="resolved", impact="minor", message="Done.",
-                       started_at=now - timedelta(days=9), resolved_at=now - timedelta(days=9) + timedelta(hours=1))
-    db.session.add_all([open_incident, week_old, too_old])
+    month_old = Incident(title="Twenty-nine days ago", status="resolved", impact="minor", message="Done.",
+                         started_at=now - timedelta(days=29), resolved_at=now - timedelta(days=29) + timedelta(hours=1))
+    too_old = Incident(title="Forty days ago", status="resolved", impact="minor", message="Done.",
+                       started_at=now - timedelta(days=40), resolved_at=now - timedelta(days=40) + timedelta(hours=1))
+    db.session.add_all([open_incident, week_old, month_old, too_old])
     db.session.commit()
     html = client.get("/status").get_data(as_text=True)
-    ongoing, past = html.split("Past 7 days", 1)
+    ongoing, past = html.split("Past 30 days", 1)
     assert "Ongoing incidents" in ongoing and "Payments failing" in ongoing
     assert "Card payments fail." in ongoing and "A fix is deployed." in ongoing
     assert "Affects Stripe (payments)" in ongoing
-    assert "Six days ago" in past and "Nine days ago" not in html
+    assert "Six days ago" in past and "Twenty-nine days ago" in past  # a customer has 30 days to claim a credit
+    assert "Forty days ago" not in html and 'href="/status/history"' in past
 
 
 @pytest.mark.parametrize("status", ["investigating", "resolved"])

@@ -131,3 +131,41 @@ def _browse_status_page(app, browser):
         context.close()
         server.shutdown()
         thread.join(timeout=5)
+
+
+READ_SURFACES = ("/api/v2/summary.json", "/api/v2/components.json", "/api/v2/incidents.json",
+                 "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
+                 "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
+                 "/status/history", "/status/badge.svg", "/status/badge.svg?component=api&uptime=30d",
+                 "/status/fragment")
+
+
+def test_read_api_history_and_badge_answer_from_last_good_copies_while_the_database_is_down(outage_app, private_pg):
+    from app.models import Incident, IncidentUpdate
+    from app.models.types import utcnow
+
+    client = outage_app.test_client()
+    status.record_snapshot(outage_app)
+    incident = Incident(title="Edge errors", status="identified", impact="major", components=["api"],
+                        message="CDN node failing.")
+    incident.updates = [IncidentUpdate(status="identified", message="CDN node failing.", created_at=utcnow())]
+    db.session.add(incident)
+    db.session.commit()
+    incident_id = incident.id
+    status_cache.invalidate()
+    before = {path: client.get(path) for path in READ_SURFACES}  # the last good copies are kept meanwhile
+    assert all(res.status_code == 200 for res in before.values())
+
+    private_pg.stop()
+    try:
+        status_cache.invalidate()  # nothing cached: every answer is rebuilt without the database
+        for path in READ_SURFACES:
+            res = client.get(path)
+            assert res.status_code == 200, path
+        assert [i["name"] for i in client.get("/api/v2/incidents.json").get_json()["incidents"]] == ["Edge errors"]
+        assert "CDN node failing." in client.get("/status/history").get_data(as_text=True)
+        assert client.get("/status/history?page=2").status_code == 200  # never read before: empty months
+        assert client.get(f"/status/incidents/{incident_id}").status_code == 302
+        assert b"outage" in client.get("/status/badge.svg?component=api").data  # declared major incident
+    finally:
+        private_pg.start()
