@@ -131,8 +131,11 @@ class SlaCreditView(SecureModelView):
     def claim(self, claim_id: int):
         claim = sla.get_claim(claim_id)
         form = DecisionForm()
-        if claim.is_pending() and request.method == "GET" and claim.suggested_credit_amount:
-            form.credit_amount.data = _major(claim.suggested_credit_amount, claim.currency)
+        if claim.is_pending() and request.method == "GET":
+            # A clear default: approve what our measurement suggests, or reject when it suggests nothing.
+            form.status.data = ClaimStatus.APPROVED.value if claim.suggested_credit_amount else ClaimStatus.REJECTED.value
+            if claim.suggested_credit_amount:
+                form.credit_amount.data = _major(claim.suggested_credit_amount, claim.currency)
         if request.method == "POST" and form.validate_on_submit():
             credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
             if form.credit_amount.data and credit is None:
@@ -152,7 +155,8 @@ class SlaCreditView(SecureModelView):
             claim = sla.get_claim(claim_id)
             flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
             return redirect(url_for(".claim", claim_id=claim_id))
-        return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim))
+        status = 422 if request.method == "POST" else 200  # a form with errors is not a success
+        return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), status
 
     def _extra(self, claim) -> dict:
         period = sla_fee.period_of(claim) or sla_fee.BillingPeriod(claim.period_start, claim.period_end, 0,

@@ -7,7 +7,7 @@ import pytest
 from tests.support.services import browser_login
 from tests.support.ui import DESKTOP, check_page, focus_ring_of
 
-PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/sla-credits"]
+PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/status/history", "/sla-credits"]
 PUBLIC_SIGNED_IN = ["/data-requests", "/sla-credits", "/pricing"]
 ADMIN_PAGES = ["/admin/", "/admin/dsar/", "/admin/sla-credits/", "/admin/incidents/", "/admin/incidents/new/",
                "/admin/audit/", "/admin/users/", "/admin/rq/", "/admin/maintenance/"]

@@ -70,7 +70,10 @@ def test_claim_page_shows_the_computation_and_decides(filed, staff, smtp, drain_
     assert "below 99.9% → 10%" in html and "$720.00" in html and "$7,200.00" in html  # 10 % of the period's charge
     assert 'id="untrusted"' in html  # two monitored hours out of ten days
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
+    # A clear default: the measurement suggests a credit, so "approve" is preselected with it.
+    assert re.search(r'<input[^>]*checked[^>]*value="approved"|<input[^>]*value="approved"[^>]*checked', html)
+    res = staff.post(url, data={"csrf_token": token})  # nothing chosen: an error, not a 200
+    assert res.status_code == 422
     res = staff.post(url, data={"csrf_token": token, "status": "rejected", "notes": ""})
     assert res.status_code == 422 and "the user reads this" in res.get_data(as_text=True)
     db.session.expire_all()

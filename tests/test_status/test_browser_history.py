@@ -1,3 +1,5 @@
+import time
+
 """In Chromium: the incident history (reached from /status, paged back a year and more, times in the
 visitor's zone with UTC on hover), the badge embedded in another page, and /status refreshing itself."""
 from datetime import timedelta
@@ -54,15 +56,20 @@ def test_history_from_status_back_over_a_year_in_local_time(live_server, browser
 
 
 @pytest.mark.browser
-def test_badge_renders_as_an_image_in_another_page(live_server, page, add_snapshot):
+def test_badge_renders_as_an_image_in_another_page(live_server, page, add_snapshot, httpserver):
     add_snapshot(utcnow(), api="down")
     page.goto(f"{live_server}/status/badge.svg?component=api")
     assert "outage" in page.content()
-    # Another origin (localhost rather than 127.0.0.1) embeds the badges in its own page.
-    page.goto(live_server.replace("127.0.0.1", "localhost") + "/signin")
-    page.evaluate("""(base) => { document.body.innerHTML = `<img src="${base}/status/badge.svg" alt="status">`
-        + `<img src="${base}/status/badge.svg?component=api&uptime=30d" alt="uptime">`; }""", live_server)
-    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    # Another site (its own server and origin, without our CSP) embeds the badges in its page.
+    httpserver.expect_request("/embed").respond_with_data(
+        f'<!doctype html><img src="{live_server}/status/badge.svg" alt="status">'
+        f'<img src="{live_server}/status/badge.svg?component=api&amp;uptime=30d" alt="uptime">',
+        content_type="text/html")
+    page.goto(httpserver.url_for("/embed"))
+    deadline = time.monotonic() + 15
+    while not page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"):
+        assert time.monotonic() < deadline, "the badges never loaded"
+        time.sleep(0.1)
     sizes = page.evaluate("() => [...document.images].map(i => [i.naturalWidth, i.naturalHeight])")
     assert all(w > 60 and h == 20 for w, h in sizes)
 
