@@ -133,7 +133,8 @@ class SlaCreditView(SecureModelView):
         form = DecisionForm()
         if claim.is_pending() and request.method == "GET":
             # A clear default: approve what our measurement suggests, or reject when it suggests nothing.
-            form.status.data = ClaimStatus.APPROVED.value if claim.suggested_credit_amount else ClaimStatus.REJECTED.value
+            suggested = claim.suggested_credit_amount
+            form.status.data = (ClaimStatus.APPROVED if suggested else ClaimStatus.REJECTED).value
             if claim.suggested_credit_amount:
                 form.credit_amount.data = _major(claim.suggested_credit_amount, claim.currency)
         if request.method == "POST" and form.validate_on_submit():

@@ -1,7 +1,6 @@
-import time
-
 """In Chromium: the incident history (reached from /status, paged back a year and more, times in the
 visitor's zone with UTC on hover), the badge embedded in another page, and /status refreshing itself."""
+import time
 from datetime import timedelta
 
 import pytest
