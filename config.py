@@ -107,10 +107,8 @@ class Config:
     # How many reverse proxies stand in front of the app. 0: X-Forwarded-* headers are ignored, since any
     # client could forge them (and so pick its own address for the throttle and the audit log).
     PROXY_COUNT = env_int("PROXY_COUNT", 0)
-    # Redis down: the login throttle keeps counting in each web process's memory (the same limits, per
-    # process) instead of failing every sign-in; a hung Redis costs each request at most a second.
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    RATELIMIT_SWALLOW_ERRORS = True
+    # A hung Redis costs a sign-in at most a second; while Redis is down the login throttle counts in each
+    # web process's memory (app/services/login_throttle.py), so sign-in works and guessing stays throttled.
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("S3_BUCKET") else "local")

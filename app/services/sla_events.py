@@ -1,17 +1,16 @@
 """What we ourselves recorded during a claimed window: incidents and scheduled maintenance that overlap it.
 
 Shown to the customer while filing (so they see we know, or that we recorded nothing) and to staff
-beside the measurement. Maintenance is read from scheduled_maintenances once that table exists.
+beside the measurement.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect, or_, select, text
+from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Incident
+from app.models import Incident, MaintenanceStatus, ScheduledMaintenance
 from app.services.errors import ValidationFailed
 from app.services.inputs import parse_time
 
@@ -40,14 +39,13 @@ def incidents(start: datetime, end: datetime) -> list[Incident]:
 
 
 def maintenances(start: datetime, end: datetime) -> list[dict]:
-    if "scheduled_maintenances" not in inspect(db.session.connection()).get_table_names():
-        return []
-    rows = db.session.execute(text(
-        "SELECT id, title, status, components, starts_at, ends_at FROM scheduled_maintenances "
-        "WHERE status != 'canceled' AND starts_at < :end AND ends_at > :start ORDER BY starts_at"),
-        {"start": start, "end": end}).mappings()
-    return [{**row, "components": json.loads(row["components"]) if isinstance(row["components"], str)
-             else (row["components"] or [])} for row in rows]
+    """Announced maintenance (not canceled) touching [start, end), oldest first."""
+    rows = db.session.scalars(select(ScheduledMaintenance).where(
+        ScheduledMaintenance.status != MaintenanceStatus.CANCELED,
+        ScheduledMaintenance.starts_at < end, ScheduledMaintenance.ends_at > start)
+        .order_by(ScheduledMaintenance.starts_at))
+    return [{"id": m.id, "title": m.title, "status": m.status, "components": m.components or [],
+             "starts_at": m.starts_at, "ends_at": m.ends_at} for m in rows]
 
 
 def overlapping(start: datetime, end: datetime) -> dict:

@@ -6,7 +6,7 @@ Rules (docs/sla-credits.md; shown to staff in each claim's computation):
   Stripe and the frontend edge are third parties and never count. A snapshot whose SLA components are
   all `unknown` is no data.
 - Excluded minutes: scheduled maintenance windows (parameter `maintenance`, read from
-  scheduled_maintenances when that table exists) and time with no data. No-data is reported with its
+  scheduled_maintenances) and time with no data. No-data is reported with its
   share of the period; above SLA_NO_DATA_MAX_PCT the measurement is flagged as not to be trusted.
 - Monthly uptime = (period − excluded − down) / (period − excluded). The part of a current period
   that has not happened yet counts as available time: the figure is provisional until the period ends.

@@ -36,8 +36,9 @@ def status_of(export_id: int) -> DsarExport:
 def wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():
-            return
+        found = check()
+        if found:
+            return found  # what the check found (a pid, a row), for callers that need it
         time.sleep(0.2)
     raise AssertionError(f"not within {timeout}s: {what}")
 

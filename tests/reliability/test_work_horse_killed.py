@@ -11,15 +11,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from app.models import DsarExport
 from app.services import dsar
+from tests.reliability.test_dead_worker import status_of, wait_for
 from tests.support.worker import ROOT, worker_env
 from tests.test_dsar.helpers import fast_forward_retries, seed_history
 
@@ -56,21 +55,6 @@ def _talks_to_postgres(pid: int, port: int) -> bool:
     return False
 
 
-def _status(export_id: int) -> DsarExport:
-    db.session.expire_all()
-    return db.session.get(DsarExport, export_id)
-
-
-def _wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout}s: {what}")
-
-
 def test_a_killed_work_horse_is_retried_and_the_export_gets_ready(app, user, moto_s3):
     seed_history(user.id)
     export = dsar.request_export(user.id)
@@ -82,8 +66,8 @@ def test_a_killed_work_horse_is_retried_and_the_export_gets_ready(app, user, mot
                               env=worker_env(app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:
-        _wait(lambda: _status(export.id).status == "running", 90, "export running")
-        horse = _wait(lambda: next((c for c in _children(worker.pid) if _talks_to_postgres(c, pg_port)), None),
+        wait_for(lambda: status_of(export.id).status == "running", 90, "export running")
+        horse = wait_for(lambda: next((c for c in _children(worker.pid) if _talks_to_postgres(c, pg_port)), None),
                       30, "the work horse holding a PostgreSQL connection")
         os.kill(horse, signal.SIGKILL)
         tx.rollback()  # the next attempt must not wait on our lock
@@ -93,10 +77,10 @@ def test_a_killed_work_horse_is_retried_and_the_export_gets_ready(app, user, mot
         # RQ records the dead horse as a failure; the job's declared retry (30 s later) picks it up.
         def finished() -> bool:
             fast_forward_retries()  # the back-off made due now: time travel, not a fake retry
-            return _status(export.id).status in ("ready", "failed")
+            return status_of(export.id).status in ("ready", "failed")
 
-        _wait(finished, 120, "the retried export finished")
-        row = _status(export.id)
+        wait_for(finished, 120, "the retried export finished")
+        row = status_of(export.id)
         assert row.status == "ready" and row.attempts >= 2, (row.status, row.error)
         uploads = moto_s3.client().list_multipart_uploads(Bucket=moto_s3.bucket).get("Uploads", [])
         assert uploads == []  # nothing left half-uploaded
