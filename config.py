@@ -167,6 +167,15 @@ class Config:
     STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
     STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
     STATUS_REFRESH_SECONDS = env_int("STATUS_REFRESH_SECONDS", 60)  # how often an open /status refreshes itself
+    # Status subscriptions (email and webhooks).
+    STATUS_SUBSCRIBE_PER_CLIENT = env_str("STATUS_SUBSCRIBE_PER_CLIENT", "10 per hour")  # API/form calls, 429 beyond
+    STATUS_SUBSCRIBE_PER_ADDRESS = env_str("STATUS_SUBSCRIBE_PER_ADDRESS", "3 per hour")  # confirmation mails sent
+    STATUS_NOTIFY_BATCH = env_int("STATUS_NOTIFY_BATCH", 200)  # subscribers per notification mail job
+    STATUS_WEBHOOK_ALLOW_PRIVATE = env_bool("STATUS_WEBHOOK_ALLOW_PRIVATE")  # tests and development only
+    # Back-off between attempts of one delivery (seconds): ~2 h 40 in all before that delivery is given up.
+    STATUS_WEBHOOK_RETRY_INTERVALS = tuple(int(s) for s in env_str(
+        "STATUS_WEBHOOK_RETRY_INTERVALS", "30,120,600,1800,3600,3600").split(","))
+    STATUS_WEBHOOK_DISABLE_AFTER = env_int("STATUS_WEBHOOK_DISABLE_AFTER", 15)  # failed attempts in a row
 
     # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.
     EMBEDDED_QUEUE = REDIS_URL is None
@@ -204,3 +213,4 @@ class TestConfig(Config):
     EMBEDDED_QUEUE = True
     EMBEDDED_RUNTIME_AUTOSTART = False  # tests drain queues themselves or start a runtime on purpose
     STATUS_LOCAL_CACHE_SECONDS = 0  # tests see Redis-level invalidation at once; tests opt in to the local copy
+    STATUS_WEBHOOK_ALLOW_PRIVATE = True  # test receivers listen on 127.0.0.1; the refusal has its own tests

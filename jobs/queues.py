@@ -28,7 +28,7 @@ MAIL_RETRY_INTERVALS = (10, 30, 60, 60, 60, 120, 120, 120, 120, 300, 600, 900, 1
 class JobSpec:
     queue: str
     timeout: int | str  # seconds, or the name of an app setting read when the job is enqueued
-    retry_intervals: tuple[int, ...]
+    retry_intervals: tuple[int, ...] | str  # seconds, or the name of a setting holding them
     result_ttl: int
     ttl: int | None
     failure_ttl: int
@@ -37,6 +37,11 @@ class JobSpec:
         if isinstance(self.timeout, str):
             return int(current_app.config[self.timeout])
         return self.timeout
+
+    def intervals(self) -> tuple[int, ...]:
+        if isinstance(self.retry_intervals, str):
+            return tuple(int(s) for s in current_app.config[self.retry_intervals])
+        return self.retry_intervals
 
 
 @dataclass(frozen=True)
@@ -47,22 +52,23 @@ class DeclaredJob:
 
     def enqueue(self, *args, job_id: str | None = None, **kwargs):
         spec = self.spec
-        retry = Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)) \
-            if spec.retry_intervals else None
+        intervals = spec.intervals()
+        retry = Retry(max=len(intervals), interval=list(intervals)) if intervals else None
         return queue(spec.queue).enqueue(
             self.func, args=args, kwargs=kwargs, job_id=job_id, job_timeout=spec.timeout_seconds(),
             retry=retry, result_ttl=spec.result_ttl, ttl=spec.ttl, failure_ttl=spec.failure_ttl,
         )
 
 
-def job(name: str, *, queue: str, timeout: int | str = 300, retry_intervals: tuple[int, ...] = (),
+def job(name: str, *, queue: str, timeout: int | str = 300, retry_intervals: tuple[int, ...] | str = (),
         result_ttl: int = 3600, ttl: int | None = 24 * 3600, failure_ttl: int = 7 * 24 * 3600):
     """Declare job `name`: where it runs, how long it may take (seconds or a setting's name), how it
     retries. After every run the SQLAlchemy session is removed, so one worker never leaks state from
     one job into the next."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")
-    spec = JobSpec(queue, timeout, tuple(retry_intervals), result_ttl, ttl, failure_ttl)
+    intervals = retry_intervals if isinstance(retry_intervals, str) else tuple(retry_intervals)
+    spec = JobSpec(queue, timeout, intervals, result_ttl, ttl, failure_ttl)
 
     def decorate(func: Callable) -> Callable:
         @wraps(func)

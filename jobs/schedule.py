@@ -37,6 +37,9 @@ PERIODIC_JOBS: list[Periodic] = [
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
     Periodic("storage-abort-stale-uploads", "41 * * * *", "storage.abort_stale_uploads",
              "Storage: abort multipart uploads (S3) or half-written files (local) unfinished for over a day"),
+    Periodic("status-notify-sweep", "* * * * *", "status.notify_sweep",
+             "Status subscriptions: hand over events the fan-out never took, re-send lost webhook-off mails, "
+             "prune unconfirmed and old records"),
     Periodic("sla-decision-emails", "*/10 * * * *", "sla.sweep_emails",
              "SLA credits: send decision emails that were never sent (queueing failed or was lost)"),
 ]

@@ -9,6 +9,7 @@ def register_public(app) -> None:
         dsar,  # noqa: F401  (/data-requests)
         sla,  # noqa: F401  (/sla-credits)
         status,  # noqa: F401  (/status, /status/feed.atom)
+        status_subscribe,  # noqa: F401  (/status/subscribe, confirm, unsubscribe)
         views,  # noqa: F401  (routes)
     )
     from public.context import register_context

@@ -19,7 +19,7 @@ def optional_json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import admin_dsar, admin_sla, admin_status, auth, dsar, sla, status
+    from app.api import admin_dsar, admin_sla, admin_status, auth, dsar, sla, status, status_subscribers
 
-    for module in (auth, sla, admin_sla, status, dsar, admin_dsar, admin_status):
+    for module in (auth, sla, admin_sla, status, status_subscribers, dsar, admin_dsar, admin_status):
         app.register_blueprint(module.bp)

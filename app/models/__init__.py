@@ -5,10 +5,11 @@ from app.models.maintenance import MaintenanceStatus, ScheduledMaintenance
 from app.models.platform import Invoice, RunLog, Subscription, Workflow, WorkflowRun
 from app.models.sla import SlaCreditRequest
 from app.models.status import Incident, IncidentUpdate, StatusRollup, StatusSnapshot
+from app.models.subscribers import DeliveryStatus, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.users import User
 
 __all__ = [
-    "AuditLog", "DsarExport", "Incident", "IncidentUpdate", "Invoice", "MaintenanceStatus", "RunLog",
-    "ScheduledMaintenance", "SlaCreditRequest",
-    "StatusRollup", "StatusSnapshot", "Subscription", "User", "Workflow", "WorkflowRun",
+    "AuditLog", "DeliveryStatus", "DsarExport", "Incident", "IncidentUpdate", "Invoice", "MaintenanceStatus",
+    "RunLog", "ScheduledMaintenance", "SlaCreditRequest", "StatusEvent", "StatusNotification", "StatusRollup",
+    "StatusSnapshot", "StatusSubscriber", "Subscription", "User", "Workflow", "WorkflowRun",
 ]

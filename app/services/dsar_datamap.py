@@ -56,8 +56,14 @@ DATA_MAP: tuple[Source, ...] = (
         ("dsar_exports.download_url, storage_key", "Links and storage addresses are access secrets."),
         ("dsar_exports.requested_by_id, extended_by_id", f"Staff are shown as '{STAFF}'."))),
     Source("status_subscribers", "Status page subscriptions", "status_subscriptions.json",
-           "subscriptions under your email address", optional=True, excluded=(
-               ("confirmation and unsubscribe tokens", "They are access secrets."),)),
+           "subscriptions under your email address", excluded=(
+               ("status_subscribers.confirm_token, webhook_secret",
+                "Access secrets: the confirmation link's nonce and the webhook signing key."),)),
+    Source("status_notifications", "Status notification deliveries", None, "—",
+           reason="Per-message delivery bookkeeping (sent, failed) for the subscriptions above, deleted after "
+                  "90 days; the updates themselves are public on /status/history."),
+    Source("status_events", "Status notification events", None, "—",
+           reason="Which incident or maintenance change was announced; it holds nothing about customers."),
     Source("incident_updates", "Incident updates", None, "—",
            reason="Written by staff about the service; it holds nothing about customers."),
     Source("scheduled_maintenances", "Scheduled maintenance", None, "—",

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
 from app.serializers import status as serializers
-from app.services import audit, maintenance, status_cache, status_live
+from app.services import audit, maintenance, status_cache, status_events, status_live
 
 RESOLVED_BANNER_HOURS = 24
 
@@ -45,10 +45,16 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
     incident.updated_at = utcnow()
     latest = incident.updates[0] if incident.updates else None  # updates are ordered newest first
     changed = latest is None or (latest.status, latest.message) != (incident.status, incident.message)
+    added = None
     if incident.message and changed:  # re-saving the form unchanged does not repeat the timeline entry
-        incident.updates.insert(0, IncidentUpdate(status=incident.status, message=incident.message,
-                                                  created_by_id=actor_id, created_at=utcnow()))
+        added = IncidentUpdate(status=incident.status, message=incident.message, created_by_id=actor_id,
+                               created_at=utcnow())
+        incident.updates.insert(0, added)
     db.session.flush()
+    if is_created or added is not None:  # subscribers hear of news, not of a re-saved form
+        kind = "created" if is_created else "resolved" if incident.status == "resolved" else "updated"
+        status_events.record(f"incident.{kind}", "incident", incident.id, incident.components,
+                             added.id if added is not None else None)
     audit.record("incident.created" if is_created else "incident.updated", actor_id=actor_id,
                  target_type="incident", target_id=incident.id,
                  details={"status": incident.status, "impact": incident.impact, "title": incident.title,
@@ -57,5 +63,6 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
 
 def after_change(incident: Incident | None = None) -> None:
     """After the change is committed: drop the cached status page, status JSON and banners, so
-    every public page shows the change on its next request."""
+    every public page shows the change on its next request; then tell subscribers."""
     status_cache.invalidate()
+    status_events.dispatch_recorded()

@@ -14,7 +14,7 @@ from app.models import MaintenanceStatus, ScheduledMaintenance
 from app.models.status import COMPONENTS
 from app.models.types import utcnow
 from app.serializers import iso
-from app.services import audit, status_cache
+from app.services import audit, status_cache, status_events
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
 MAX_TITLE = 200
@@ -78,8 +78,10 @@ def get(maintenance_id: int) -> ScheduledMaintenance:
 def _changed(item: ScheduledMaintenance, action: str, actor_id: int | None, details: dict | None = None) -> None:
     audit.record(action, actor_id=actor_id, target_type="maintenance", target_id=item.id,
                  details={"title": item.title, **(details or {})})
+    status_events.record(action, "maintenance", item.id, item.components)
     db.session.commit()
     status_cache.invalidate()
+    status_events.dispatch_recorded()
 
 
 def schedule(data: dict, actor_id: int | None) -> ScheduledMaintenance:
@@ -141,9 +143,13 @@ def advance(now: datetime | None = None) -> dict:
             item.status = state
             audit.record(f"maintenance.{'started' if state == MaintenanceStatus.IN_PROGRESS else 'ended'}",
                          actor_id=None, target_type="maintenance", target_id=item.id, details={"title": item.title})
+            # Missed the whole window (no scheduler for a while): "completed" alone says it all.
+            status_events.record(f"maintenance.{state}".replace("in_progress", "started"), "maintenance",
+                                 item.id, item.components)
     db.session.commit()
     if any(moved.values()):
         status_cache.invalidate()
+        status_events.dispatch_recorded()
     return moved
 
 

@@ -32,7 +32,34 @@
     }
   }
 
+  // The subscribe box: one JSON call (no CSRF token needed: no session is involved); the answer is the
+  // same whatever the address's state, and so is what we show.
+  function setupSubscribe() {
+    const form = document.getElementById("subscribe-form");
+    if (!form) return;
+    const result = document.getElementById("subscribe-result");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const email = form.elements.email.value.trim();
+      result.textContent = "Sending…";
+      try {
+        const res = await fetch(form.dataset.api, {
+          method: "POST", credentials: "omit",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify({ email }),
+        });
+        const data = await res.json().catch(() => ({}));
+        if (res.status === 202) { result.textContent = data.message; form.reset(); return; }
+        const field = data.fields && data.fields.email;
+        result.textContent = field || data.message || ("Something went wrong (" + res.status + "). Try again later.");
+      } catch (e) {
+        result.textContent = "We could not reach the server. Check your connection and try again.";
+      }
+    });
+  }
+
   function start() {
+    setupSubscribe();
     localize(document);
     const container = document.querySelector("[data-refresh]");
     if (!container) return;

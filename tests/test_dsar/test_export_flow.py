@@ -32,7 +32,8 @@ def _link_from_mail(message) -> tuple[str, str]:
 
 def _check_archive(files: dict, counts: dict, uid: int, export_id: int) -> None:
     assert set(files) == {"user.json", "workflows.json", "runs.json", "logs.json", "billing.json", "sla_claims.json",
-                          "account_activity.json", "data_requests.json", "manifest.json", "README.txt", "index.html"}
+                          "account_activity.json", "data_requests.json", "status_subscriptions.json", "manifest.json",
+                          "README.txt", "index.html"}
     assert_no_canaries(files)
     manifest = json.loads(files["manifest.json"])
     assert manifest["export_id"] == export_id and manifest["schema_version"] == 2 and manifest["generated_at"]

@@ -1,0 +1,20 @@
+"""POST /api/status/subscribers: subscribe to status notifications, no account needed (SPEC)."""
+from flask import Blueprint, current_app, jsonify
+
+from app.api import json_body
+from app.extensions import csrf, limiter
+from app.services import subscribers
+
+bp = Blueprint("api_status_subscribers", __name__, url_prefix="/api/status")
+ACCEPTED = "If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you confirm."
+
+
+@bp.post("/subscribers")
+# No session is involved (anyone may subscribe any address; only its owner can confirm), and the body
+# must be JSON, which a cross-site form cannot send: so no CSRF token is asked for.
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["STATUS_SUBSCRIBE_PER_CLIENT"])
+def subscribe():
+    subscribers.request_subscription(json_body(), None)
+    # The same answer whether the address is new, pending or already confirmed: no enumeration.
+    return jsonify(ok=True, message=ACCEPTED), 202

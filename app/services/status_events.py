@@ -1,0 +1,72 @@
+"""What status subscribers are told about: an outbox of events, written in the same transaction as
+the incident or maintenance change, then handed to the fan-out job once committed.
+
+If that hand-off fails (Redis down, a crash between commit and enqueue), the row stays unsent and
+`sweep()` hands it over again, so a notification is late rather than lost. Fan-out and delivery are
+idempotent per (event, subscriber), so handing an event over twice never mails anyone twice.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import StatusEvent
+from app.models.types import utcnow
+from app.services import tasks
+
+log = logging.getLogger(__name__)
+FANOUT_JOB = "status.fanout"
+SWEEP_AFTER = timedelta(minutes=2)  # younger events may still be on their way through the queue
+GIVE_UP_AFTER = timedelta(days=1)  # older news is no longer worth announcing
+_RECORDED = "levqor_status_events"
+
+
+def record(kind: str, subject_type: str, subject_id: int, components: list[str] | None,
+           update_id: int | None = None) -> StatusEvent:
+    """Add the event to the current transaction: it exists exactly when the change does."""
+    event = StatusEvent(kind=kind, subject_type=subject_type, subject_id=subject_id, update_id=update_id,
+                        components=list(components or []))
+    db.session.add(event)
+    db.session.info.setdefault(_RECORDED, []).append(event)
+    return event
+
+
+def dispatch_recorded() -> int:
+    """After the commit: hand over the events this session recorded (see dispatch)."""
+    events = db.session.info.pop(_RECORDED, [])
+    return dispatch([e.id for e in events if e.id is not None]) if events else 0
+
+
+def job_id(event_id: int) -> str:
+    return f"status-fanout-{event_id}"
+
+
+def dispatch(event_ids: list[int] | None = None) -> int:
+    """After the commit: hand events to the fan-out job (best effort; the sweeper retries)."""
+    if event_ids is None:
+        event_ids = list(db.session.scalars(select(StatusEvent.id).where(
+            StatusEvent.fanned_out_at.is_(None), StatusEvent.created_at >= utcnow() - GIVE_UP_AFTER)))
+    sent = 0
+    for event_id in event_ids:
+        try:
+            tasks.enqueue(FANOUT_JOB, event_id, job_id=job_id(event_id))
+            sent += 1
+        except Exception:
+            log.exception("could not enqueue the fan-out of status event %s; the sweeper will", event_id)
+    return sent
+
+
+def pending_ids() -> list[int]:
+    """Events the fan-out never took (and are not on their way), oldest first."""
+    now = utcnow()
+    rows = db.session.scalars(select(StatusEvent.id).where(
+        StatusEvent.fanned_out_at.is_(None), StatusEvent.created_at < now - SWEEP_AFTER,
+        StatusEvent.created_at >= now - GIVE_UP_AFTER).order_by(StatusEvent.id)).all()
+    return [i for i in rows if not tasks.is_job_live(job_id(i))]
+
+
+def sweep() -> int:
+    return dispatch(pending_ids())

@@ -1,0 +1,77 @@
+"""Status subscriptions without an account: the subscribe form (the JavaScript on /status posts to
+the API instead), the confirmation page (a button, so a mail scanner that follows links confirms
+nothing), and unsubscribe: a page with a button, and the one-click POST mail clients send (RFC 8058)."""
+from __future__ import annotations
+
+from flask import current_app, make_response, render_template, request
+
+from app.extensions import csrf, limiter
+from app.models.status import COMPONENTS
+from app.services import subscribers
+from app.services.errors import ValidationFailed
+from app.services.status import NAMES
+from public import bp
+from public.forms import SignOutForm as ButtonForm  # a CSRF token and nothing else
+
+
+def _per_client() -> str:
+    return current_app.config["STATUS_SUBSCRIBE_PER_CLIENT"]
+
+
+def _form_page(values: dict, errors: dict | None = None, status: int = 200):
+    return render_template("status_subscribe.html", form=ButtonForm(), values=values, errors=errors or {},
+                           components=[(c, NAMES.get(c, c)) for c in COMPONENTS]), status
+
+
+def _values() -> dict:
+    source = request.form if request.method == "POST" else request.args
+    return {"email": source.get("email", "")[:320], "webhook_url": source.get("webhook_url", "")[:2048],
+            "components": [c for c in source.getlist("components") if c in COMPONENTS]}
+
+
+@bp.get("/status/subscribe")
+def status_subscribe_form():
+    return _form_page(_values())
+
+
+@bp.post("/status/subscribe")
+@limiter.limit(_per_client)
+def status_subscribe():
+    values = _values()
+    data = {"email": values["email"], "components": values["components"]}
+    if values["webhook_url"].strip():
+        data["webhook_url"] = values["webhook_url"]
+    try:
+        subscribers.request_subscription(data, None)
+    except ValidationFailed as exc:
+        return _form_page(values, exc.fields or {"email": exc.message}, 422)
+    return render_template("status_subscription.html", step="requested", email=data["email"])
+
+
+@bp.get("/status/subscriptions/confirm/<token>")
+def status_confirm_page(token: str):
+    subscriber = subscribers.check_confirm_link(token)
+    return render_template("status_subscription.html", step="confirm", subscriber=subscriber, form=ButtonForm())
+
+
+@bp.post("/status/subscriptions/confirm/<token>")
+def status_confirm(token: str):
+    subscriber, secret = subscribers.confirm(token)
+    response = make_response(render_template("status_subscription.html", step="confirmed", subscriber=subscriber,
+                                             secret=secret, names=NAMES))
+    response.headers["Cache-Control"] = "no-store"  # the signing secret is shown here, once
+    return response
+
+
+@bp.get("/status/unsubscribe/<token>")
+def status_unsubscribe_page(token: str):
+    subscriber = subscribers.load_unsubscribe(token)
+    return render_template("status_subscription.html", step="unsubscribe", subscriber=subscriber, form=ButtonForm())
+
+
+@bp.post("/status/unsubscribe/<token>")
+# RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no session; the signed token is the proof.
+@csrf.exempt
+def status_unsubscribe(token: str):
+    subscribers.unsubscribe(token)
+    return render_template("status_subscription.html", step="unsubscribed")
