@@ -2,7 +2,10 @@
 long history — 5,000 incidents over two years (3 updates each), 400 days of daily and 30 days of
 hourly rollups — in a scratch PostgreSQL database.
 
-    .venv/bin/python bench/status_read_api.py [--pg postgresql://…/postgres] [--repeat 15]
+    .venv/bin/python bench/status_read_api.py [--pg postgresql://…/postgres] [--repeat 15] [--maintenances 0]
+
+--maintenances N adds N completed 2-hour maintenance windows spread over the last 90 days (a third of
+them on one component, the rest on the whole service), so the charts and uptime figures read them.
 
 Each URL is requested --repeat times through the Flask test client twice: "uncached" invalidates the
 status cache before every request (the cost of one rebuild, paid once per change or per 30 s by one
@@ -64,6 +67,20 @@ def seed(libpq_url: str, now: datetime) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def seed_maintenances(libpq_url: str, now: datetime, count: int) -> None:
+    import psycopg
+
+    rnd = random.Random(16)
+    with psycopg.connect(libpq_url) as conn, conn.cursor() as cur:
+        for i in range(count):
+            start = (now - timedelta(minutes=rnd.randrange(180, 89 * 24 * 60))).replace(second=0, microsecond=0)
+            cur.execute("INSERT INTO scheduled_maintenances (title, components, starts_at, ends_at, status) "
+                        "VALUES (%s, %s, %s, %s, 'completed')",
+                        (f"Planned work {i}", '["database"]' if i % 3 == 0 else "[]", start,
+                         start + timedelta(hours=2)))
+        conn.commit()
+
+
 def timed(client, url: str, repeat: int, invalidate) -> tuple[float, float]:
     samples = []
     for _ in range(repeat):
@@ -81,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--maintenances", type=int, default=0)
     args = parser.parse_args()
     now = datetime.now(UTC)
     with scratch_database(args.pg, "levqor_bench_status_read") as libpq_url:
@@ -96,8 +114,9 @@ def main() -> None:
             upgrade(revision="heads")
         started = time.perf_counter()
         seed(libpq_url, now)
+        seed_maintenances(libpq_url, now, args.maintenances)
         print(f"seeded {INCIDENTS:,} incidents × {UPDATES} updates, 400 days of rollups "
-              f"in {time.perf_counter() - started:.0f}s", flush=True)
+              f"and {args.maintenances} maintenances in {time.perf_counter() - started:.0f}s", flush=True)
         client = app.test_client(use_cookies=False)
         with app.app_context():
             for url in URLS:

@@ -19,7 +19,8 @@ from app.web import cached_response
 from public import bp
 
 DECLARED_LABELS = {"degraded": "Degraded", "down": "Outage"}
-LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored"}
+LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored",
+          "maintenance": "Scheduled maintenance"}
 
 
 @bp.get("/status")
@@ -107,6 +108,7 @@ def _render_body() -> str:
     ctx = status.page_context()
     return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
                            declared_labels=DECLARED_LABELS, coverage_note=coverage_note,
+                           maintenance_note=maintenance_note,
                            five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
 
 
@@ -140,14 +142,27 @@ def bars(points: list) -> list[dict]:
                     f"{measured} over what was measured" + (f" ({', '.join(extra)})" if extra else "")
         elif u["uptime_pct"] is not None and (u["coverage_pct"] or 0) < 99.95:
             title += f"; {_measured(counts)}"
+        if counts.get("maintenance"):
+            title += f"; scheduled maintenance {_duration(counts['maintenance'])} (not counted)"
         out.append({"x": i, "level": level, "partial": partial, "title": title})
     return out
+
+
+def _duration(slots: int) -> str:
+    hours, minutes = divmod(slots * 5, 60)
+    return f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
 
 
 def _measured(counts: dict) -> str:
     ran = sum(counts.get(k, 0) for k in COUNTED)
     expected = ran + counts.get("no_data", 0)
     return f"{ran} of {expected} checks ran, {pct(coverage_pct(counts))} measured"
+
+
+def maintenance_note(series: dict) -> str:
+    """Next to an uptime figure: the scheduled maintenance it leaves out, if any."""
+    slots = (series.get("counts") or {}).get("maintenance", 0)
+    return f"{_duration(slots)} maintenance not counted" if slots else ""
 
 
 def coverage_note(series: dict) -> str:

@@ -1,11 +1,13 @@
-"""Staff: scheduled maintenance (schedule, change before it starts, complete early, cancel)."""
+"""Staff: incidents (create, post updates, resolve) and scheduled maintenance (schedule, change before it
+starts, complete early, cancel)."""
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from app.api import json_body
 from app.auth import admin_required
+from app.serializers import status as status_json
 from app.serializers.maintenance import maintenance as maintenance_json
-from app.services import maintenance
+from app.services import incidents, maintenance
 
 bp = Blueprint("api_admin_status", __name__, url_prefix="/api/admin")
 
@@ -41,3 +43,17 @@ def cancel(maintenance_id: int):
 @admin_required
 def complete(maintenance_id: int):
     return jsonify(ok=True, maintenance=maintenance_json(maintenance.complete(maintenance_id, current_user.id)))
+
+
+@bp.post("/incidents")
+@admin_required
+def create_incident():
+    item = incidents.create(json_body(), current_user.id)
+    return jsonify(ok=True, incident=status_json.incident(item)), 201
+
+
+@bp.post("/incidents/<int:incident_id>/updates")
+@admin_required
+def add_incident_update(incident_id: int):
+    item, update = incidents.add_update(incident_id, json_body(), current_user.id)
+    return jsonify(ok=True, incident=status_json.incident(item), update=status_json.update(update)), 201

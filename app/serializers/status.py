@@ -2,7 +2,7 @@
 body of GET /api/status. Statuspage's v2 shapes are app/services/statuspage.py's."""
 from __future__ import annotations
 
-from app.models import Incident, ScheduledMaintenance
+from app.models import Incident, IncidentUpdate, ScheduledMaintenance
 from app.serializers import iso
 
 
@@ -12,9 +12,13 @@ def incident(item: Incident) -> dict:
         "id": item.id, "title": item.title, "status": item.status, "impact": item.impact,
         "components": item.components or [], "message": item.message,
         "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at), "updated_at": iso(item.updated_at),
-        "updates": [{"id": u.id, "status": u.status, "message": u.message, "created_at": iso(u.created_at)}
-                    for u in item.updates],
+        "updates": [update(u) for u in item.updates],
     }
+
+
+def update(item: IncidentUpdate) -> dict:
+    """One entry of an incident's timeline."""
+    return {"id": item.id, "status": item.status, "message": item.message, "created_at": iso(item.created_at)}
 
 
 def banner(item: Incident) -> dict:

@@ -169,16 +169,17 @@ def upcoming(now: datetime | None = None, days: int = UPCOMING_DAYS) -> list[Sch
         ScheduledMaintenance.starts_at <= now + timedelta(days=days)).order_by(ScheduledMaintenance.starts_at)))
 
 
-def windows(start: datetime, end: datetime, component: str | None = None) -> list[tuple[datetime, datetime]]:
-    """The maintenance time inside [start, end) (of one component, or any), merged: what uptime and SLA
-    measurement leave out. Canceled and not-yet-started work excludes nothing."""
-    now = utcnow()
+def _counted(start: datetime, end: datetime, now: datetime) -> list[ScheduledMaintenance]:
+    """Maintenance that already counts inside [start, end): started (in progress or completed), not canceled."""
     rows = db.session.scalars(select(ScheduledMaintenance).where(
         ScheduledMaintenance.status != MaintenanceStatus.CANCELED,
         ScheduledMaintenance.starts_at < min(end, now), or_(
             ScheduledMaintenance.ends_at > start, ScheduledMaintenance.ended_at > start))).all()
-    spans = sorted((max(m.starts_at, start), min(m.window_end(), end, now)) for m in rows
-                   if (component is None or m.affects(component)) and m.state_at(now) != MaintenanceStatus.SCHEDULED)
+    return [m for m in rows if m.state_at(now) != MaintenanceStatus.SCHEDULED]
+
+
+def _merge(rows, start: datetime, end: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
+    spans = sorted((max(m.starts_at, start), min(m.window_end(), end, now)) for m in rows)
     merged: list[tuple[datetime, datetime]] = []
     for lo, hi in spans:
         if hi <= lo:
@@ -188,3 +189,21 @@ def windows(start: datetime, end: datetime, component: str | None = None) -> lis
         else:
             merged.append((lo, hi))
     return merged
+
+
+def windows(start: datetime, end: datetime, component: str | None = None) -> list[tuple[datetime, datetime]]:
+    """The maintenance time inside [start, end) (of one component, or any), merged: what uptime and SLA
+    measurement leave out. Canceled and not-yet-started work excludes nothing."""
+    now = utcnow()
+    rows = _counted(start, end, now)
+    return _merge([m for m in rows if component is None or m.affects(component)], start, end, now)
+
+
+def windows_by_component(start: datetime, end: datetime, now: datetime | None = None) -> dict[str, list]:
+    """windows() for every component at once, plus "overall" (any component under maintenance), from
+    one query: what the public history reads once per build of the page."""
+    now = now or utcnow()
+    rows = _counted(start, end, now)
+    out = {c: _merge([m for m in rows if m.affects(c)], start, end, now) for c in COMPONENTS}
+    out["overall"] = _merge(rows, start, end, now)
+    return out

@@ -20,7 +20,7 @@ from app.models.types import utcnow
 from app.serializers import iso
 from app.serializers import status as serializers
 from app.serializers.maintenance import maintenance as maintenance_json
-from app.services import maintenance, status_cache, status_history, status_live, status_spool
+from app.services import maintenance, status_cache, status_history, status_live, status_mask, status_spool
 from app.services.errors import ValidationFailed
 from app.services.status_checks import overall_of, run_checks
 
@@ -164,15 +164,18 @@ def incidents_for_page(now=None) -> tuple[list, list]:
     return [i for i in rows if i.status != "resolved"], [i for i in rows if i.status == "resolved"]
 
 
-def history(window: str, now=None) -> dict:
+def history(window: str, now=None, mask=None) -> dict:
     if window not in WINDOWS:
         raise ValidationFailed("window must be 24h or 7d.", code="invalid_window",
                                fields={"window": "Use 24h or 7d."})
     resolution, _ = WINDOWS[window]
+    now = now or utcnow()
+    mask = mask if mask is not None else maintenance_mask(now)
     step = timedelta(minutes=5) if window == "24h" else timedelta(hours=1)
-    series = status_history.series_24h(now) if window == "24h" else status_history.series_rollup("hour", 168, now)
+    series = status_history.series_24h(now, mask) if window == "24h" else \
+        status_history.series_rollup("hour", 168, now, mask)
     out = {"window": window, "resolution": resolution,
-           "formula": "uptime_pct = (up + degraded) / (up + degraded + down); no_data excluded",
+           "formula": "uptime_pct = (up + degraded) / (up + degraded + down); no_data and maintenance excluded",
            "coverage_formula": "coverage_pct = (up + degraded + down) / (up + degraded + down + no_data); "
                                f"a segment below {status_history.PARTIAL_BELOW_PCT:g} % is partial data",
            "components": {}}
@@ -180,7 +183,8 @@ def history(window: str, now=None) -> dict:
         out["components"][component] = {
             "uptime_pct": s["uptime_pct"], "degraded_pct": s["degraded_pct"], "down_pct": s["down_pct"],
             "coverage_pct": s["coverage_pct"],
-            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data", "unknown")},
+            "counts": {k: s["counts"].get(k, 0) for k in ("up", "degraded", "down", "no_data", "unknown",
+                                                          "maintenance")},
             "segments": segments(s["points"], step),
         }
     return out
@@ -198,15 +202,24 @@ def segments(points: list, step: timedelta) -> list[dict]:
 UPTIME_WINDOWS = ("24h", "7d", "30d", "90d")
 
 
-def uptime_windows(now=None, series: dict | None = None) -> dict[str, dict[str, float | None]]:
+def maintenance_mask(now=None) -> status_mask.MaintenanceMask:
+    """Maintenance windows (and the checks inside them) over everything /status shows: 90 days."""
+    now = now or utcnow()
+    return status_mask.load(status_history.floor_to(now, "day") - timedelta(days=90), now, now)
+
+
+def uptime_windows(now=None, series: dict | None = None, mask=None) -> dict[str, dict[str, float | None]]:
     """Per component, uptime % over the last 24 h (5-minute checks), 7 days (hourly rollups), 30 and
-    90 days (daily rollups); None where nothing was measured. `series` reuses charts already read."""
+    90 days (daily rollups), maintenance left out; None where nothing was measured. `series` reuses
+    charts already read (with the same mask)."""
     now = now or utcnow()
     series = dict(series or {})
-    readers = {"24h": lambda: status_history.series_24h(now),
-               "7d": lambda: status_history.series_rollup("hour", 168, now),
-               "30d": lambda: status_history.series_rollup("day", 30, now),
-               "90d": lambda: status_history.series_rollup("day", 90, now)}
+    if mask is None and any(series.get(w) is None for w in UPTIME_WINDOWS):
+        mask = maintenance_mask(now)
+    readers = {"24h": lambda: status_history.series_24h(now, mask),
+               "7d": lambda: status_history.series_rollup("hour", 168, now, mask),
+               "30d": lambda: status_history.series_rollup("day", 30, now, mask),
+               "90d": lambda: status_history.series_rollup("day", 90, now, mask)}
     for window in UPTIME_WINDOWS:
         if series.get(window) is None:
             series[window] = readers[window]()
@@ -219,8 +232,15 @@ def status_payload(window: str = "24h") -> dict:
     works = maintenance_for_page()
     state = declared_state(current(), open_incidents, works["active"])
     unavailable = {"window": window, "unavailable": True, "components": {}}
-    past = status_live.last_good(f"history:{window}", lambda: history(window), default=unavailable)
-    uptime = status_live.last_good("uptime", uptime_windows, default={})
+    now, masks = utcnow(), []
+
+    def mask():  # read once for both, inside each loader so a database outage falls back as before
+        if not masks:
+            masks.append(maintenance_mask(now))
+        return masks[0]
+
+    past = status_live.last_good(f"history:{window}", lambda: history(window, now, mask()), default=unavailable)
+    uptime = status_live.last_good("uptime", lambda: uptime_windows(now, mask=mask()), default={})
     return serializers.status_body(state, open_incidents, past) | {"maintenance": works, "uptime": uptime}
 
 
@@ -232,10 +252,12 @@ def page_context(now=None) -> dict:
     works = status_live.revive(maintenance_for_page(now))
     state = declared_state(current(now), open_incidents, works.active)
     try:
-        charts = {"day": status_history.series_24h(now),
-                  "week": status_history.series_rollup("hour", 168, now),
-                  "quarter": status_history.series_rollup("day", 90, now)}
-        charts["uptime"] = uptime_windows(now, {"24h": charts["day"], "7d": charts["week"], "90d": charts["quarter"]})
+        mask = maintenance_mask(now)
+        charts = {"day": status_history.series_24h(now, mask),
+                  "week": status_history.series_rollup("hour", 168, now, mask),
+                  "quarter": status_history.series_rollup("day", 90, now, mask)}
+        charts["uptime"] = uptime_windows(now, {"24h": charts["day"], "7d": charts["week"], "90d": charts["quarter"]},
+                                          mask)
     except DBAPIError:
         db.session.rollback()
         charts = {"day": None, "week": None, "quarter": None, "uptime": None}

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import StatusRollup
 from app.models.status import COMPONENTS
 from app.models.types import utcnow
-from app.services import status_live
+from app.services import status_live, status_mask
 from app.services.errors import ValidationFailed
 from app.services.status import NAMES, RANK, current, declared_state, incidents_for_page, maintenance_for_page
 from app.services.status_history import floor_to, uptime
@@ -50,10 +50,12 @@ def _state(component: str | None) -> str:
 
 
 def uptime_pct(component: str | None, window: str, now=None) -> float | None:
-    """Uptime over the window from the rollups ("overall" for the whole service); None without data."""
+    """Uptime over the window from the rollups ("overall" for the whole service), the checks inside
+    scheduled maintenance left out as on /status; None without data."""
     now = now or utcnow()
     period, buckets = WINDOWS[window]
-    first = floor_to(now, period) - (buckets - 1) * (timedelta(hours=1) if period == "hour" else timedelta(days=1))
+    size = timedelta(hours=1) if period == "hour" else timedelta(days=1)
+    first = floor_to(now, period) - (buckets - 1) * size
 
     def load() -> float | None:
         row = db.session.execute(select(
@@ -61,7 +63,11 @@ def uptime_pct(component: str | None, window: str, now=None) -> float | None:
             func.coalesce(func.sum(StatusRollup.down), 0),
         ).where(StatusRollup.period == period, StatusRollup.component == (component or "overall"),
                 StatusRollup.bucket_start >= first)).one()
-        return uptime({"up": row[0], "degraded": row[1], "down": row[2]})["uptime_pct"]
+        counts = {"up": row[0], "degraded": row[1], "down": row[2]}
+        mask = status_mask.load(first, now, now)
+        if mask:
+            counts = mask.adjust(component or "overall", first, floor_to(now, period) + size, counts, now)
+        return uptime(counts)["uptime_pct"]
 
     return status_live.last_good(f"badge:{component}:{window}", load, default=None)
 

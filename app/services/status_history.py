@@ -178,11 +178,13 @@ def rollup_and_prune(hours: int = 48, now: datetime | None = None) -> dict:
 
 # --- series for the page and the API -----------------------------------------------------------
 
-def series_24h(now: datetime | None = None) -> dict[str, dict]:
+def series_24h(now: datetime | None = None, mask=None) -> dict[str, dict]:
     """288 five-minute slots per component from raw snapshots: the worst level seen in each slot.
 
     A slot with no snapshot is `no_data` (the monitor did not run: missed or dropped); a slot whose check
-    is not configured is `unknown` (not monitored), so the two never look alike. Both count neither way."""
+    is not configured is `unknown` (not monitored), so the two never look alike. Both count neither way.
+    With a maintenance `mask` (app/services/status_mask.py), a check inside a window of its component is
+    left out, and a slot with nothing else is `maintenance` (counted neither way either)."""
     now = now or utcnow()
     end = floor_to(now, "slot") + SLOT
     start = end - timedelta(hours=24)
@@ -191,6 +193,8 @@ def series_24h(now: datetime | None = None) -> dict[str, dict]:
     for row in _snapshot_rows(start, end):
         slot = floor_to(row[0], "slot")
         for i, component in enumerate(COMPONENTS, start=1):
+            if mask and mask.inside(component, row[0]):
+                continue
             level = row[i] if row[i] in COUNTED or row[i] == "unknown" else "no_data"
             if SEVERITY[level] > SEVERITY[per[component].get(slot, "no_data")]:
                 per[component][slot] = level
@@ -198,14 +202,22 @@ def series_24h(now: datetime | None = None) -> dict[str, dict]:
                 per[component].setdefault(slot, level)
     out = {}
     for component in COMPONENTS:
-        points = [(s, per[component].get(s, "no_data")) for s in slots if s <= now]
+        points = [(s, per[component].get(s) or _empty_slot(mask, component, s)) for s in slots if s <= now]
         counts = Counter(level for _, level in points)
         out[component] = {"points": points, "counts": dict(counts), **uptime(counts)}
     return out
 
 
-def series_rollup(period: str, buckets: int, now: datetime | None = None) -> dict[str, dict]:
-    """The last `buckets` hours or days per component from status_rollups (missing → no data)."""
+def _empty_slot(mask, component: str, slot: datetime) -> str:
+    """A 5-minute slot with no check counted: planned work when a window of the component covers it."""
+    if mask and (mask.inside(component, slot) or mask.inside(component, slot + SLOT - timedelta(seconds=1))):
+        return "maintenance"
+    return "no_data"
+
+
+def series_rollup(period: str, buckets: int, now: datetime | None = None, mask=None) -> dict[str, dict]:
+    """The last `buckets` hours or days per component from status_rollups (missing → no data); with a
+    maintenance `mask`, each bucket without the checks made inside maintenance windows."""
     now = now or utcnow()
     size = PERIODS[period]
     last = floor_to(now, period)
@@ -221,8 +233,10 @@ def series_rollup(period: str, buckets: int, now: datetime | None = None) -> dic
             row = found.get((bucket, component))
             c = {"up": row.up, "degraded": row.degraded, "down": row.down, "no_data": row.no_data} if row else \
                 {"up": 0, "degraded": 0, "down": 0, "no_data": expected_slots(bucket, bucket + size, now)}
+            if mask:
+                c = mask.adjust(component, bucket, bucket + size, c, now)
             total.update(c)
-            points.append((bucket, worst(c), c))
+            points.append((bucket, mask.level(c) if mask else worst(c), c))
         out[component] = {"points": points, "counts": dict(total), **uptime(total)}
     return out
 
