@@ -11,8 +11,9 @@ def send_confirmation_job(subscriber_id: int, components: list[str]) -> bool:
     return subscribers.send_confirmation(subscriber_id, components)
 
 
-# On `default`, not `status`: a big fan-out must never delay the 5-minute status snapshot.
-@job("status.fanout", queue="default", timeout=300, retry_intervals=(10, 60, 300))
+# On `notify` (worker_fast listens to it after `status` and `mail`): never behind a long DSAR export
+# on `default`, and never ahead of the 5-minute status snapshot.
+@job("status.fanout", queue="notify", timeout=300, retry_intervals=(10, 60, 300))
 def fanout_job(event_id: int) -> dict:
     return status_notify.fanout(event_id)
 
@@ -22,7 +23,7 @@ def notify_emails_job(event_id: int, subscriber_ids: list[int]) -> dict:
     return status_notify.send_emails(event_id, subscriber_ids)
 
 
-@job("status.webhook", queue="default", timeout=60, retry_intervals="STATUS_WEBHOOK_RETRY_INTERVALS")
+@job("status.webhook", queue="notify", timeout=60, retry_intervals="STATUS_WEBHOOK_RETRY_INTERVALS")
 def webhook_job(event_id: int, subscriber_id: int) -> str:
     return status_notify.deliver_webhook(event_id, subscriber_id)
 

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-QUEUES = ("dsar", "mail", "status", "default")
+QUEUES = ("dsar", "mail", "status", "notify", "default")
 _REDIS = "levqor_redis"
 _REGISTRY = "levqor_jobs"
 

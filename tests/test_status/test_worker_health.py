@@ -42,7 +42,7 @@ def _queued(name: str, minutes_ago: float = 0):
 
 @server_only
 def test_every_queue_served_and_draining_is_up(app, fast_checks, workers):
-    workers(["dsar", "default"], ["status", "mail"])
+    workers(["dsar", "default"], ["status", "mail", "notify"])
     result = check_component("workflows", app)
     assert result.status == "up", result.error
     assert result.info["workers_alive"] == 2

@@ -33,15 +33,15 @@ def _wait_for_snapshot(timeout: float) -> StatusSnapshot | None:
     return None
 
 
-def test_procfile_gives_status_and_mail_their_own_worker():
+def test_procfile_gives_status_mail_and_notifications_their_own_worker():
     assert procfile_command("worker")[-2:] == ["dsar", "default"]
-    assert procfile_command("worker_fast")[-3:] == ["worker", "status", "mail"]
+    assert procfile_command("worker_fast")[-4:] == ["worker", "status", "mail", "notify"]
 
 
 def test_a_snapshot_runs_on_time_while_the_export_worker_is_busy(app, fast_checks):
     env = _check_env(fast_checks)
     with procfile_worker(app, "worker", ("dsar", "default"), **env), \
-            procfile_worker(app, "worker_fast", ("status", "mail"), **env):
+            procfile_worker(app, "worker_fast", ("status", "mail", "notify"), **env):
         # Stands in for a 2-minute export: a job on the dsar queue that holds its worker for 120 s.
         export = get_queue("dsar").enqueue("time.sleep", 120, job_timeout=300)
         deadline = time.monotonic() + 60
@@ -65,7 +65,7 @@ def test_a_snapshot_runs_on_time_while_the_export_worker_is_busy(app, fast_check
 def test_a_job_waiting_with_no_dsar_worker_turns_workflows_down_in_the_next_snapshot(client, app, fast_checks):
     env = _check_env(fast_checks)
     get_queue("dsar").enqueue("builtins.print", "an export nobody picks up")
-    with procfile_worker(app, "worker_fast", ("status", "mail"), **env):
+    with procfile_worker(app, "worker_fast", ("status", "mail", "notify"), **env):
         record_snapshot_job.enqueue()
         snap = _wait_for_snapshot(timeout=60)
     assert snap is not None

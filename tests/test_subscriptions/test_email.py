@@ -217,3 +217,23 @@ def test_the_sweeper_hands_over_an_event_whose_enqueue_was_lost(client, smtp, su
     smtp.wait_for(1)
     assert len(smtp.messages) == 1 and "Lost hand-over" in smtp.messages[0]["subject"]
     assert status_events.sweep() == 0
+
+
+def test_the_admin_incidents_api_notifies_subscribers(client, smtp, subscribe, drain_queues, admin, login, app):
+    confirm_from_mail(client, subscribe(client, email="api-reader@example.com", components=["api"]))
+    smtp.messages.clear()
+    staff = app.test_client()
+    token = login(admin, on=staff)
+    res = staff.post("/api/admin/incidents", json={"title": "Elevated 5xx", "impact": "major", "components": ["api"],
+                                                   "message": "Some requests fail.", "status": "investigating"},
+                     headers={"X-CSRFToken": token})
+    assert res.status_code == 201, res.get_json()
+    incident_id = res.get_json()["incident"]["id"]
+    drain_queues()
+    res = staff.post(f"/api/admin/incidents/{incident_id}/updates", json={"status": "monitoring",
+                     "message": "A fix is out; watching."}, headers={"X-CSRFToken": token})
+    assert res.status_code == 201, res.get_json()
+    drain_queues()
+    smtp.wait_for(2)
+    assert [m["subject"].split("]")[1].split(":")[0].strip() for m in smtp.messages] == ["Investigating", "Monitoring"]
+    assert "A fix is out; watching." in mail_parts(smtp.messages[1]["message"])[0]
