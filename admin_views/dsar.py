@@ -103,14 +103,17 @@ class DsarExportView(SecureModelView):
     column_list = ("id", "user", "status", "requested_at", "completed_at", "due_at", "link", "emailed_at")
     column_details_list = ("id", "user", "status", "requested_at", "started_at", "completed_at", "due_at",
                            "expires_at", "link", "emailed_at", "downloaded_at", "attempts", "size_bytes", "error",
-                           "requested_by_id", "reason", "extended_at", "extension_reason")
+                           "requested_by_id", "reason", "extended_at", "extension_reason",
+                           "failure_emailed_at", "extension_emailed_at")
     column_labels = {"user": "User email", "requested_at": "Requested", "completed_at": "Completed", "due_at": "Due",
-                     "link": "Link", "emailed_at": "Emailed", "requested_by_id": "Requested by (id)"}
+                     "link": "Link", "emailed_at": "Emailed", "requested_by_id": "Requested by (id)",
+                     "failure_emailed_at": "Failure emailed", "extension_emailed_at": "Extension emailed"}
     column_sortable_list = ("id", "status", "requested_at", "completed_at", "due_at")
     column_default_sort = [("requested_at", True), ("id", True)]
     column_formatters = {"due_at": _due, "link": _link, "status": _status, "requested_at": _when,
                          "completed_at": _when, "emailed_at": _when, "started_at": _when, "expires_at": _when,
-                         "downloaded_at": _when, "extended_at": _when}
+                         "downloaded_at": _when, "extended_at": _when,
+                         "failure_emailed_at": _when, "extension_emailed_at": _when}
     column_formatters_detail = column_formatters
     column_filters = (
         RequestedDateFilter(DsarExport.requested_at, "Requested", upper=False),

@@ -14,6 +14,7 @@ the final commit and the poll. Archives go to local storage in a temporary folde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,30 +40,48 @@ def _env(db_url: str, redis_url: str, storage: str, args) -> dict:
     return env
 
 
-def _request_and_wait(conn, uid: int) -> tuple[float, float, float]:
-    """(request → ready as seen by polling, queue+fork, job) in seconds."""
+def _peak_rss_mb(worker_pid: int, peak: float) -> float:
+    """The larger of `peak` and the VmHWM (peak RSS) of the worker and its live work horses."""
+    pids = [worker_pid]
+    with contextlib.suppress(OSError):
+        pids += Path(f"/proc/{worker_pid}/task/{worker_pid}/children").read_text().split()
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return peak
+
+
+def _request_and_wait(conn, uid: int, worker_pid: int) -> tuple[float, float, float, float]:
+    """(request → ready as seen by polling, queue+fork, job, peak RSS of worker/work horse in MB)."""
     from app.services.dsar import request_export
 
     started = time.perf_counter()
     export = request_export(uid, bypass_throttle=True)
-    export_id = export.id
+    export_id, peak, polls = export.id, 0.0, 0
     while True:
         row = conn.execute("SELECT status, requested_at, started_at, completed_at FROM dsar_exports WHERE id = %s",
                            (export_id,)).fetchone()
         conn.commit()
         if row[0] in ("ready", "failed"):
             break
+        polls += 1
+        if polls % 10 == 0:  # every ~20 ms: cheap enough not to disturb the measurement
+            peak = _peak_rss_mb(worker_pid, peak)
         time.sleep(0.002)
     total = time.perf_counter() - started
     if row[0] != "ready":
         raise SystemExit(f"export {export_id} failed")
-    return total, (row[2] - row[1]).total_seconds(), (row[3] - row[2]).total_seconds()
+    return total, (row[2] - row[1]).total_seconds(), (row[3] - row[2]).total_seconds(), peak
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,1000000")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--s3-endpoint")
@@ -92,30 +112,36 @@ def main() -> None:
         try:
             with psycopg.connect(libpq_url) as conn, app.app_context():
                 warm_uid, _ = seed(conn, 100)
-                _request_and_wait(conn, warm_uid)  # the worker is warm from here on
+                _request_and_wait(conn, warm_uid, worker.pid)  # the worker is warm from here on
                 rows = []
                 for size in (int(s) for s in args.sizes.split(",")):
                     uid, _ = seed(conn, size)
                     with psycopg.connect(libpq_url, autocommit=True) as vac:
                         vac.execute("VACUUM ANALYZE run_logs")
-                    floors, runs = [], []
-                    for _ in range(args.repeat):
+                    floors, runs, loads = [], [], []
+                    for _ in range(args.repeat):  # interleaved: floor, export, floor, export …
                         floors.append(floor_seconds(libpq_url, uid))
-                        runs.append(_request_and_wait(conn, uid))
-                    best = min(runs)
-                    print(f"{size:>9,} logs: floor {min(floors):.3f}s  request→ready {best[0]:.3f}s "
-                          f"(queue+fork {best[1]:.3f}s, job {best[2]:.3f}s)  ratio {best[0] / min(floors):.2f}x  "
-                          f"over the floor {best[0] - min(floors):+.3f}s  runs {[round(r[0], 3) for r in runs]} "
-                          f"floors {[round(f, 3) for f in floors]}  load {os.getloadavg()[0]:.1f}", flush=True)
-                    rows.append((size, min(floors), *best))
+                        runs.append(_request_and_wait(conn, uid, worker.pid))
+                        loads.append(os.getloadavg()[0])
+                    floor, total = median(floors), median(r[0] for r in runs)
+                    pairs = [r[0] / f for r, f in zip(runs, floors, strict=True)]
+                    print(f"{size:>9,} logs: floor median {floor:.3f}s  request→ready median {total:.3f}s  "
+                          f"ratio {total / floor:.2f}x (pairwise median {median(pairs):.2f}x)  "
+                          f"over the floor {total - floor:+.3f}s  queue+fork median {median(r[1] for r in runs):.3f}s  "
+                          f"peak RSS {max(r[3] for r in runs):.0f} MB\n    runs {[round(r[0], 3) for r in runs]}\n"
+                          f"    floors {[round(f, 3) for f in floors]}\n    load {[round(x, 1) for x in loads]}",
+                          flush=True)
+                    rows.append((size, floor, total, median(r[1] for r in runs), median(r[2] for r in runs),
+                                 median(pairs), median(loads), max(r[3] for r in runs)))
         finally:
             worker.send_signal(signal.SIGTERM)
             worker.wait(30)
-    print("\n| run_logs | floor | request → ready | queue + fork | job | ratio | over the floor |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for size, floor, total, queued, job in rows:
+    print("\n| run_logs | floor (median) | request → ready (median) | queue + fork | job | ratio of medians "
+          "| pairwise ratio (median) | over the floor | load (median) | worker peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, floor, total, queued, job, pair, load, rss in rows:
         print(f"| {size:,} | {floor:.3f} s | {total:.3f} s | {queued:.3f} s | {job:.3f} s | {total / floor:.2f}× "
-              f"| {total - floor:+.3f} s |")
+              f"| {pair:.2f}× | {total - floor:+.3f} s | {load:.1f} | {rss:.0f} MB |")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ PERIODIC_JOBS: list[Periodic] = [
              "prune unconfirmed and old records"),
     Periodic("sla-decision-emails", "*/10 * * * *", "sla.sweep_emails",
              "SLA credits: send decision emails that were never sent (queueing failed or was lost)"),
+    Periodic("dsar-emails", "*/5 * * * *", "dsar.sweep_emails",
+             "DSAR: send failure and deadline-extension emails that were never sent (queueing failed or was lost)"),
 ]
 
 

@@ -62,7 +62,9 @@ class DsarExport(db.Model):
     storage_key: Mapped[str | None] = mapped_column(String(255))
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
-    emailed_at = mapped_column(UTCDateTime)
+    emailed_at = mapped_column(UTCDateTime)  # the "ready" mail: set once the relay accepted it
+    failure_emailed_at = mapped_column(UTCDateTime)  # the "could not be completed" mail, likewise
+    extension_emailed_at = mapped_column(UTCDateTime)  # the Art. 12(3) extension mail, likewise
     error: Mapped[str | None] = mapped_column(Text)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)  # why staff exported on the user's behalf

@@ -28,5 +28,7 @@ def admin_view(export: DsarExport, email: str | None = None, now: datetime | Non
                emailed_at=iso(export.emailed_at), attempts=export.attempts, error=export.error,
                requested_by_id=export.requested_by_id, reason=export.reason,
                downloaded_at=iso(export.downloaded_at), extended=export.extended_at is not None,
-               extended_at=iso(export.extended_at), extension_reason=export.extension_reason)
+               extended_at=iso(export.extended_at), extension_reason=export.extension_reason,
+               failure_emailed_at=iso(export.failure_emailed_at),
+               extension_emailed_at=iso(export.extension_emailed_at))
     return row

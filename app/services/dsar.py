@@ -314,9 +314,8 @@ def sweep_stuck(now: datetime | None = None) -> dict:
         DsarExport.status == ExportStatus.READY, DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
         DsarExport.completed_at < now - PENDING_GRACE)).all()
     for export in unsent:  # only when no mail job exists: a failed one waits in RQ's failed registry
-        if not tasks.job_exists(email_job_id(export.id)):
-            enqueue_email(export.id)
-            result["emails"] += 1
+        result["emails"] += tasks.enqueue_unless_present("dsar.email_ready", export.id, False,
+                                                         job_id=email_job_id(export.id))
     return result
 
 

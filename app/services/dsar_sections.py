@@ -23,7 +23,8 @@ YOU = "you"
 # Claim columns that are internal (the file itself goes under attachments/) or that name staff.
 SLA_HIDDEN = {"user_id", "attachment_key", "decided_by"}
 REQUEST_COLUMNS = ("id", "status", "requested_at", "started_at", "completed_at", "due_at", "expires_at",
-                   "downloaded_at", "emailed_at", "attempts", "error", "reason", "extended_at", "extension_reason")
+                   "downloaded_at", "emailed_at", "attempts", "error", "reason", "extended_at", "extension_reason",
+                   "failure_emailed_at", "extension_emailed_at")
 SECRET_COLUMN_PARTS = ("token", "secret")
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import select as io
+import threading
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,6 +23,7 @@ from app.services.redact import redact_json_lines
 
 BATCH_ROWS = 5000
 FLUSH_BYTES = 1 << 20
+QUEUE_BLOCKS = 4  # blocks of about FLUSH_BYTES waiting for the deflate thread
 
 
 def _json_default(value):
@@ -43,6 +47,7 @@ class HashedEntry:
         self._sha = hashlib.sha256()
         self._parts: list[str] = []
         self._pending = 0
+        self._writer: _Writer | None = None
         self.bytes = 0
 
     def raw(self, chunk: str) -> None:
@@ -62,17 +67,38 @@ class HashedEntry:
 
     def raw_bytes(self, data: bytes) -> None:
         self._flush()
-        self._sha.update(data)
-        self._fh.write(data)
-        self.bytes += len(data)
+        self._emit(data)
 
     def _flush(self) -> None:
         if self._parts:
             data = "".join(self._parts).encode()
-            self._sha.update(data)
-            self._fh.write(data)
-            self.bytes += len(data)
             self._parts, self._pending = [], 0
+            self._emit(data)
+
+    def _emit(self, data: bytes) -> None:
+        self.bytes += len(data)
+        if self._writer is not None:
+            self._writer.put(data)
+        else:
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        self._sha.update(data)
+        self._fh.write(data)  # deflate and CRC
+
+    @contextmanager
+    def overlapped(self):
+        """Hash, deflate and write on a second thread while the caller reads the next block: hashlib,
+        zlib and the file write release the GIL, so a big entry costs about max(read, deflate) instead
+        of their sum. At most QUEUE_BLOCKS blocks wait, so memory stays flat."""
+        writer = _Writer(self._write)
+        self._writer = writer
+        try:
+            yield self
+            self._flush()
+        finally:
+            self._writer = None
+            writer.close()
 
     def close(self, records: int | None, *, newline: bool = True, **extra) -> dict:
         if newline:  # JSON and text files end with one; copied files stay byte-exact
@@ -81,6 +107,36 @@ class HashedEntry:
         self._fh.close()
         return {"name": self.name, "records": records, **extra, "sha256": self._sha.hexdigest(),
                 "bytes": self.bytes}
+
+
+class _Writer:
+    """One background thread applying `write` to the blocks put to it, in order."""
+
+    def __init__(self, write):
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="dsar-deflate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(data)
+                except BaseException as exc:  # handed to the reading thread at its next put/close
+                    self._error = exc
+
+    def put(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def stream(stmt) -> Iterator:
@@ -109,13 +165,14 @@ def copy_array(entry: HashedEntry, columns, where, order_by, redact_keys: tuple[
     # newline), so each line arrives verbatim with no COPY escaping to undo.
     copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
     count = 0
-    for block in copy_out_blocks(conn.connection.dbapi_connection.pgconn, copy_sql):
-        if redact_keys:
-            block = redact_json_lines(block, redact_keys)
-        # Each block holds whole lines (one JSON object each): turn them into array elements.
-        entry.raw_bytes((b"[\n" if count == 0 else b",\n") + block[:-1].replace(b"\n", b",\n"))
-        count += block.count(b"\n")
-    entry.raw("\n]" if count else "[]")
+    with entry.overlapped():
+        for block in copy_out_blocks(conn.connection.dbapi_connection.pgconn, copy_sql):
+            if redact_keys:
+                block = redact_json_lines(block, redact_keys)
+            # Each block holds whole lines (one JSON object each): turn them into array elements.
+            entry.raw_bytes((b"[\n" if count == 0 else b",\n") + block[:-1].replace(b"\n", b",\n"))
+            count += block.count(b"\n")
+        entry.raw("\n]" if count else "[]")
     return count
 
 

@@ -32,6 +32,11 @@ SUSPECT_WORDS = ("bearer", "basic", "token", "pass", "pwd", "secret", "key", "au
                  "_live_", "_test_", "akia")
 _SUSPECT_BYTES = tuple(w.encode() for w in SUSPECT_WORDS)
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), r) for p, r in TEXT_RULES)
+_SUSPECT_RE = re.compile(b"|".join(re.escape(word) for word in _SUSPECT_BYTES))
+_FOLD = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))  # ASCII A-Z → a-z, as bytes.lower()
+_WORD_BYTES = set(b"".join(_SUSPECT_BYTES))
+_NOT_IN_WORDS = bytes(c for c in range(256)  # deleted before folding: upper-case letters of a word stay
+                      if c not in _WORD_BYTES and not (65 <= c <= 90 and c + 32 in _WORD_BYTES))
 
 
 def redact_text(value: str | None) -> str | None:
@@ -53,18 +58,36 @@ def redact_json_lines(block: bytes, keys: tuple[str, ...]) -> bytes:
 
     Only a line holding a suspect word is parsed and rewritten, so the COPY fast path keeps its speed
     while the very same redactor as everywhere else decides what is a secret."""
-    low = block.lower()
-    if not any(word in low for word in _SUSPECT_BYTES):
+    if not _may_hold_suspect_word(block):
         return block
-    lines = block.split(b"\n")
-    for i, line in enumerate(lines):
-        if line and any(word in line.lower() for word in _SUSPECT_BYTES):
-            record = json.loads(line)
-            for key in keys:
-                if isinstance(record.get(key), str):
-                    record[key] = redact_text(record[key])
-            lines[i] = json.dumps(record, ensure_ascii=False, separators=(", ", " : ")).encode()
-    return b"\n".join(lines)
+    low = block.lower()
+    out, done = [], 0
+    for match in _SUSPECT_RE.finditer(low):
+        start = low.rfind(b"\n", 0, match.start()) + 1
+        if start < done:  # another suspect word on a line already rewritten
+            continue
+        end = low.find(b"\n", match.end())
+        end = len(block) if end < 0 else end
+        out += (block[done:start], _redact_line(block[start:end], keys))
+        done = end
+    out.append(block[done:])
+    return b"".join(out)
+
+
+def _redact_line(line: bytes, keys: tuple[str, ...]) -> bytes:
+    record = json.loads(line)
+    for key in keys:
+        if isinstance(record.get(key), str):
+            record[key] = redact_text(record[key])
+    return json.dumps(record, ensure_ascii=False, separators=(", ", " : ")).encode()
+
+
+def _may_hold_suspect_word(block: bytes) -> bool:
+    """A cheap test that never misses: ASCII-lower-cased with every byte that occurs in no suspect word
+    deleted (one pass of bytes.translate), the block shrinks to well under half, and the 13 searches
+    cost half as much. Deleting can join a word across removed bytes: a false alarm costs time only."""
+    folded = block.translate(_FOLD, _NOT_IN_WORDS)
+    return any(word in folded for word in _SUSPECT_BYTES)
 
 
 def redact(value):

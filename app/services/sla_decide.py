@@ -165,12 +165,8 @@ def sweep_decision_emails(now: datetime | None = None) -> int:
         select(SlaCreditRequest).where(SlaCreditRequest.status != ClaimStatus.PENDING.value,
                                        SlaCreditRequest.emailed_at.is_(None),
                                        SlaCreditRequest.decided_at < now - timedelta(minutes=1))).unique().all()
-    sent = 0
-    for claim in missed:
-        if claim.user is not None and not tasks.job_exists(email_job_id(claim.id)):
-            notify_user(claim)
-            sent += 1
-    return sent
+    return sum(tasks.enqueue_unless_present(MAIL_JOB, claim.id, job_id=email_job_id(claim.id))
+               for claim in missed if claim.user is not None)
 
 
 def send_decision_email(claim_id: int) -> bool:

@@ -74,3 +74,13 @@ def is_job_live(job_id: str) -> bool:
 def job_exists(job_id: str) -> bool:
     """True while RQ holds the job in any state, the failed registry included."""
     return Job.exists(job_id, connection=connection())
+
+
+def enqueue_unless_present(name: str, *args, job_id: str) -> bool:
+    """For sweepers: enqueue job `name` under `job_id` unless RQ still holds a job of that id in any
+    state — queued, running, waiting for a retry, or failed for good (that one waits in the failed
+    registry for ops, who see why and requeue it). True when enqueued."""
+    if job_exists(job_id):
+        return False
+    enqueue(name, *args, job_id=job_id)
+    return True

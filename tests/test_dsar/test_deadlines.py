@@ -151,3 +151,36 @@ def test_a_final_failure_emails_the_owner_and_shows_in_the_grid(client, login, a
     login(admin)
     html = client.get("/admin/dsar/").get_data(as_text=True)
     assert "1 export(s) failed in the last 30 days" in html and f"#{export.id}</a> (user@example.com)" in html
+
+
+def test_a_lost_failure_mail_is_sent_once_by_the_periodic_sweeper(user, smtp, drain_queues, monkeypatch):
+    from app.models.types import utcnow
+    from app.services import tasks
+
+    export = add_export(user.id, "running", datetime.now(UTC) - timedelta(hours=3),
+                        started_at=datetime.now(UTC) - timedelta(hours=2))
+    db.session.commit()
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks, "enqueue", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("Redis is away")))
+        assert dsar.sweep_stuck()["failed"] == 1
+    db.session.expire_all()
+    assert db.session.get(DsarExport, export.id).status == "failed"
+    later = utcnow() + timedelta(minutes=2)
+    assert dsar_mail.sweep_unsent(now=later)["failure_emails"] == 1
+    assert dsar_mail.sweep_unsent(now=later)["failure_emails"] == 0  # its job exists now
+    drain_queues()
+    [mail] = smtp.wait_for(1)
+    assert mail["subject"] == dsar_mail.FAILED_SUBJECT
+    db.session.expire_all()
+    assert db.session.get(DsarExport, export.id).failure_emailed_at is not None
+    assert dsar_mail.send_failure_email(export.id) is False  # the job run again sends nothing
+    assert len(smtp.messages) == 1 and _actions(export.id).count("dsar.failure_emailed") == 1
+
+
+def test_the_dsar_mail_sweeper_is_periodic_on_the_default_queue_without_mail_retries(app):
+    from app.services import tasks
+    from jobs.schedule import PERIODIC_JOBS
+
+    [periodic] = [p for p in PERIODIC_JOBS if p.job == "dsar.sweep_emails"]
+    spec = tasks.declared(periodic.job).spec
+    assert spec.queue == "default" and spec.retry_intervals == () and periodic.cron == "*/5 * * * *"

@@ -56,3 +56,14 @@ def test_json_lines_from_copy_get_the_same_redaction_and_clean_lines_stay_byte_i
     assert first == clean and last == b""
     assert json.loads(second) == {"id": 2, "message": redact_text(dirty_text)}
     assert redact_json_lines(clean + b"\n", ("message",)) == clean + b"\n"
+
+
+def test_json_lines_with_secrets_at_the_first_and_last_line_and_several_words_on_one_line():
+    texts = ["Password=first1234 then TOKEN abcdefgh12345678", "ordinary line 200 OK",
+             "Api-Key: zzTopSecretValue and bearer eyJhbGciOiJIUzI1NiJ9.x.y", "pa ss word = 42"]
+    lines = [json.dumps({"id": i, "message": t}, ensure_ascii=False).encode() for i, t in enumerate(texts)]
+    out = redact_json_lines(b"\n".join(lines), ("message",)).split(b"\n")
+    assert [json.loads(line)["message"] for line in out] == [redact_text(t) for t in texts]
+    assert out[1] == lines[1] and out[3] == lines[3]  # clean lines, a false alarm included, stay byte-identical
+    for text, secret in SECRETS:  # every kind, upper case included, passes the block pre-test
+        assert secret.encode() not in redact_json_lines(json.dumps({"message": text}).encode(), ("message",))
