@@ -1,7 +1,7 @@
 """status subscribers, the events they are told about, and one delivery record per (event, subscriber)
 
 Revision ID: 0004_status_subscribers
-Revises: 0002_sla_monthly_uptime
+Revises: 0003_dsar_mail_state
 Create Date: 2026-11-26 06:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0004_status_subscribers'
-down_revision = '0002_sla_monthly_uptime'
+down_revision = '0003_dsar_mail_state'
 branch_labels = None
 depends_on = None
 
