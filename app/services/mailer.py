@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,24 +14,12 @@ from app.extensions import mail
 log = logging.getLogger(__name__)
 
 
-@contextmanager
-def connection() -> Iterator[object | None]:
-    """One SMTP connection for many messages (a batch of notifications), or None for the outbox."""
-    if current_app.config.get("MAIL_SERVER"):
-        with mail.connect() as conn:
-            yield conn
-    else:
-        yield None
-
-
-def send_mail(to: str, subject: str, text: str, html: str | None = None, *, headers: dict | None = None,
-              conn=None) -> str:
-    """Send one message (over `conn` when given); returns where it went ("smtp" or the .eml path).
-    Raises on SMTP failure."""
+def send_mail(to: str, subject: str, text: str, html: str | None = None) -> str:
+    """Send one message; returns where it went ("smtp" or the .eml path). Raises on SMTP failure."""
     msg = Message(subject=subject, recipients=[to], body=text, html=html,
-                  sender=current_app.config["MAIL_DEFAULT_SENDER"], extra_headers=headers)
+                  sender=current_app.config["MAIL_DEFAULT_SENDER"])
     if current_app.config.get("MAIL_SERVER"):
-        (conn or mail).send(msg)
+        mail.send(msg)
         where = "smtp"
     else:
         outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
@@ -46,9 +32,8 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, *, head
     return where
 
 
-def send_template(to: str, subject: str, template: str, *, headers: dict | None = None, conn=None,
-                  **context) -> str:
+def send_template(to: str, subject: str, template: str, **context) -> str:
     """Render mail/<template>.txt and .html and send both parts."""
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
     html = render_template(f"mail/{template}.html", subject=subject, **context)
-    return send_mail(to, subject, text, html, headers=headers, conn=conn)
+    return send_mail(to, subject, text, html)

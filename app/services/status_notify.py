@@ -17,7 +17,8 @@ from app.models import DeliveryStatus, StatusEvent, StatusSubscriber
 from app.models.types import utcnow
 from app.services import audit, subscribers, tasks, webhooks
 from app.services import status_notify_content as content
-from app.services.mailer import connection, send_template
+from app.services.bulk_mail import batch
+from app.services.mailer import send_template
 from app.services.notify_claims import claim, mark
 from app.services.status_notify_sweep import DISABLED_JOB, disabled_job_id
 
@@ -72,7 +73,7 @@ def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
     message = content.build(event)
     subject = message.pop("subject")
     sent, failed, skipped = [], {}, []
-    with connection() as conn:
+    with batch() as mails:
         for sid in ids:
             sub = subs.get(sid)
             if sub is None or sub.state != "active":
@@ -80,8 +81,8 @@ def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
                 continue
             url = subscribers.unsubscribe_url(sub)
             try:
-                send_template(sub.email, subject, "status_notification", headers=_headers(url),
-                              conn=conn, unsubscribe_url=url, **message)
+                mails.send_template(sub.email, subject, "status_notification", _headers(url),
+                                    unsubscribe_url=url, **message)
                 sent.append(sid)
             except Exception as exc:  # this address, or the relay: recorded per row, retried below
                 failed[sid] = f"{type(exc).__name__}: {exc}"[:500]
