@@ -14,6 +14,7 @@ def init_admin(app) -> None:
     from admin_views.maintenance import MaintenanceView
     from admin_views.rq import mount_rq_dashboard
     from admin_views.sla import add_sla_view
+    from admin_views.subscribers import add_subscriber_views
     from admin_views.users import UserView
     from app.models import AuditLog, Incident, ScheduledMaintenance, User
     from app.security import csp_nonce
@@ -27,6 +28,7 @@ def init_admin(app) -> None:
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
     admin.add_view(MaintenanceView(ScheduledMaintenance, db, name="Maintenance", endpoint="maintenance"))
+    add_subscriber_views(admin)  # beside incidents and maintenance: what subscribers are told of them
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="audit"))
     add_dsar_view(admin)
     add_sla_view(admin)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.types import JSONType, UTCDateTime
 
+SUBSCRIBER_STATES = ("pending", "active", "disabled", "unsubscribed")
+
 
 class StatusSubscriber(db.Model):
     """Pending until confirmed through the emailed link (double opt-in); nothing is sent before.
@@ -55,6 +57,17 @@ class StatusSubscriber(db.Model):
         if self.disabled_at is not None:
             return "disabled"
         return "active" if self.confirmed_at is not None else "pending"
+
+    @classmethod
+    def state_is(cls, state: str):
+        """The SQL condition for `state` (the same order of precedence as the property)."""
+        conditions = {
+            "unsubscribed": cls.unsubscribed_at.is_not(None),
+            "disabled": cls.unsubscribed_at.is_(None) & cls.disabled_at.is_not(None),
+            "active": cls.unsubscribed_at.is_(None) & cls.disabled_at.is_(None) & cls.confirmed_at.is_not(None),
+            "pending": cls.unsubscribed_at.is_(None) & cls.disabled_at.is_(None) & cls.confirmed_at.is_(None),
+        }
+        return conditions[state]
 
     def wants(self, components: list[str] | None) -> bool:
         """An event naming no component concerns everyone; a subscriber of none hears of everything."""

@@ -35,7 +35,8 @@ def sweep() -> dict:
             tasks.enqueue(DISABLED_JOB, sid, job_id=disabled_job_id(sid))
             resent += 1
     pruned = db.session.execute(delete(StatusSubscriber).where(
-        (StatusSubscriber.confirmed_at.is_(None) & (StatusSubscriber.created_at < now - timedelta(days=CONFIRM_DAYS)))
+        # updated_at, not created_at: asking again sends a new link, good for CONFIRM_DAYS from then.
+        (StatusSubscriber.confirmed_at.is_(None) & (StatusSubscriber.updated_at < now - timedelta(days=CONFIRM_DAYS)))
         | (StatusSubscriber.unsubscribed_at < now - UNSUBSCRIBED_KEEP))).rowcount
     old = db.session.execute(delete(StatusNotification).where(
         StatusNotification.created_at < now - DELIVERIES_KEEP)).rowcount

@@ -1,5 +1,5 @@
 """A small lived-in world for the page checks: a user with exports of every kind and a claim, staff,
-an open and a resolved incident, a week of status history (the demo seed)."""
+an open and a resolved incident, a week of status history (the demo seed), status subscribers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import DsarExport, Incident, SlaCreditRequest, Subscription
+from app.models import DsarExport, Incident, SlaCreditRequest, StatusSubscriber, Subscription
 from app.models.types import utcnow
 from app.services import dsar
 from app.services.demo import ADMIN, USER, seed
@@ -49,5 +49,11 @@ def world(app) -> World:
     db.session.add(Incident(title="Workflow runs are delayed", status="identified", impact="major",
                             components=["workflows", "api"], message="A queue backlog; runs start late.",
                             started_at=now - timedelta(minutes=30)))
+    db.session.add_all([  # status subscribers in every state the console shows (with its row buttons)
+        StatusSubscriber(email="reader@example.com", components=["api"], confirmed_at=now),
+        StatusSubscriber(email="new@example.com", confirm_token="0" * 32),
+        StatusSubscriber(email="ops@example.com", webhook_url="https://hooks.example.com/levqor?token=abc",
+                         confirmed_at=now, disabled_at=now, consecutive_failures=15, last_error="HTTP 502"),
+    ])
     db.session.commit()
     return World(USER[0], USER[1], ADMIN[0], ADMIN[1], dsar.download_url(expired).split("localhost", 1)[1])

@@ -3,14 +3,27 @@ no sideways scrolling, no serious or critical axe-core violation, form controls 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import StatusSubscriber
+from app.services import subscribers
 from tests.support.services import browser_login
-from tests.support.ui import DESKTOP, check_page, focus_ring_of
+from tests.support.ui import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    check_page,
+    focus_ring_of,
+    horizontal_overflow,
+    low_contrast_controls,
+)
 
-PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/status/history", "/sla-credits"]
+PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/status/history", "/status/subscribe", "/sla-credits"]
 PUBLIC_SIGNED_IN = ["/data-requests", "/sla-credits", "/pricing"]
 ADMIN_PAGES = ["/admin/", "/admin/dsar/", "/admin/sla-credits/", "/admin/incidents/", "/admin/incidents/new/",
-               "/admin/audit/", "/admin/users/", "/admin/rq/", "/admin/maintenance/"]
+               "/admin/audit/", "/admin/users/", "/admin/rq/", "/admin/maintenance/",
+               "/admin/status-subscribers/", "/admin/status-events/"]
 
 
 @pytest.fixture
@@ -43,6 +56,27 @@ def test_signed_in_pages_and_the_gone_link_fit_a_phone_and_pass_axe(live_server,
     problems = _browse(page, live_server, PUBLIC_SIGNED_IN)
     problems += check_page(page, live_server + world.gone_path)
     assert page.locator("h1").inner_text() == "Gone"  # it really was the download-gone page
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_subscription_pages_fit_a_phone_and_pass_axe(live_server, page, world):
+    """The pages a subscriber reaches from our mails: confirm (its button), unsubscribe (its button), and
+    the subscribe form showing a field error."""
+    row = db.session.scalars(select(StatusSubscriber).where(StatusSubscriber.email == "new@example.com")).one()
+    local = len("http://localhost")
+    problems = check_page(page, live_server + subscribers.confirm_url(row, ["api"])[local:])
+    assert page.locator("h1").inner_text() == "Confirm your subscription"
+    problems += check_page(page, live_server + subscribers.unsubscribe_url(row)[local:])
+    assert page.locator("h1").inner_text() == "Unsubscribe"
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/status/subscribe")
+    page.fill("#email", "someone@")
+    page.click("form button[type=submit]")
+    page.locator("#email-error").wait_for()
+    problems += axe_violations(page) + low_contrast_controls(page)
+    if horizontal_overflow(page) > 0:
+        problems.append(f"/status/subscribe with an error scrolls sideways by {horizontal_overflow(page)}px")
     assert not problems, "\n".join(problems)
 
 
