@@ -141,3 +141,26 @@ def test_the_check_is_after_dns_and_again_at_delivery(client, subscribe, receive
     sub = db.session.scalars(select(StatusSubscriber)).one()
     db.session.refresh(sub)
     assert sub.consecutive_failures == 1 and "Refused" in sub.last_error
+
+
+def test_maintenance_deliveries_carry_the_scheduled_maintenance(client, subscribe, receiver, drain_queues, admin):
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+    from app.services import maintenance
+
+    secret = _webhook(client, subscribe, receiver, components=["database"])
+    now = utcnow()
+    maintenance.schedule({"title": "Storage migration", "message": "Writes pause for a minute.",
+                          "components": ["database"], "starts_at": (now + timedelta(hours=1)).isoformat(),
+                          "ends_at": (now + timedelta(hours=3)).isoformat()}, admin.id)
+    maintenance.schedule({"title": "Frontend deploy", "components": ["frontend"],
+                          "starts_at": (now + timedelta(hours=1)).isoformat(),
+                          "ends_at": (now + timedelta(hours=2)).isoformat()}, admin.id)
+    drain_queues()
+    assert len(receiver.requests) == 1, "only the maintenance on a subscribed component is delivered"
+    body = payload(receiver.requests[0])
+    assert verify(secret, receiver.requests[0]) and body["meta"]["event_type"] == "maintenance.scheduled"
+    work = body["scheduled_maintenance"]
+    assert work["name"] == "Storage migration" and work["status"] == "scheduled"
+    assert [c["id"] for c in work["components"]] == ["database"] and work["scheduled_for"] and work["scheduled_until"]
