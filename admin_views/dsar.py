@@ -18,9 +18,8 @@ from wtforms import EmailField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from admin_views.base import SecureModelView
+from admin_views.base import RowActionsMixin, SecureModelView
 from admin_views.filters import UserEmailFilter
-from app.auth import safe_next
 from app.extensions import db
 from app.models import DsarExport
 from app.models.dsar import ExportStatus
@@ -92,7 +91,7 @@ def _status(view, context, model, name):
     return Markup('<span class="status status-{0}">{0}</span>').format(str(model.status))
 
 
-class DsarExportView(SecureModelView):
+class DsarExportView(RowActionsMixin, SecureModelView):
     """Read-only: exports are made by the job, never edited by hand."""
 
     can_create = False
@@ -141,8 +140,6 @@ class DsarExportView(SecureModelView):
         dsar_admin.record_grid_view(current_user.id, applied, page=request.args.get("page", "0"),
                                     sort=request.args.get("sort"))
 
-    def _back(self):
-        return redirect(safe_next(request.args.get("url") or request.form.get("url"), url_for(".index_view")))
 
     @expose("/<int:export_id>/resend", methods=["POST"])
     def resend_view(self, export_id: int):

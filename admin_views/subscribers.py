@@ -9,15 +9,13 @@ call app/services/subscriber_admin.py, which audits them.
 """
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterLike
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from admin_views.base import SecureModelView
-from app.auth import safe_next
+from admin_views.base import RowActionsMixin, SecureModelView
 from app.extensions import db
 from app.models import StatusEvent, StatusSubscriber
 from app.models.subscribers import SUBSCRIBER_STATES, DeliveryStatus
@@ -96,7 +94,7 @@ SUBSCRIBER_COLUMNS = ("email", "kind", "webhook_host", "components", "state", "c
                       "last_error", "last_delivery_at", "created_at")
 
 
-class StatusSubscriberView(SecureModelView):
+class StatusSubscriberView(RowActionsMixin, SecureModelView):
     can_create = False
     can_edit = False
     can_delete = False
@@ -112,12 +110,7 @@ class StatusSubscriberView(SecureModelView):
     column_filters = (StateFilter("State"), KindFilter("Kind"), FilterLike(StatusSubscriber.email, "Email"))
     named_filter_urls = True  # ?flt0_state_is=disabled
 
-    def render(self, template, **kwargs):
-        kwargs.setdefault("row_csrf_token", generate_csrf())  # once per page, not twice per row
-        return super().render(template, **kwargs)
 
-    def _back(self):
-        return redirect(safe_next(request.args.get("url") or request.form.get("url"), url_for(".index_view")))
 
     @expose("/<int:subscriber_id>/unsubscribe", methods=["POST"])
     def unsubscribe_view(self, subscriber_id: int):

@@ -145,6 +145,27 @@ def _wipe(db) -> None:
                 conn.execute(text(statement))
 
 
+_MISSING = object()
+
+
+@pytest.fixture
+def configure(app):
+    """configure(KEY=value, ...) for this test only."""
+    saved = {}
+
+    def set_(**values):
+        for key in values:
+            saved.setdefault(key, app.config.get(key, _MISSING))
+        app.config.update(values)
+
+    yield set_
+    for key, value in saved.items():
+        if value is _MISSING:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-_MISSING = object()
-
 
 @pytest.fixture(autouse=True)
 def _fresh_status_cache(app):
@@ -21,22 +19,6 @@ def _fresh_status_cache(app):
     status_cache.invalidate()
 
 
-@pytest.fixture
-def configure(app):
-    """configure(KEY=value, ...) for this test only."""
-    saved = {}
-
-    def set_(**values):
-        for key in values:
-            saved.setdefault(key, app.config.get(key, _MISSING))
-        app.config.update(values)
-
-    yield set_
-    for key, value in saved.items():
-        if value is _MISSING:
-            app.config.pop(key, None)
-        else:
-            app.config[key] = value
 
 
 @pytest.fixture

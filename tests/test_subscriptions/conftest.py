@@ -14,25 +14,6 @@ from app.models import Incident
 from app.services import incidents
 from tests.support.services import mail_parts
 
-_MISSING = object()
-
-
-@pytest.fixture
-def configure(app):
-    saved = {}
-
-    def set_(**values):
-        for key in values:
-            saved.setdefault(key, app.config.get(key, _MISSING))
-        app.config.update(values)
-
-    yield set_
-    for key, value in saved.items():
-        if value is _MISSING:
-            app.config.pop(key, None)
-        else:
-            app.config[key] = value
-
 
 class Receiver:
     """Records every POST; answers `status` (settable) to each."""
