@@ -109,7 +109,8 @@ def deliver_webhook(event_id: int, subscriber_id: int) -> str:
     body = json.dumps(content.webhook_payload(event, subscribers.unsubscribe_url(sub))).encode()
     try:
         target = webhooks.resolve(sub.webhook_url, current_app.config["STATUS_WEBHOOK_ALLOW_PRIVATE"])
-        code = webhooks.post(target, body, sub.webhook_secret or "", f"evt_{event_id}")
+        code = webhooks.post(target, body, sub.webhook_secret or "", f"evt_{event_id}",
+                             current_app.config["STATUS_WEBHOOK_CA_BUNDLE"])
         error = None if 200 <= code < 300 else f"HTTP {code}"
     except Exception as exc:  # refused address, DNS, connection, timeout
         error = f"{type(exc).__name__}: {exc}"[:500]

@@ -164,3 +164,38 @@ def test_maintenance_deliveries_carry_the_scheduled_maintenance(client, subscrib
     work = body["scheduled_maintenance"]
     assert work["name"] == "Storage migration" and work["status"] == "scheduled"
     assert [c["id"] for c in work["components"]] == ["database"] and work["scheduled_for"] and work["scheduled_until"]
+
+
+@pytest.fixture
+def tls_receiver(receiver, tmp_path):
+    """The receiver behind TLS with a certificate for the name `localhost` (a throwaway self-signed CA)."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    receiver.url = receiver.url.replace("http://127.0.0.1", "https://localhost")
+    receiver.ca = str(cert)
+    return receiver
+
+
+def test_https_is_verified_against_the_host_name_while_connecting_to_the_checked_address(
+        client, subscribe, tls_receiver, drain_queues, configure):
+    configure(STATUS_WEBHOOK_RETRY_INTERVALS=(), STATUS_WEBHOOK_DISABLE_AFTER=5)
+    secret = _webhook(client, subscribe, tls_receiver)
+    open_incident("Untrusted certificate", [], "x")
+    drain_queues()
+    sub = db.session.scalars(select(StatusSubscriber)).one()
+    db.session.refresh(sub)
+    assert tls_receiver.requests == [] and "SSL" in sub.last_error  # not signed by a root we trust
+
+    configure(STATUS_WEBHOOK_CA_BUNDLE=tls_receiver.ca)  # e.g. a company's private CA
+    open_incident("Trusted certificate", [], "y")
+    drain_queues()
+    assert len(tls_receiver.requests) == 1 and verify(secret, tls_receiver.requests[0])
+    assert tls_receiver.requests[0]["headers"]["Host"].startswith("localhost")
