@@ -54,7 +54,8 @@ def is_suspect(value: str) -> bool:
 
 
 def redact_json_lines(block: bytes, keys: tuple[str, ...]) -> bytes:
-    """Lines of JSON objects (as PostgreSQL's COPY writes them) with redact_text() applied to `keys`.
+    """Lines of JSON objects (as PostgreSQL's COPY writes them, each maybe followed by a comma) with
+    redact_text() applied to `keys`.
 
     Only a line holding a suspect word is parsed and rewritten, so the COPY fast path keeps its speed
     while the very same redactor as everywhere else decides what is a secret."""
@@ -75,11 +76,14 @@ def redact_json_lines(block: bytes, keys: tuple[str, ...]) -> bytes:
 
 
 def _redact_line(line: bytes, keys: tuple[str, ...]) -> bytes:
-    record = json.loads(line)
+    """One JSON object, maybe followed by the "," that makes it an array element (kept)."""
+    comma = line.endswith(b",")
+    record = json.loads(line[:-1] if comma else line)
     for key in keys:
         if isinstance(record.get(key), str):
             record[key] = redact_text(record[key])
-    return json.dumps(record, ensure_ascii=False, separators=(", ", " : ")).encode()
+    # Compact, as PostgreSQL's row_to_json writes it.
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + (b"," if comma else b"")
 
 
 def _may_hold_suspect_word(block: bytes) -> bool:
