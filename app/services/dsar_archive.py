@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import IO
 
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from app.extensions import db
@@ -26,7 +27,6 @@ from app.services.dsar_zip import HashedEntry, json_rows, on_postgres
 from app.services.redact import redact, redact_text
 
 SCHEMA_VERSION = 2
-COMPRESS_LEVEL = 6
 
 USER_COLUMNS = (("id", User.id), ("email", User.email), ("name", User.name), ("is_admin", User.is_admin),
                 ("created_at", User.created_at))
@@ -74,8 +74,8 @@ def build_archive(export_id: int, user_id: int, link_days: int) -> Archive:
         db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))  # JSON timestamps as +00:00, like Python's
     tmp = tempfile.TemporaryFile(prefix="dsar-", suffix=".zip")  # noqa: SIM115  (the caller closes it)
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL,
-                             allowZip64=True) as zf:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True,
+                             compresslevel=current_app.config["DSAR_COMPRESS_LEVEL"]) as zf:
             files, counts = _write_data_files(zf, user_id)
             files += dsar_sections.write_all(zf, user_id, counts)
             manifest = {"export_id": export_id, "user_id": user_id, "schema_version": SCHEMA_VERSION,
