@@ -78,3 +78,17 @@ def test_json_lines_that_are_array_elements_keep_their_commas():
     assert [e["message"] for e in json.loads(b"[" + out + b"]")] == [redact_text(t) for t in texts]
     assert out.split(b",\n")[1] == lines[1]
     assert b"first1234" not in out and b"eyJhbGci" not in out
+
+
+def test_the_block_pre_test_finds_each_word_anywhere_with_the_c_library_search_and_without_it():
+    from app.services import redact as module
+
+    assert module._MEMMEM is not None  # this machine's C library has memmem(): the fast path is the one tested
+    filler = b"x" * 5000
+    for word in module._SUSPECT_BYTES:
+        for block in (word + filler, filler + word, filler + word + filler, word):
+            for memmem in (module._MEMMEM, None):
+                assert module._contains_any(block, module._SUSPECT_BYTES, memmem=memmem), (word, block[:20])
+        for memmem in (module._MEMMEM, None):  # a word cut short is no hit
+            assert not module._contains_any(filler + word[:-1] + filler, (word,), memmem=memmem)
+    assert not module._contains_any(b"", module._SUSPECT_BYTES)
