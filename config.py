@@ -143,6 +143,9 @@ class Config:
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
+    # zlib level of the archive (1 fastest … 9 smallest). 3: half the CPU of 6 for a 2-12 % larger ZIP
+    # (docs/performance.md, DSAR); deflate is a third of the export's Python CPU.
+    DSAR_COMPRESS_LEVEL = min(9, max(1, env_int("DSAR_COMPRESS_LEVEL", 3)))
     # The Art. 15 information every archive carries (purposes, recipients, retention, rights…): one file
     # a company edits to fit its own processing.
     DSAR_ARTICLE15_FILE = os.environ.get("DSAR_ARTICLE15_FILE", str(BASE_DIR / "docs" / "article15.toml"))

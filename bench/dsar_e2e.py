@@ -6,10 +6,11 @@ Seeds a scratch PostgreSQL database like bench/dsar_export.py, starts one real `
 process (RQ's forking worker, as in production) against it and a Redis database (flushed), warms it
 with one small export, then for each size: request_export() (insert, commit, enqueue — what
 POST /api/dsar/export does), poll the row every 2 ms until `ready`, and compare with the floor
-`COPY (SELECT row_to_json(l) …) TO STDOUT | gzip`. The row's own timestamps split the time into
-queue wait + fork (requested_at → started_at) and the job (started_at → completed_at); the rest is
-the final commit and the poll. Archives go to local storage in a temporary folder (pass
---s3-endpoint/--s3-bucket to use an S3 server such as moto's instead).
+`COPY (SELECT row_to_json(l) …) TO STDOUT | gzip` (level 6). The archive's own deflate level is
+DSAR_COMPRESS_LEVEL (set it in the environment to compare levels); the ZIP size is printed. The row's
+own timestamps split the time into queue wait + fork (requested_at → started_at) and the job (started_at
+→ completed_at); the rest is the final commit and the poll. Archives go to local storage in a temporary
+folder (pass --s3-endpoint/--s3-bucket to use an S3 server such as moto's instead).
 """
 from __future__ import annotations
 
@@ -55,27 +56,28 @@ def _peak_rss_mb(worker_pid: int, peak: float) -> float:
     return peak
 
 
-def _request_and_wait(conn, uid: int, worker_pid: int) -> tuple[float, float, float, float]:
-    """(request → ready as seen by polling, queue+fork, job, peak RSS of worker/work horse in MB)."""
+def _request_and_wait(conn, uid: int, worker_pid: int, poll_s: float = 0.002) -> tuple[float, ...]:
+    """(request → ready as seen by polling, queue+fork, job, peak RSS of worker/work horse in MB, ZIP MB)."""
     from app.services.dsar import request_export
 
     started = time.perf_counter()
     export = request_export(uid, bypass_throttle=True)
     export_id, peak, polls = export.id, 0.0, 0
     while True:
-        row = conn.execute("SELECT status, requested_at, started_at, completed_at FROM dsar_exports WHERE id = %s",
+        row = conn.execute("SELECT status, requested_at, started_at, completed_at, size_bytes FROM dsar_exports "
+                           "WHERE id = %s",
                            (export_id,)).fetchone()
         conn.commit()
         if row[0] in ("ready", "failed"):
             break
         polls += 1
-        if polls % 10 == 0:  # every ~20 ms: cheap enough not to disturb the measurement
+        if polls % max(1, round(0.02 / poll_s)) == 0:  # every ~20 ms: cheap enough not to disturb the measurement
             peak = _peak_rss_mb(worker_pid, peak)
-        time.sleep(0.002)
+        time.sleep(poll_s)
     total = time.perf_counter() - started
     if row[0] != "ready":
         raise SystemExit(f"export {export_id} failed")
-    return total, (row[2] - row[1]).total_seconds(), (row[3] - row[2]).total_seconds(), peak
+    return total, (row[2] - row[1]).total_seconds(), (row[3] - row[2]).total_seconds(), peak, row[4] / 1e6
 
 
 def main() -> None:
@@ -84,6 +86,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--poll-ms", type=float, default=2.0,
+                        help="how often the row is polled (each poll is a query on the same 2 vCPUs)")
     parser.add_argument("--s3-endpoint")
     parser.add_argument("--s3-bucket", default="levqor-bench")
     args = parser.parse_args()
@@ -121,14 +125,16 @@ def main() -> None:
                     floors, runs, loads = [], [], []
                     for _ in range(args.repeat):  # interleaved: floor, export, floor, export …
                         floors.append(floor_seconds(libpq_url, uid))
-                        runs.append(_request_and_wait(conn, uid, worker.pid))
+                        runs.append(_request_and_wait(conn, uid, worker.pid, args.poll_ms / 1000))
                         loads.append(os.getloadavg()[0])
                     floor, total = median(floors), median(r[0] for r in runs)
                     pairs = [r[0] / f for r, f in zip(runs, floors, strict=True)]
                     print(f"{size:>9,} logs: floor median {floor:.3f}s  request→ready median {total:.3f}s  "
                           f"ratio {total / floor:.2f}x (pairwise median {median(pairs):.2f}x)  "
                           f"over the floor {total - floor:+.3f}s  queue+fork median {median(r[1] for r in runs):.3f}s  "
-                          f"peak RSS {max(r[3] for r in runs):.0f} MB\n    runs {[round(r[0], 3) for r in runs]}\n"
+                          f"peak RSS {max(r[3] for r in runs):.0f} MB  ZIP {runs[-1][4]:.2f} MB "
+                          f"(DSAR_COMPRESS_LEVEL {app.config['DSAR_COMPRESS_LEVEL']})\n"
+                          f"    runs {[round(r[0], 3) for r in runs]}\n"
                           f"    floors {[round(f, 3) for f in floors]}\n    load {[round(x, 1) for x in loads]}",
                           flush=True)
                     rows.append((size, floor, total, median(r[1] for r in runs), median(r[2] for r in runs),

@@ -15,17 +15,18 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import IO
 
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import Invoice, RunLog, Subscription, User, Workflow, WorkflowRun
 from app.models.types import utcnow
 from app.services import dsar_datamap, dsar_readable, dsar_sections
-from app.services.dsar_zip import HashedEntry, copy_array, json_rows, on_postgres
+from app.services.dsar_copy import copy_array
+from app.services.dsar_zip import HashedEntry, json_rows, on_postgres
 from app.services.redact import redact, redact_text
 
 SCHEMA_VERSION = 2
-COMPRESS_LEVEL = 6
 
 USER_COLUMNS = (("id", User.id), ("email", User.email), ("name", User.name), ("is_admin", User.is_admin),
                 ("created_at", User.created_at))
@@ -36,6 +37,9 @@ RUN_COLUMNS = (("id", WorkflowRun.id), ("workflow_id", WorkflowRun.workflow_id),
                ("started_at", WorkflowRun.started_at), ("finished_at", WorkflowRun.finished_at),
                ("error", WorkflowRun.error))
 REDACTED_TEXT = {"runs.json": ("error",), "logs.json": ("message",)}  # free text run through redact_text
+# Read from COPY in keyset pages (dsar_copy._paged_sql): only where an index orders the user's rows by the
+# key (ix_run_logs_user_id_id); runs, a tenth as many, have no such index and stay one line per COPY row.
+PAGE_KEYS = {"logs.json": RunLog.id}
 LOG_COLUMNS = (("id", RunLog.id), ("run_id", RunLog.run_id), ("level", RunLog.level),
                ("message", RunLog.message), ("created_at", RunLog.created_at))
 SUBSCRIPTION_COLUMNS = (("id", Subscription.id), ("plan", Subscription.plan), ("status", Subscription.status),
@@ -70,8 +74,8 @@ def build_archive(export_id: int, user_id: int, link_days: int) -> Archive:
         db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))  # JSON timestamps as +00:00, like Python's
     tmp = tempfile.TemporaryFile(prefix="dsar-", suffix=".zip")  # noqa: SIM115  (the caller closes it)
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL,
-                             allowZip64=True) as zf:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True,
+                             compresslevel=current_app.config["DSAR_COMPRESS_LEVEL"]) as zf:
             files, counts = _write_data_files(zf, user_id)
             files += dsar_sections.write_all(zf, user_id, counts)
             manifest = {"export_id": export_id, "user_id": user_id, "schema_version": SCHEMA_VERSION,
@@ -119,7 +123,7 @@ def _write_array(zf: zipfile.ZipFile, name: str, columns, where, order_by, trans
     entry = HashedEntry(zf, name)
     texts = REDACTED_TEXT.get(name, ())
     if transform is None and on_postgres():
-        records = copy_array(entry, columns, where, order_by, redact_keys=texts)
+        records = copy_array(entry, columns, where, order_by, redact_keys=texts, page_key=PAGE_KEYS.get(name))
     else:
         records = entry.array(json_rows(columns, where, order_by, transform or _redact_texts(texts)))
     return entry.close(records)

@@ -1,12 +1,11 @@
 """Writing JSON arrays into a ZIP entry by entry: hashed and measured on the way, rows streamed from
-the database in batches (or straight out of PostgreSQL's COPY for the big tables), so memory stays flat
-however long a person's history is."""
+the database in batches (or straight out of PostgreSQL's COPY for the big tables: dsar_copy), so memory
+stays flat however long a person's history is."""
 from __future__ import annotations
 
 import hashlib
 import json
 import queue
-import select as io
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -14,12 +13,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
-import psycopg
-from psycopg import pq
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
 from app.extensions import db
-from app.services.redact import redact_json_lines
 
 BATCH_ROWS = 5000
 FLUSH_BYTES = 1 << 20
@@ -150,32 +146,6 @@ def on_postgres() -> bool:
     return db.session.connection().dialect.name == "postgresql"
 
 
-def json_object(columns):
-    return func.json_build_object(*[a for key, col in columns for a in (text(f"'{key}'"), col)])
-
-
-def copy_array(entry: HashedEntry, columns, where, order_by, redact_keys: tuple[str, ...] = ()) -> int:
-    """Write a JSON array straight from PostgreSQL's COPY, one JSON object per line, read in blocks of
-    about a megabyte with no Python object per row: the big tables (runs, logs) go out at close to
-    the speed of COPY itself."""
-    conn = db.session.connection()
-    stmt = select(json_object(columns)).where(*where).order_by(*order_by)
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    # CSV with control characters as quote and delimiter: JSON text never holds them (nor a raw
-    # newline), so each line arrives verbatim with no COPY escaping to undo.
-    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
-    count = 0
-    with entry.overlapped():
-        for block in copy_out_blocks(conn.connection.dbapi_connection.pgconn, copy_sql):
-            if redact_keys:
-                block = redact_json_lines(block, redact_keys)
-            # Each block holds whole lines (one JSON object each): turn them into array elements.
-            entry.raw_bytes((b"[\n" if count == 0 else b",\n") + block[:-1].replace(b"\n", b",\n"))
-            count += block.count(b"\n")
-        entry.raw("\n]" if count else "[]")
-    return count
-
-
 def json_rows(columns, where, order_by, transform=None) -> Iterator[str]:
     """JSON text of each row, built in Python (small tables, rows to redact, and SQLite)."""
     keys = [key for key, _ in columns]
@@ -183,61 +153,3 @@ def json_rows(columns, where, order_by, transform=None) -> Iterator[str]:
     for row in stream(stmt):
         record = dict(zip(keys, row, strict=True))
         yield dumps(transform(record) if transform else record)
-
-
-def copy_out_blocks(pgconn, sql: str, block_bytes: int = FLUSH_BYTES) -> Iterator[bytes]:
-    """COPY … TO STDOUT read straight off libpq in blocks of about `block_bytes` (many rows each).
-
-    psycopg's Copy.read() costs a generator round trip per row (about a microsecond: a second per
-    million log lines); here one Python step takes a row out of libpq's buffer and the caller sees a
-    block only every megabyte. The connection is left idle in its transaction, as psycopg expects.
-    """
-    pgconn.send_query(sql.encode())
-    while pgconn.flush():  # non-blocking connection: push the query out
-        io.select([], [pgconn.socket], [])
-    started = _next_result(pgconn)
-    if started.status != pq.ExecStatus.COPY_OUT:
-        _drain_results(pgconn)
-        raise psycopg.DatabaseError(started.error_message.decode(errors="replace") or "COPY did not start")
-    parts, size, done = [], 0, False
-    try:
-        while True:
-            nbytes, data = pgconn.get_copy_data(1)
-            if nbytes > 0:
-                parts.append(bytes(data))
-                size += nbytes
-                if size >= block_bytes:
-                    yield b"".join(parts)
-                    parts, size = [], 0
-            elif nbytes == 0:  # libpq's buffer is empty: wait for the server
-                io.select([pgconn.socket], [], [])
-                pgconn.consume_input()
-            elif nbytes == -1:
-                done = True
-                break
-            else:
-                raise psycopg.OperationalError(pgconn.get_error_message())
-        if parts:
-            yield b"".join(parts)
-    finally:
-        if not done:  # the caller stopped early: read the rest so the connection stays usable
-            while pgconn.get_copy_data(0)[0] > 0:
-                pass
-        _drain_results(pgconn, check=done)
-
-
-def _next_result(pgconn):
-    while pgconn.is_busy():
-        io.select([pgconn.socket], [], [])
-        pgconn.consume_input()
-    return pgconn.get_result()
-
-
-def _drain_results(pgconn, check: bool = False) -> None:
-    """Read results until libpq has none left (only then can the connection run another command)."""
-    error = None
-    while (result := _next_result(pgconn)) is not None:
-        if result.status != pq.ExecStatus.COMMAND_OK and error is None:
-            error = result.error_message.decode(errors="replace")
-    if check and error:
-        raise psycopg.DatabaseError(error)

@@ -7,6 +7,8 @@ expressions cost about 10 µs a row, tripling the export of a million log lines)
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import re
 
@@ -54,7 +56,8 @@ def is_suspect(value: str) -> bool:
 
 
 def redact_json_lines(block: bytes, keys: tuple[str, ...]) -> bytes:
-    """Lines of JSON objects (as PostgreSQL's COPY writes them) with redact_text() applied to `keys`.
+    """Lines of JSON objects (as PostgreSQL's COPY writes them, each maybe followed by a comma) with
+    redact_text() applied to `keys`.
 
     Only a line holding a suspect word is parsed and rewritten, so the COPY fast path keeps its speed
     while the very same redactor as everywhere else decides what is a secret."""
@@ -75,19 +78,44 @@ def redact_json_lines(block: bytes, keys: tuple[str, ...]) -> bytes:
 
 
 def _redact_line(line: bytes, keys: tuple[str, ...]) -> bytes:
-    record = json.loads(line)
+    """One JSON object, maybe followed by the "," that makes it an array element (kept)."""
+    comma = line.endswith(b",")
+    record = json.loads(line[:-1] if comma else line)
     for key in keys:
         if isinstance(record.get(key), str):
             record[key] = redact_text(record[key])
-    return json.dumps(record, ensure_ascii=False, separators=(", ", " : ")).encode()
+    # Compact, as PostgreSQL's row_to_json writes it.
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + (b"," if comma else b"")
+
+
+def _load_memmem():
+    """The C library's memmem(): a quarter of the CPU of `bytes in bytes` for these short words (0.96
+    against 3.7 ms for all 13 per MiB of JSON lines), and ctypes lets go of the GIL during the call.
+    None where there is no such function: then Python's own search does the same job."""
+    try:
+        memmem = ctypes.CDLL(ctypes.util.find_library("c")).memmem
+    except (OSError, AttributeError, TypeError):
+        return None
+    memmem.restype = ctypes.c_void_p
+    memmem.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+    return memmem
+
+
+_MEMMEM = _load_memmem()
+
+
+def _contains_any(haystack: bytes, words: tuple[bytes, ...], memmem=_MEMMEM) -> bool:
+    if memmem is None:
+        return any(word in haystack for word in words)
+    size = len(haystack)
+    return any(memmem(haystack, size, word, len(word)) is not None for word in words)
 
 
 def _may_hold_suspect_word(block: bytes) -> bool:
     """A cheap test that never misses: ASCII-lower-cased with every byte that occurs in no suspect word
     deleted (one pass of bytes.translate), the block shrinks to well under half, and the 13 searches
-    cost half as much. Deleting can join a word across removed bytes: a false alarm costs time only."""
-    folded = block.translate(_FOLD, _NOT_IN_WORDS)
-    return any(word in folded for word in _SUSPECT_BYTES)
+    (memmem) run on that. Deleting can join a word across removed bytes: a false alarm costs time only."""
+    return _contains_any(block.translate(_FOLD, _NOT_IN_WORDS), _SUSPECT_BYTES)
 
 
 def redact(value):

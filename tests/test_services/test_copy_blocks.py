@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from app.services.dsar_zip import copy_out_blocks
+from app.services.dsar_copy import copy_out_blocks
 
 pytestmark = pytest.mark.server_only  # COPY is PostgreSQL's
 

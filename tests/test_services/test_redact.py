@@ -67,3 +67,28 @@ def test_json_lines_with_secrets_at_the_first_and_last_line_and_several_words_on
     assert out[1] == lines[1] and out[3] == lines[3]  # clean lines, a false alarm included, stay byte-identical
     for text, secret in SECRETS:  # every kind, upper case included, passes the block pre-test
         assert secret.encode() not in redact_json_lines(json.dumps({"message": text}).encode(), ("message",))
+
+
+def test_json_lines_that_are_array_elements_keep_their_commas():
+    """COPY's keyset pages arrive as `{…},\n{…}`: a rewritten line keeps the comma that follows it."""
+    texts = ["Password=first1234 here", "ordinary line 200 OK", "bearer eyJhbGciOiJIUzI1NiJ9.x.y"]
+    lines = [json.dumps({"id": i, "message": t}, separators=(",", ":")).encode() for i, t in enumerate(texts)]
+    block = b",\n".join(lines)
+    out = redact_json_lines(block, ("message",))
+    assert [e["message"] for e in json.loads(b"[" + out + b"]")] == [redact_text(t) for t in texts]
+    assert out.split(b",\n")[1] == lines[1]
+    assert b"first1234" not in out and b"eyJhbGci" not in out
+
+
+def test_the_block_pre_test_finds_each_word_anywhere_with_the_c_library_search_and_without_it():
+    from app.services import redact as module
+
+    assert module._MEMMEM is not None  # this machine's C library has memmem(): the fast path is the one tested
+    filler = b"x" * 5000
+    for word in module._SUSPECT_BYTES:
+        for block in (word + filler, filler + word, filler + word + filler, word):
+            for memmem in (module._MEMMEM, None):
+                assert module._contains_any(block, module._SUSPECT_BYTES, memmem=memmem), (word, block[:20])
+        for memmem in (module._MEMMEM, None):  # a word cut short is no hit
+            assert not module._contains_any(filler + word[:-1] + filler, (word,), memmem=memmem)
+    assert not module._contains_any(b"", module._SUSPECT_BYTES)
