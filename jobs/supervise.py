@@ -7,6 +7,7 @@ tries again, logging one line when the outage starts and one when it ends.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -104,6 +105,15 @@ def keep_running(name: str, start: Callable[[], object], probe: Callable[[], obj
 class SurvivingWorker(Worker):
     """An RQ worker that notices when Redis came back empty and registers itself again, so it is
     listed as alive (and its heartbeat means something) without a restart."""
+
+    def fork_work_horse(self, job, queue):
+        # The work horse's garbage collector would otherwise walk every object inherited from this
+        # process, writing to each and so copying the whole heap page by page (copy-on-write): measured
+        # 60-70 ms at the start of every job. Frozen objects are left alone (Python's gc docs advise
+        # freezing before fork() without exec()); what the worker itself creates later is frozen at
+        # the next fork.
+        gc.freeze()
+        return super().fork_work_horse(job, queue)
 
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is None and not self.connection.exists(self.key):
