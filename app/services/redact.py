@@ -26,12 +26,13 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"(://[^/\s:@]+:)[^@\s/]+@", r"\1" + REDACTED + "@"),
     (r"(sk|rk|pk|whsec)_(live|test)_[A-Za-z0-9]{8,}", REDACTED),
     (r"AKIA[0-9A-Z]{16}", REDACTED),
+    (r"whsec_[A-Za-z0-9]{16,}", REDACTED),  # webhook signing secrets: Stripe's, and our status webhooks'
 )
 # Words at least one of which (lower-cased) occurs in any text a rule can match: a cheap test that
 # lets the vast majority of text (and whole megabytes of exported JSON lines) skip the rules.
 # tests/test_services/test_redact.py keeps the two in step.
 SUSPECT_WORDS = ("bearer", "basic", "token", "pass", "pwd", "secret", "key", "authoriz", "cookie", "://",
-                 "_live_", "_test_", "akia")
+                 "_live_", "_test_", "akia", "whsec_")
 _SUSPECT_BYTES = tuple(w.encode() for w in SUSPECT_WORDS)
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), r) for p, r in TEXT_RULES)
 _SUSPECT_RE = re.compile(b"|".join(re.escape(word) for word in _SUSPECT_BYTES))

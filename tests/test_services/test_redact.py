@@ -16,6 +16,8 @@ SECRETS = [  # (text, what must be gone); at least one example per rule
     ("charge failed with sk_live_51HxYzAbCdEf", "sk_live_51HxYzAbCdEf"),
     ("webhook signed whsec_test_abcdefgh1234", "whsec_test_abcdefgh1234"),
     ("aws AKIAIOSFODNN7EXAMPLE denied", "AKIAIOSFODNN7EXAMPLE"),
+    ("our status webhook secret is whsec_3f9a0c5e7b1d2468ace0f13579bdf02468ace013",
+     "whsec_3f9a0c5e7b1d2468ace0f13579bdf02468ace013"),
     ("Cookie: session=ab12cd34ef", "session=ab12cd34ef"),
 ]
 
