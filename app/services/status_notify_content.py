@@ -14,7 +14,7 @@ from app.services.status import NAMES
 
 HEADLINES = {
     "incident.created": "New incident", "incident.updated": "Incident update", "incident.resolved": "Resolved",
-    "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance rescheduled",
+    "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance updated",
     "maintenance.started": "Maintenance started", "maintenance.completed": "Maintenance completed",
     "maintenance.canceled": "Maintenance canceled",
 }
