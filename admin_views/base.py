@@ -2,7 +2,7 @@
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.auth import deny, is_admin, safe_next
 from app.services import dashboard
+from app.services.errors import ServiceError
 from app.services.money import format_amount  # the one money format (Babel)
 
 
@@ -85,3 +86,11 @@ class RowActionsMixin:
 
     def _back(self):
         return redirect(safe_next(request.args.get("url") or request.form.get("url"), url_for(".index_view")))
+
+    def _row_action(self, act, done):
+        """Run `act()`; flash `done(its result)`, or the service's reason it refused; back to the list."""
+        try:
+            flash(done(act()), "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        return self._back()

@@ -140,24 +140,16 @@ class DsarExportView(RowActionsMixin, SecureModelView):
         dsar_admin.record_grid_view(current_user.id, applied, page=request.args.get("page", "0"),
                                     sort=request.args.get("sort"))
 
-
     @expose("/<int:export_id>/resend", methods=["POST"])
     def resend_view(self, export_id: int):
-        try:
-            export = dsar_admin.resend(export_id, current_user.id)
-            flash(f"Export {export.id}: the download link was emailed again to {export.user.email}.", "success")
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        return self._back()
+        return self._row_action(lambda: dsar_admin.resend(export_id, current_user.id),
+                                lambda export: f"Export {export.id}: the download link was emailed again to "
+                                               f"{export.user.email}.")
 
     @expose("/<int:export_id>/invalidate", methods=["POST"])
     def invalidate_view(self, export_id: int):
-        try:
-            dsar_admin.invalidate(export_id, current_user.id)
-            flash(f"Export {export_id}: the link no longer works and the archive was deleted.", "success")
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        return self._back()
+        return self._row_action(lambda: dsar_admin.invalidate(export_id, current_user.id),
+                                lambda _: f"Export {export_id}: the link no longer works and the archive was deleted.")
 
     @expose("/<int:export_id>/extend", methods=["GET", "POST"])
     def extend_view(self, export_id: int):

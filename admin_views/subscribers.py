@@ -9,7 +9,7 @@ call app/services/subscriber_admin.py, which audits them.
 """
 from __future__ import annotations
 
-from flask import flash, g
+from flask import g
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterLike
 from flask_login import current_user
@@ -20,7 +20,6 @@ from app.extensions import db
 from app.models import StatusEvent, StatusSubscriber
 from app.models.subscribers import SUBSCRIBER_STATES, DeliveryStatus
 from app.services import subscriber_admin
-from app.services.errors import ServiceError
 from app.services.redact import redact_text
 
 
@@ -110,26 +109,16 @@ class StatusSubscriberView(RowActionsMixin, SecureModelView):
     column_filters = (StateFilter("State"), KindFilter("Kind"), FilterLike(StatusSubscriber.email, "Email"))
     named_filter_urls = True  # ?flt0_state_is=disabled
 
-
-
     @expose("/<int:subscriber_id>/unsubscribe", methods=["POST"])
     def unsubscribe_view(self, subscriber_id: int):
-        try:
-            row = subscriber_admin.unsubscribe(subscriber_id, current_user.id)
-            flash(f"{row.email} ({row.kind}) is unsubscribed; nothing more will be sent.", "success")
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        return self._back()
+        return self._row_action(lambda: subscriber_admin.unsubscribe(subscriber_id, current_user.id),
+                                lambda row: f"{row.email} ({row.kind}) is unsubscribed; nothing more will be sent.")
 
     @expose("/<int:subscriber_id>/reenable", methods=["POST"])
     def reenable_view(self, subscriber_id: int):
-        try:
-            row = subscriber_admin.reenable(subscriber_id, current_user.id)
-            flash(f"The webhook to {subscriber_admin.webhook_host(row)} ({row.email}) is on again; the next "
-                  "notification is delivered to it.", "success")
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        return self._back()
+        return self._row_action(lambda: subscriber_admin.reenable(subscriber_id, current_user.id),
+                                lambda row: f"The webhook to {subscriber_admin.webhook_host(row)} ({row.email}) is "
+                                            "on again; the next notification is delivered to it.")
 
 
 class StatusEventView(SecureModelView):
