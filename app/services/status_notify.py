@@ -42,6 +42,7 @@ def fanout(event_id: int) -> dict:
         return {"event": event_id, "missing": True}
     rows = db.session.execute(select(StatusSubscriber.id, StatusSubscriber.components, StatusSubscriber.webhook_url)
                               .where(*_active()).order_by(StatusSubscriber.id)).all()
+    # An event naming no component concerns everyone; a subscriber of none hears of everything.
     wanted = set(event.components or [])
     audience = [r for r in rows if not r.components or not wanted or wanted & set(r.components)]
     emails = [r.id for r in audience if not r.webhook_url]
@@ -55,6 +56,10 @@ def fanout(event_id: int) -> dict:
     event.fanned_out_at, event.recipients = utcnow(), len(audience)
     db.session.commit()
     return {"event": event_id, "emails": len(emails), "webhooks": len(audience) - len(emails)}
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def _headers(url: str) -> dict:
@@ -73,23 +78,26 @@ def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
     message = content.build(event)
     subject = message.pop("subject")
     sent, failed, skipped = [], {}, []
-    with batch() as mails:
-        for sid in ids:
-            sub = subs.get(sid)
-            if sub is None or sub.state != "active":
-                skipped.append(sid)
-                continue
-            url = subscribers.unsubscribe_url(sub)
-            try:
-                mails.send_template(sub.email, subject, "status_notification", _headers(url),
-                                    unsubscribe_url=url, **message)
-                sent.append(sid)
-            except Exception as exc:  # this address, or the relay: recorded per row, retried below
-                failed[sid] = f"{type(exc).__name__}: {exc}"[:500]
+    try:
+        with batch() as mails:
+            for sid in ids:
+                sub = subs.get(sid)
+                if sub is None or sub.state != "active":
+                    skipped.append(sid)
+                    continue
+                url = subscribers.unsubscribe_url(sub)
+                try:
+                    mails.send_template(sub.email, subject, "status_notification", _headers(url),
+                                        unsubscribe_url=url, **message)
+                    sent.append(sid)
+                except Exception as exc:  # this address, or the relay: recorded per row, retried below
+                    failed[sid] = _error(exc)
+    except Exception as exc:  # no relay to connect to (or it hung up): every claim not settled fails
+        failed.update({sid: _error(exc) for sid in ids if sid not in failed and sid not in sent and sid not in skipped})
     mark(event_id, sent, DeliveryStatus.SENT)
     mark(event_id, skipped, DeliveryStatus.SKIPPED)
-    for sid, error in failed.items():
-        mark(event_id, [sid], DeliveryStatus.FAILED, error)
+    for error in set(failed.values()):
+        mark(event_id, [sid for sid, e in failed.items() if e == error], DeliveryStatus.FAILED, error)
     if failed:
         raise DeliveryFailed(f"{len(failed)} of {len(ids)} notification mails failed; the retry sends those")
     return {"sent": len(sent), "skipped": len(skipped)}
@@ -113,7 +121,7 @@ def deliver_webhook(event_id: int, subscriber_id: int) -> str:
                              current_app.config["STATUS_WEBHOOK_CA_BUNDLE"])
         error = None if 200 <= code < 300 else f"HTTP {code}"
     except Exception as exc:  # refused address, DNS, connection, timeout
-        error = f"{type(exc).__name__}: {exc}"[:500]
+        error = _error(exc)
     if error is None:
         sub.consecutive_failures, sub.last_error, sub.last_delivery_at = 0, None, utcnow()
         mark(event_id, [subscriber_id], DeliveryStatus.SENT)
