@@ -69,10 +69,6 @@ class StatusSubscriber(db.Model):
         }
         return conditions[state]
 
-    def wants(self, components: list[str] | None) -> bool:
-        """An event naming no component concerns everyone; a subscriber of none hears of everything."""
-        return not self.components or not components or bool(set(self.components) & set(components))
-
 
 class StatusEvent(db.Model):
     """What subscribers are told about, written in the same transaction as the change (an outbox): a

@@ -35,38 +35,30 @@ def record(kind: str, subject_type: str, subject_id: int, components: list[str] 
 
 
 def dispatch_recorded() -> int:
-    """After the commit: hand over the events this session recorded (see dispatch)."""
-    events = db.session.info.pop(_RECORDED, [])
-    return dispatch([e.id for e in events if e.id is not None]) if events else 0
+    """After the commit: hand the events this session recorded to the fan-out job (best effort: a
+    lost enqueue is the sweeper's)."""
+    sent = 0
+    for event in db.session.info.pop(_RECORDED, []):
+        if event.id is None:  # rolled back before it was flushed
+            continue
+        try:
+            tasks.enqueue(FANOUT_JOB, event.id, job_id=job_id(event.id))
+            sent += 1
+        except Exception:
+            log.exception("could not enqueue the fan-out of status event %s; the sweeper will", event.id)
+    return sent
 
 
 def job_id(event_id: int) -> str:
     return f"status-fanout-{event_id}"
 
 
-def dispatch(event_ids: list[int] | None = None) -> int:
-    """After the commit: hand events to the fan-out job (best effort; the sweeper retries)."""
-    if event_ids is None:
-        event_ids = list(db.session.scalars(select(StatusEvent.id).where(
-            StatusEvent.fanned_out_at.is_(None), StatusEvent.created_at >= utcnow() - GIVE_UP_AFTER)))
-    sent = 0
-    for event_id in event_ids:
-        try:
-            tasks.enqueue(FANOUT_JOB, event_id, job_id=job_id(event_id))
-            sent += 1
-        except Exception:
-            log.exception("could not enqueue the fan-out of status event %s; the sweeper will", event_id)
-    return sent
-
-
-def pending_ids() -> list[int]:
-    """Events the fan-out never took (and are not on their way), oldest first."""
+def sweep() -> int:
+    """Hand over events the fan-out never took, oldest first. One whose fan-out RQ still holds in any
+    state is left alone: queued or retrying, it is on its way; failed for good, it waits in the failed
+    registry for ops (as every sweeper here does), rather than being retried every minute."""
     now = utcnow()
     rows = db.session.scalars(select(StatusEvent.id).where(
         StatusEvent.fanned_out_at.is_(None), StatusEvent.created_at < now - SWEEP_AFTER,
         StatusEvent.created_at >= now - GIVE_UP_AFTER).order_by(StatusEvent.id)).all()
-    return [i for i in rows if not tasks.is_job_live(job_id(i))]
-
-
-def sweep() -> int:
-    return dispatch(pending_ids())
+    return sum(tasks.enqueue_unless_present(FANOUT_JOB, event_id, job_id=job_id(event_id)) for event_id in rows)

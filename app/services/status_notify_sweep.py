@@ -29,11 +29,7 @@ def sweep() -> dict:
     unsent = db.session.scalars(select(StatusSubscriber.id).where(
         StatusSubscriber.disabled_at.is_not(None), StatusSubscriber.disabled_emailed_at.is_(None),
         StatusSubscriber.disabled_at < now - timedelta(minutes=2))).all()
-    resent = 0
-    for sid in unsent:
-        if not tasks.is_job_live(disabled_job_id(sid)):
-            tasks.enqueue(DISABLED_JOB, sid, job_id=disabled_job_id(sid))
-            resent += 1
+    resent = sum(tasks.enqueue_unless_present(DISABLED_JOB, sid, job_id=disabled_job_id(sid)) for sid in unsent)
     pruned = db.session.execute(delete(StatusSubscriber).where(
         # updated_at, not created_at: asking again sends a new link, good for CONFIRM_DAYS from then.
         (StatusSubscriber.confirmed_at.is_(None) & (StatusSubscriber.updated_at < now - timedelta(days=CONFIRM_DAYS)))
