@@ -42,7 +42,7 @@ def status_subscribe():
     if values["webhook_url"].strip():
         data["webhook_url"] = values["webhook_url"]
     try:
-        subscribers.request_subscription(data, None)
+        subscribers.request_subscription(data)
     except ValidationFailed as exc:
         return _form_page(values, exc.fields or {"email": exc.message}, 422)
     return render_template("status_subscription.html", step="requested", email=data["email"])

@@ -15,6 +15,6 @@ ACCEPTED = "If this address can be subscribed, a confirmation email is on its wa
 @csrf.exempt
 @limiter.limit(lambda: current_app.config["STATUS_SUBSCRIBE_PER_CLIENT"])
 def subscribe():
-    subscribers.request_subscription(json_body(), None)
+    subscribers.request_subscription(json_body())
     # The same answer whether the address is new, pending or already confirmed: no enumeration.
     return jsonify(ok=True, message=ACCEPTED), 202

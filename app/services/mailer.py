@@ -22,18 +22,27 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None) -> str:
         mail.send(msg)
         where = "smtp"
     else:
-        outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
-        outbox.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(msg.as_bytes())
-        where = str(path)
+        where = write_outbox(msg.as_bytes())
     log.info("mail sent to=%s subject=%r via=%s", to, subject, where)
     return where
 
 
+def write_outbox(raw: bytes) -> str:
+    """No MAIL_SERVER (development): the message as an .eml file in the outbox; returns its path."""
+    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(raw)
+    return str(path)
+
+
+def render_parts(template: str, subject: str, **context) -> tuple[str, str]:
+    """mail/<template>.txt and .html, rendered."""
+    return (render_template(f"mail/{template}.txt", subject=subject, **context),
+            render_template(f"mail/{template}.html", subject=subject, **context))
+
+
 def send_template(to: str, subject: str, template: str, **context) -> str:
     """Render mail/<template>.txt and .html and send both parts."""
-    text = render_template(f"mail/{template}.txt", subject=subject, **context)
-    html = render_template(f"mail/{template}.html", subject=subject, **context)
-    return send_mail(to, subject, text, html)
+    return send_mail(to, subject, *render_parts(template, subject, **context))

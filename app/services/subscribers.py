@@ -117,7 +117,7 @@ def _find_or_create(email: str, url: str | None, components: list[str]) -> Statu
         return _find(email, url)
 
 
-def request_subscription(data: dict, client: str | None) -> None:
+def request_subscription(data: dict) -> None:
     """Record the wish and mail a confirmation link; the answer never says what was there before."""
     wish = clean(data)
     row = _find_or_create(wish["email"], wish["webhook_url"], wish["components"])
@@ -125,7 +125,7 @@ def request_subscription(data: dict, client: str | None) -> None:
     if sending:
         row.confirm_token = secrets.token_hex(16)  # the newest link is the only good one
     audit.record("status.subscription_requested", actor_id=None, target_type="status_subscriber",
-                 target_id=row.id, ip=client,
+                 target_id=row.id,
                  details={"kind": row.kind, "components": wish["components"], "mailed": sending})
     db.session.commit()
     if sending:
