@@ -108,7 +108,7 @@ class Config:
     # client could forge them (and so pick its own address for the throttle and the audit log).
     PROXY_COUNT = env_int("PROXY_COUNT", 0)
     # A hung Redis costs a sign-in at most a second; while Redis is down the login throttle counts in each
-    # web process's memory (app/services/login_throttle.py), so sign-in works and guessing stays throttled.
+    # web process's memory (app/accounts/login_throttle.py), so sign-in works and guessing stays throttled.
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("S3_BUCKET") else "local")
@@ -158,7 +158,7 @@ class Config:
     STATUS_LATENCY_THRESHOLDS_MS = env_str("STATUS_LATENCY_THRESHOLDS_MS",
                                            "api:1000,frontend:1500,database:500,stripe:2500,workflows:1000")
     STATUS_RETRY_DELAY = float(env_str("STATUS_RETRY_DELAY", "0.3"))
-    # Workflows component (app/services/worker_health.py has the rule): per queue, the age of the oldest
+    # Workflows component (app/status/worker_health.py has the rule): per queue, the age of the oldest
     # waiting job that makes it degraded / down, and how fresh the embedded runtime's heartbeat must be.
     STATUS_QUEUE_AGE_DEGRADED = env_int("STATUS_QUEUE_AGE_DEGRADED", 600)  # oldest queued job, seconds
     STATUS_QUEUE_AGE_DOWN = env_int("STATUS_QUEUE_AGE_DOWN", 1800)

@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 from app.auth import deny, is_admin, safe_next
-from app.services import dashboard
-from app.services.errors import ServiceError
-from app.services.money import format_amount  # the one money format (Babel)
+from app.common.errors import ServiceError
+from app.common.money import format_amount
+from app.console import dashboard
 
 
 def _unsafe_return_url():
@@ -50,7 +50,7 @@ class SecureMixin:
 
 
 class SecureIndexView(SecureMixin, AdminIndexView):
-    """The console's front page: a dashboard of what needs a person (app/services/dashboard.py)."""
+    """The console's front page: a dashboard of what needs a person (app/console/dashboard.py)."""
 
     @expose("/")
     def index(self):

@@ -20,11 +20,11 @@ from wtforms.validators import DataRequired, Length
 
 from admin_views.base import RowActionsMixin, SecureModelView
 from admin_views.filters import UserEmailFilter
+from app.common.errors import ServiceError
+from app.dsar import staff
 from app.extensions import db
 from app.models import DsarExport
 from app.models.dsar import ExportStatus
-from app.services import dsar_admin
-from app.services.errors import ServiceError
 
 
 class RequestedDateFilter(BaseSQLAFilter):
@@ -43,8 +43,8 @@ class RequestedDateFilter(BaseSQLAFilter):
 
     def apply(self, query, value, alias=None):
         day = date.fromisoformat(value.strip())
-        bounds = dsar_admin.Filters(date_to=day) if self.upper else dsar_admin.Filters(date_from=day)
-        return dsar_admin.filtered(query, bounds)
+        bounds = staff.Filters(date_to=day) if self.upper else staff.Filters(date_from=day)
+        return staff.filtered(query, bounds)
 
     def operation(self):
         return "on or before" if self.upper else "on or after"
@@ -126,7 +126,7 @@ class DsarExportView(RowActionsMixin, SecureModelView):
     def render(self, template, **kwargs):
         kwargs.setdefault("row_csrf_token", generate_csrf())  # once per page, not twice per row
         if template == self.list_template:
-            kwargs.setdefault("recent_failures", dsar_admin.recent_failures())
+            kwargs.setdefault("recent_failures", staff.recent_failures())
         return super().render(template, **kwargs)
 
     @expose("/")
@@ -137,18 +137,18 @@ class DsarExportView(RowActionsMixin, SecureModelView):
     def _audit_view(self) -> None:
         applied = [{"filter": f"{self._filters[idx].name} {self._filters[idx].operation()}", "value": value}
                    for idx, _name, value in (self._get_list_filter_args() or [])]
-        dsar_admin.record_grid_view(current_user.id, applied, page=request.args.get("page", "0"),
+        staff.record_grid_view(current_user.id, applied, page=request.args.get("page", "0"),
                                     sort=request.args.get("sort"))
 
     @expose("/<int:export_id>/resend", methods=["POST"])
     def resend_view(self, export_id: int):
-        return self._row_action(lambda: dsar_admin.resend(export_id, current_user.id),
+        return self._row_action(lambda: staff.resend(export_id, current_user.id),
                                 lambda export: f"Export {export.id}: the download link was emailed again to "
                                                f"{export.user.email}.")
 
     @expose("/<int:export_id>/invalidate", methods=["POST"])
     def invalidate_view(self, export_id: int):
-        return self._row_action(lambda: dsar_admin.invalidate(export_id, current_user.id),
+        return self._row_action(lambda: staff.invalidate(export_id, current_user.id),
                                 lambda _: f"Export {export_id}: the link no longer works and the archive was deleted.")
 
     @expose("/<int:export_id>/extend", methods=["GET", "POST"])
@@ -157,7 +157,7 @@ class DsarExportView(RowActionsMixin, SecureModelView):
         form = ExtendForm()
         if form.validate_on_submit():
             try:
-                export = dsar_admin.extend_deadline(export_id, current_user.id, form.reason.data,
+                export = staff.extend_deadline(export_id, current_user.id, form.reason.data,
                                                     int(form.months.data))
             except ServiceError as exc:
                 flash(exc.message, "error")
@@ -169,12 +169,12 @@ class DsarExportView(RowActionsMixin, SecureModelView):
 
     @action("resend", "Resend email", "Email the download link again to the owners of the selected exports?")
     def action_resend(self, ids):
-        self._bulk(ids, dsar_admin.resend, "emailed again")
+        self._bulk(ids, staff.resend, "emailed again")
 
     @action("invalidate", "Invalidate link",
             "Withdraw the download links of the selected exports and delete their archives?")
     def action_invalidate(self, ids):
-        self._bulk(ids, dsar_admin.invalidate, "invalidated")
+        self._bulk(ids, staff.invalidate, "invalidated")
 
     def _bulk(self, ids, operation, verb: str) -> None:
         done, refused = [], []
@@ -194,7 +194,7 @@ class DsarExportView(RowActionsMixin, SecureModelView):
         form = OnBehalfForm(email=request.args.get("email", ""))
         if form.validate_on_submit():
             try:
-                export = dsar_admin.export_on_behalf(form.email.data, form.reason.data, current_user.id)
+                export = staff.export_on_behalf(form.email.data, form.reason.data, current_user.id)
             except ServiceError as exc:
                 flash(exc.message, "error")
             else:

@@ -1,7 +1,7 @@
 """Filters shared by admin grids."""
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
-from app.services.listing import owned_by_email
+from app.common.listing import owned_by_email
 
 
 class UserEmailFilter(BaseSQLAFilter):

@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from admin_views.base import SecureModelView, utc_text
 from app.models.status import COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
-from app.services import incidents
-from app.services.status import NAMES as COMPONENT_NAMES
+from app.status import incidents
+from app.status.page import NAMES as COMPONENT_NAMES
 
 
 def _components(view, context, model, name):

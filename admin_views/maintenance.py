@@ -10,10 +10,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from admin_views.base import SecureModelView
+from app.common.errors import ServiceError
 from app.models.status import COMPONENTS
 from app.models.types import utcnow
-from app.services import maintenance
-from app.services.errors import ServiceError
+from app.status import maintenance
 
 
 def _components(view, context, model, name):

@@ -13,10 +13,10 @@ from rq_dashboard.web import setup_rq_connection
 from werkzeug.exceptions import MethodNotAllowed
 
 from app.auth import deny, is_admin
+from app.common import audit
+from app.common.tasks import connection
 from app.extensions import csrf
 from app.security import is_same_origin
-from app.services import audit
-from app.services.tasks import connection
 
 # rq-dashboard's endpoints that change queues or jobs → the audit action they record.
 ACTIONS = {

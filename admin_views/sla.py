@@ -11,11 +11,12 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
+from app.common import billing, money
+from app.common.errors import ServiceError
 from app.extensions import db
 from app.models import SlaCreditRequest, User
 from app.models.sla import SLA_STATUSES, ClaimStatus
-from app.services import billing, money, sla, sla_decide, sla_events, sla_fee
-from app.services.errors import ServiceError
+from app.sla import claims, events, periods, staff
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -129,7 +130,7 @@ class SlaCreditView(SecureModelView):
 
     @expose("/claim/<int:claim_id>", methods=("GET", "POST"))
     def claim(self, claim_id: int):
-        claim = sla.get_claim(claim_id)
+        claim = claims.get_claim(claim_id)
         form = DecisionForm()
         if claim.is_pending() and request.method == "GET":
             # A clear default: approve what our measurement suggests, or reject when it suggests nothing.
@@ -145,32 +146,32 @@ class SlaCreditView(SecureModelView):
             data = {"status": form.status.data, "credit_amount": credit, "notes": form.notes.data,
                     "stripe_ref": form.stripe_ref.data, "credit_method": form.credit_method.data}
             try:
-                sla_decide.decide_claim(claim_id, current_user, data)
+                staff.decide_claim(claim_id, current_user, data)
             except ServiceError as exc:
                 flash(exc.message, "error")
                 for field, message in (exc.fields or {}).items():
                     if hasattr(form, field):
                         getattr(form, field).errors = [*getattr(form, field).errors, message]
-                claim = sla.get_claim(claim_id)
+                claim = claims.get_claim(claim_id)
                 return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), exc.status
-            claim = sla.get_claim(claim_id)
+            claim = claims.get_claim(claim_id)
             flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
             return redirect(url_for(".claim", claim_id=claim_id))
         status = 422 if request.method == "POST" else 200  # a form with errors is not a success
         return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), status
 
     def _extra(self, claim) -> dict:
-        period = sla_fee.period_of(claim) or sla_fee.BillingPeriod(claim.period_start, claim.period_end, 0,
+        period = periods.period_of(claim) or periods.BillingPeriod(claim.period_start, claim.period_end, 0,
                                                                    claim.currency or "USD")
         decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
         retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
         return {"period": period, "fmt": money.format_amount, "stripe_configured": billing.stripe_configured(),
                 "decider": decider.email if decider else None, "retry_form": retry,
-                "events": sla_events.overlapping(claim.period_start, claim.period_end)}
+                "events": events.overlapping(claim.period_start, claim.period_end)}
 
     @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
     def retry_credit(self, claim_id: int):
-        claim = sla.get_claim(claim_id)
+        claim = claims.get_claim(claim_id)
         form = RetryForm()
         if not form.validate_on_submit():
             flash("Your form expired or is incomplete. Reload and try again.", "error")
@@ -180,7 +181,7 @@ class SlaCreditView(SecureModelView):
             flash(money.amount_error(claim.currency), "error")
             return redirect(url_for(".claim", claim_id=claim_id))
         try:
-            claim = sla_decide.retry_credit(claim_id, current_user, {
+            claim = staff.retry_credit(claim_id, current_user, {
                 "credit_method": form.credit_method.data, "credit_amount": credit, "stripe_ref": form.stripe_ref.data})
             issued = claim.credit_state == "issued"
             flash(f"{claim.ticket_id}{_credit_outcome(claim)}.", "success" if issued else "error")
@@ -194,7 +195,7 @@ class SlaCreditView(SecureModelView):
             flash("Your form expired. Reload and try again.", "error")
         else:
             try:
-                claim = sla.remeasure(claim_id, current_user.id)
+                claim = claims.remeasure(claim_id, current_user.id)
                 flash(f"Measured again: {claim.measured_downtime_minutes} min down.", "success")
             except ServiceError as exc:
                 flash(exc.message, "error")
@@ -202,7 +203,7 @@ class SlaCreditView(SecureModelView):
 
     @expose("/claim/<int:claim_id>/attachment")
     def attachment(self, claim_id: int):
-        stream, name, content_type = sla.open_attachment(claim_id, current_user.id)
+        stream, name, content_type = claims.open_attachment(claim_id, current_user.id)
         response = send_file(stream, mimetype=content_type, as_attachment=True, download_name=name)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

@@ -5,7 +5,7 @@ was turned off, and how each notification went out.
 Read-only grids: the address and URL are the subscriber's to change (by subscribing again). The
 signing secret and the confirmation nonce are never listed, and a webhook shows only its host (its
 path or query may carry the receiver's token). Both actions are POSTs with the page's CSRF token and
-call app/services/subscriber_admin.py, which audits them.
+call app/subscriptions/staff.py, which audits them.
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from admin_views.base import RowActionsMixin, SecureModelView
+from app.common.redact import redact_text
 from app.extensions import db
 from app.models import StatusEvent, StatusSubscriber
 from app.models.subscribers import SUBSCRIBER_STATES, DeliveryStatus
-from app.services import subscriber_admin
-from app.services.redact import redact_text
+from app.subscriptions import staff
 
 
 class StateFilter(BaseSQLAFilter):
@@ -57,7 +57,7 @@ class FailedDeliveriesFilter(BaseSQLAFilter):
         super().__init__(StatusEvent.id, name, options=[("1", "yes")])
 
     def apply(self, query, value, alias=None):
-        return query.filter(subscriber_admin.has_failed_deliveries())
+        return query.filter(staff.has_failed_deliveries())
 
     def operation(self):
         return "has"
@@ -68,7 +68,7 @@ def _state(view, context, model, name):
 
 
 def _host(view, context, model, name):
-    return subscriber_admin.webhook_host(model) or ""
+    return staff.webhook_host(model) or ""
 
 
 def _components(view, context, model, name):
@@ -111,13 +111,13 @@ class StatusSubscriberView(RowActionsMixin, SecureModelView):
 
     @expose("/<int:subscriber_id>/unsubscribe", methods=["POST"])
     def unsubscribe_view(self, subscriber_id: int):
-        return self._row_action(lambda: subscriber_admin.unsubscribe(subscriber_id, current_user.id),
+        return self._row_action(lambda: staff.unsubscribe(subscriber_id, current_user.id),
                                 lambda row: f"{row.email} ({row.kind}) is unsubscribed; nothing more will be sent.")
 
     @expose("/<int:subscriber_id>/reenable", methods=["POST"])
     def reenable_view(self, subscriber_id: int):
-        return self._row_action(lambda: subscriber_admin.reenable(subscriber_id, current_user.id),
-                                lambda row: f"The webhook to {subscriber_admin.webhook_host(row)} ({row.email}) is "
+        return self._row_action(lambda: staff.reenable(subscriber_id, current_user.id),
+                                lambda row: f"The webhook to {staff.webhook_host(row)} ({row.email}) is "
                                             "on again; the next notification is delivered to it.")
 
 
@@ -138,7 +138,7 @@ class StatusEventView(SecureModelView):
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
-        g.status_event_counts = subscriber_admin.delivery_counts([row.id for row in rows])
+        g.status_event_counts = staff.delivery_counts([row.id for row in rows])
         return count, rows
 
 

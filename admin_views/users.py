@@ -2,9 +2,9 @@ from flask import flash
 from flask_login import current_user
 
 from admin_views.base import SecureModelView
+from app.accounts import staff
+from app.common.errors import ServiceError
 from app.extensions import db
-from app.services import user_admin
-from app.services.errors import ServiceError
 
 
 class UserView(SecureModelView):
@@ -22,7 +22,7 @@ class UserView(SecureModelView):
     def update_model(self, form, model):
         """Through the service (audit, last-admin rule), never Flask-Admin's populate_obj."""
         try:
-            user_admin.update_user(model.id, current_user.id, name=form.name.data, is_admin=form.is_admin.data)
+            staff.update_user(model.id, current_user.id, name=form.name.data, is_admin=form.is_admin.data)
         except ServiceError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -12,9 +12,10 @@ from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import DBAPIError
 
+from app.accounts import users
+from app.common import audit
 from app.extensions import db, login_manager
 from app.models import User
-from app.services import audit, users
 
 # Pages whose URL holds a secret (a download token): after sign-in the user is sent to this page
 # instead, so the token never lands in ?next=, in the sign-in page's own URL or in its logs.

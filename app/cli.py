@@ -6,10 +6,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
+from app.accounts.users import create_user, find_by_email, set_password
 from app.cli_status import status_cli
-from app.services.demo import seed
-from app.services.errors import ServiceError
-from app.services.users import create_user, find_by_email, set_password
+from app.common.errors import ServiceError
+from app.console.demo import seed
 from jobs.worker import ensure_embedded_runtime, run_scheduler, run_worker
 
 

@@ -5,8 +5,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.services.status import NAMES, headline, record_snapshot
-from app.services.status_history import rollup_and_prune
+from app.status.history import rollup_and_prune
+from app.status.page import NAMES, headline, record_snapshot
 
 
 @click.group("status", help="Status page: snapshots and rollups.")

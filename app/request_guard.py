@@ -1,6 +1,6 @@
 """Every request passes here before any view: the HTTP half of the strict input layer.
 
-- JSON bodies are decoded by app.services.inputs.parse_json (size, depth, clean strings) whoever asks
+- JSON bodies are decoded by app.common.inputs.parse_json (size, depth, clean strings) whoever asks
   for them, so no view can get a RecursionError or a NUL byte out of `request.get_json()`.
 - Query strings and form fields are checked for NUL, lone surrogates and runaway length.
 - Oversized headers (a 100 KB X-CSRFToken) get a JSON 400 under /api/ instead of reaching the CSRF check.
@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import Flask, Request, request
 from werkzeug.routing import IntegerConverter
 
-from app.services import inputs
-from app.services.errors import ServiceError
+from app.common import inputs
+from app.common.errors import ServiceError
 
 MAX_HEADER_CHARS = 8192  # gunicorn's own default per header line; gunicorn.conf.py lets larger ones reach us
 MAX_COOKIE_CHARS = 16384

@@ -6,15 +6,15 @@ from collections.abc import Callable
 
 from flask import Response, request
 
-from app.services import status_cache
+from app.status import cache
 
 
 def cached_response(key: str, build: Callable[[], bytes | str], mimetype: str, headers: dict | None = None):
     """A Response with the cached bytes, gzip-compressed once (and cached) for clients that accept it."""
-    body = status_cache.get_or_build(key, build)
+    body = cache.get_or_build(key, build)
     extra = dict(headers or {})
     extra["Vary"] = "Accept-Encoding"
     if "gzip" in request.headers.get("Accept-Encoding", "").lower() and len(body) > 1024:
-        body = status_cache.get_or_build(key + ":gzip", lambda: gzip.compress(body, compresslevel=6, mtime=0))
+        body = cache.get_or_build(key + ":gzip", lambda: gzip.compress(body, compresslevel=6, mtime=0))
         extra["Content-Encoding"] = "gzip"
     return Response(body, mimetype=mimetype, headers=extra)

@@ -88,7 +88,7 @@ def main() -> None:
         from flask_migrate import upgrade
 
         from app import create_app
-        from app.services.users import create_user
+        from app.accounts.users import create_user
 
         app = create_app("config.Config")  # successful sign-ins are never throttled
         if not args.reuse:

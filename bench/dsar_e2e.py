@@ -58,7 +58,7 @@ def _peak_rss_mb(worker_pid: int, peak: float) -> float:
 
 def _request_and_wait(conn, uid: int, worker_pid: int, poll_s: float = 0.002) -> tuple[float, ...]:
     """(request → ready as seen by polling, queue+fork, job, peak RSS of worker/work horse in MB, ZIP MB)."""
-    from app.services.dsar import request_export
+    from app.dsar.exports import request_export
 
     started = time.perf_counter()
     export = request_export(uid, bypass_throttle=True)
@@ -107,7 +107,7 @@ def main() -> None:
         with app.app_context():
             upgrade(revision="heads")
             if args.s3_endpoint:
-                from app.services.storage import get_storage
+                from app.common.storage import get_storage
 
                 get_storage().client.create_bucket(Bucket=args.s3_bucket)
         worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "dsar"], cwd=ROOT,

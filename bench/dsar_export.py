@@ -32,7 +32,7 @@ def child(db_url: str, storage: str, export_id: int) -> None:
     os.environ.update(DATABASE_URL=db_url, STORAGE_LOCAL_DIR=storage, MAIL_OUTBOX_DIR=storage + "/outbox",
                       LEVQOR_ENV="development")
     from app import create_app
-    from app.services.dsar import run_export
+    from app.dsar.exports import run_export
 
     app = create_app("config.Config")
     baseline = _status_kb("VmRSS")

@@ -60,11 +60,11 @@ def run(days: int) -> None:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.accounts.users import create_user
     from app.extensions import db
     from app.models import StatusRollup, StatusSnapshot, Subscription
     from app.models.types import utcnow
-    from app.services import sla_measure
-    from app.services.users import create_user
+    from app.sla import measure
 
     app = create_app("config.Config", WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
     with app.app_context():
@@ -92,7 +92,7 @@ def run(days: int) -> None:
             "2-day claim straddling the cutoff": (now - timedelta(days=31), now - timedelta(days=29)),
         }
         for label, (start, end) in cases.items():
-            ms, result = timed(lambda s=start, e=end: sla_measure.measure(s, e, now=now))
+            ms, result = timed(lambda s=start, e=end: measure.measure(s, e, now=now))
             print(f"measure {label:36s} {ms:8.1f} ms  (down {result['down_minutes']} min, "
                   f"uptime {result['uptime_pct']}%, sources {[p['source'] for p in result['sources']]})")
 

@@ -143,7 +143,7 @@ def _incident(env: dict, sa_url: str) -> float:
     from app import create_app
     from app.extensions import db
     from app.models import Incident
-    from app.services import incidents
+    from app.status import incidents
 
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=sa_url, REDIS_URL=REDIS_URL, EMBEDDED_QUEUE=False)
     with app.app_context():
@@ -161,7 +161,7 @@ def _fanout_seconds(env: dict, sa_url: str) -> float:
     from rq.job import Job
 
     from app import create_app
-    from app.services import tasks
+    from app.common import tasks
 
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=sa_url, REDIS_URL=REDIS_URL, EMBEDDED_QUEUE=False)
     with app.app_context():

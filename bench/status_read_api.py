@@ -107,7 +107,7 @@ def main() -> None:
         from flask_migrate import upgrade
 
         from app import create_app
-        from app.services import status_cache
+        from app.status import cache
 
         app = create_app("config.Config", STATUS_LOCAL_CACHE_SECONDS=0)
         with app.app_context():
@@ -123,7 +123,7 @@ def main() -> None:
                 client.get(url)  # warm-up: templates compiled, connections open
             print(f"{'url':48} {'uncached p50/p95 ms':>22} {'cached p50/p95 ms':>20}")
             for url in URLS:
-                cold = timed(client, url, args.repeat, status_cache.invalidate)
+                cold = timed(client, url, args.repeat, cache.invalidate)
                 warm = timed(client, url, args.repeat, None)
                 print(f"{url:48} {cold[0]:10.1f} / {cold[1]:7.1f} {warm[0]:10.2f} / {warm[1]:6.2f}", flush=True)
 

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rq import Worker  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.services import tasks, worker_health  # noqa: E402
+from app.common import tasks
+from app.status import worker_health
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")
 WORKERS = int(os.environ.get("WORKERS", "20"))

@@ -1,7 +1,7 @@
 """DSAR jobs: build an export, email its link, expire old archives, rescue stuck exports."""
 from rq import get_current_job
 
-from app.services import dsar, dsar_mail, dsar_recovery
+from app.dsar import emails, exports, recovery
 from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
@@ -14,30 +14,30 @@ def _final_attempt() -> bool:
 @job("dsar.export", queue="dsar", timeout="DSAR_JOB_TIMEOUT", retry_intervals=(30, 120, 600),
      failure_ttl=30 * 24 * 3600)
 def run_export_job(export_id: int) -> str:
-    return dsar.run_export(export_id, final_attempt=_final_attempt())
+    return exports.run_export(export_id, final_attempt=_final_attempt())
 
 
 # Its own job and retries: a mail failure never rebuilds the archive or fails the export.
 @job("dsar.email_ready", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_export_email(export_id: int, resend: bool = False) -> bool:
-    return dsar.send_ready_email(export_id, resend=resend)
+    return exports.send_ready_email(export_id, resend=resend)
 
 
 @job("dsar.expire", queue="dsar", timeout=600, result_ttl=3600)
 def expire_archives_job() -> int:
-    return dsar.expire_archives()
+    return exports.expire_archives()
 
 
 @job("dsar.sweep", queue="dsar", timeout=300, result_ttl=3600)
 def sweep_exports_job() -> dict:
-    return {**dsar.sweep_stuck(), **dsar_recovery.recover_stalled()}
+    return {**exports.sweep_stuck(), **recovery.recover_stalled()}
 
 
 @job("dsar.email_failed", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_failure_email_job(export_id: int) -> bool:
-    return dsar_mail.send_failure_email(export_id)
+    return emails.send_failure_email(export_id)
 
 
 @job("dsar.email_extended", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_extension_email_job(export_id: int) -> bool:
-    return dsar_mail.send_extension_email(export_id)
+    return emails.send_extension_email(export_id)

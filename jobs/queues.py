@@ -1,6 +1,6 @@
 """The @job declaration every job uses, and the registry of jobs by id that the app enqueues by.
 
-Services never import this package: they call `app.services.tasks.enqueue("<job id>", …)`, and
+Services never import this package: they call `app.common.tasks.enqueue("<job id>", …)`, and
 `jobs.init_app` hands this registry to the app.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from functools import wraps
 from flask import current_app
 from rq import Retry
 
+from app.common.tasks import QUEUES, queue
 from app.extensions import db
-from app.services.tasks import QUEUES, queue
 
 REGISTRY: dict[str, DeclaredJob] = {}
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from rq import get_current_job
 
-from app.services import maintenance, status, status_history
+from app.status import history, maintenance, page
 from jobs.queues import job
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def record_snapshot_job() -> dict:
     if late >= 60:
         log.warning("status snapshot started %ss after it was scheduled%s", late,
                     " (its slot was missed)" if late >= SLOT_SECONDS else "")
-    snap = status.record_snapshot(current_app._get_current_object())
+    snap = page.record_snapshot(current_app._get_current_object())
     return {"id": snap.id, "overall": snap.overall_status, "late_seconds": late,
             "missed_slot": late >= SLOT_SECONDS}
 
@@ -42,7 +42,7 @@ def _late_seconds() -> int:
 @job("status.rollup", queue="status", timeout=600, retry_intervals=(60, 300), result_ttl=3600, ttl=3600)
 def rollup_status_job(hours: int = 48) -> dict:
     """Idempotent: recomputes the last `hours` of buckets, then prunes what retention allows."""
-    return status_history.rollup_and_prune(hours=hours)
+    return history.rollup_and_prune(hours=hours)
 
 
 @job("status.maintenance", queue="status", timeout=60, result_ttl=600, ttl=120)

@@ -2,7 +2,8 @@
 webhook deliveries, and the sweeper that finds anything the queue lost."""
 from __future__ import annotations
 
-from app.services import status_events, status_notify, status_notify_sweep, subscribers
+from app.status import events
+from app.subscriptions import notify, subscribers
 from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
@@ -15,24 +16,24 @@ def send_confirmation_job(subscriber_id: int, components: list[str]) -> bool:
 # on `default`, and never ahead of the 5-minute status snapshot.
 @job("status.fanout", queue="notify", timeout=300, retry_intervals=(10, 60, 300))
 def fanout_job(event_id: int) -> dict:
-    return status_notify.fanout(event_id)
+    return notify.fanout(event_id)
 
 
 @job("mail.status_notify", queue="mail", timeout=600, retry_intervals=MAIL_RETRY_INTERVALS)
 def notify_emails_job(event_id: int, subscriber_ids: list[int]) -> dict:
-    return status_notify.send_emails(event_id, subscriber_ids)
+    return notify.send_emails(event_id, subscriber_ids)
 
 
 @job("status.webhook", queue="notify", timeout=60, retry_intervals="STATUS_WEBHOOK_RETRY_INTERVALS")
 def webhook_job(event_id: int, subscriber_id: int) -> str:
-    return status_notify.deliver_webhook(event_id, subscriber_id)
+    return notify.deliver_webhook(event_id, subscriber_id)
 
 
 @job("mail.status_webhook_disabled", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def webhook_disabled_job(subscriber_id: int) -> bool:
-    return status_notify.send_disabled_email(subscriber_id)
+    return notify.send_disabled_email(subscriber_id)
 
 
 @job("status.notify_sweep", queue="default", timeout=120, result_ttl=600)  # a sweeper: no retries
 def notify_sweep_job() -> dict:
-    return {"events": status_events.sweep(), **status_notify_sweep.sweep()}
+    return {"events": events.sweep(), **notify.sweep()}

@@ -1,5 +1,5 @@
 """Object-storage housekeeping: uploads that a killed process left unfinished."""
-from app.services import storage
+from app.common import storage
 from jobs.queues import job
 
 

@@ -18,7 +18,7 @@ import sqlalchemy.exc
 from rq import Worker
 from sqlalchemy import text
 
-from app.services import outages
+from app.common import outages
 
 log = logging.getLogger("levqor.supervise")
 FIRST_DELAY = 1.0

@@ -10,11 +10,11 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
+from app.common.tasks import QUEUES
+from app.common.tasks import connection as redis_connection
+from app.dsar.recovery import WORKER_JOB_MONITORING_INTERVAL
 from app.extensions import db
-from app.services import worker_health
-from app.services.dsar_recovery import WORKER_JOB_MONITORING_INTERVAL
-from app.services.tasks import QUEUES
-from app.services.tasks import connection as redis_connection
+from app.status import worker_health
 from jobs.schedule import make_scheduler, register_periodic_jobs
 from jobs.supervise import SurvivingWorker, Unreachable, check_dependencies, keep_running
 
@@ -25,7 +25,7 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
     """A production RQ worker. The app context pushed here is inherited by each forked work horse.
 
     Heartbeats every 15 s let the DSAR sweeper tell a dead worker within 2 minutes
-    (app/services/dsar_recovery.py). Without Redis or the database it says so and waits with back-off
+    (app/dsar/recovery.py). Without Redis or the database it says so and waits with back-off
     instead of exiting (jobs/supervise.py); a worker loop that RQ ends after losing Redis mid-run is
     started again the same way."""
     names = list(queues or QUEUES)
@@ -56,7 +56,7 @@ def warm_for_forks(app) -> None:
     """Work done once in the worker, inherited by every forked work horse instead of redone in each: the
     storage adapter (boto3's import and S3 client cost ~0.2 s; building it opens no connection) and the
     compiled archive and mail templates (~0.01 s a job); see docs/performance.md."""
-    from app.services.storage import get_storage
+    from app.common.storage import get_storage
 
     try:
         get_storage()

@@ -1,8 +1,8 @@
 """Template globals every public page uses: the banner slot and the CSRF token."""
 from flask_wtf.csrf import generate_csrf
 
-from app.services.incidents import active_banners
-from app.services.money import format_amount
+from app.common.money import format_amount
+from app.status.incidents import active_banners
 
 
 def register_context(app) -> None:

@@ -3,18 +3,18 @@ from flask import current_app, redirect, render_template, send_file
 from flask_login import current_user
 
 from app.auth import login_required
-from app.serializers import dsar as serialize
-from app.services import dsar
-from app.services.storage import get_storage
+from app.common.storage import get_storage
+from app.dsar import exports as dsar_exports
+from app.dsar import serializers
 from public import bp
 
 
 @bp.get("/data-requests")
 @login_required
 def data_requests():
-    exports = [serialize.user_view(e) for e in dsar.list_for_user(current_user.id)]
+    exports = [serializers.user_view(e) for e in dsar_exports.list_for_user(current_user.id)]
     return render_template("data_requests.html", exports=exports,
-                           next_allowed_at=dsar.next_allowed_at(current_user.id),
+                           next_allowed_at=dsar_exports.next_allowed_at(current_user.id),
                            throttle_days=current_app.config["DSAR_THROTTLE_DAYS"],
                            link_days=current_app.config["DSAR_LINK_DAYS"])
 
@@ -23,9 +23,9 @@ def data_requests():
 @login_required
 def dsar_download(token: str):
     """The owner only; 410 once expired or withdrawn, 404 for anyone else or a tampered token."""
-    export = dsar.resolve_download(token, current_user.id)
+    export = dsar_exports.resolve_download(token, current_user.id)
     storage = get_storage()
-    filename = dsar.download_filename(export)
+    filename = dsar_exports.download_filename(export)
     url = storage.presign(export.storage_key, current_app.config["S3_PRESIGN_SECONDS"], filename)
     if url:
         return redirect(url, code=302)

@@ -2,10 +2,10 @@
 from flask import current_app, render_template
 from flask_login import current_user
 
-from app.serializers import sla as sla_json
-from app.services import sla
-from app.services.money import format_amount
-from app.services.sla_attachments import ALLOWED_TEXT, MAX_BYTES
+from app.common.money import format_amount
+from app.sla import claims as sla_claims
+from app.sla import serializers
+from app.sla.attachments import ALLOWED_TEXT, MAX_BYTES
 from public import bp
 
 
@@ -13,8 +13,8 @@ from public import bp
 def sla_credits():
     subscriptions, claims = [], []
     if current_user.is_authenticated:
-        subscriptions = sla.active_subscriptions(current_user.id)
-        claims = [sla_json.user(c) for c in sla.claims_for_user(current_user.id)]
+        subscriptions = sla_claims.active_subscriptions(current_user.id)
+        claims = [serializers.user(c) for c in sla_claims.claims_for_user(current_user.id)]
     return render_template(
         "sla_credits.html", tiers=current_app.config["SLA_TIERS"], subscriptions=subscriptions, claims=claims,
         filing_days=current_app.config["SLA_FILING_DAYS"], allowed=ALLOWED_TEXT,

@@ -11,10 +11,11 @@ from datetime import timedelta
 from flask import current_app, redirect, render_template, request
 from markupsafe import Markup
 
+from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
-from app.services import status, status_archive, status_badge, status_cache, status_feeds
-from app.services.errors import NotFound, ValidationFailed
-from app.services.status_history import COUNTED, coverage_pct, is_partial, run_length, uptime
+from app.status import archive, badge, cache, feeds
+from app.status import page as page_state
+from app.status.history import COUNTED, coverage_pct, is_partial, run_length, uptime
 from app.web import cached_response
 from public import bp
 
@@ -34,7 +35,7 @@ def status_page():
 
 
 def _render_page(**overrides) -> str:
-    body = status_cache.get_or_build("page", _render_body)
+    body = cache.get_or_build("page", _render_body)
     # The body is our own autoescaped template output, cached as bytes.
     return render_template("status.html", body=Markup(body.decode()), **overrides)  # noqa: S704
 
@@ -57,12 +58,12 @@ def status_history_page():
     if not raw.isdigit() or len(raw) > 6:
         raise ValidationFailed("page must be a whole number from 1.", code="invalid_page", status=400)
     page = int(raw)
-    pages = int(status_cache.get_or_build("history:pages", lambda: str(status_archive.page_count())))
+    pages = int(cache.get_or_build("history:pages", lambda: str(archive.page_count())))
     if not 1 <= page <= pages:
         raise NotFound(f"The history has {pages} pages.", code="no_such_page")
 
     def render(**overrides) -> str:
-        body = status_cache.get_or_build(f"history:{page}", lambda: _render_history(page))
+        body = cache.get_or_build(f"history:{page}", lambda: _render_history(page))
         # The body is our own autoescaped template output, cached as bytes.
         return render_template("status_history.html", body=Markup(body.decode()), **overrides)  # noqa: S704
 
@@ -72,14 +73,14 @@ def status_history_page():
 
 
 def _render_history(page: int) -> str:
-    return render_template("status/_history.html", names=status.NAMES, **status_archive.history_page(page))
+    return render_template("status/_history.html", names=page_state.NAMES, **archive.history_page(page))
 
 
 @bp.get("/status/incidents/<int:incident_id>")
 @limiter.exempt
 def status_incident(incident_id: int):
     """An incident's permanent link (Statuspage's shortlink): its month on the history pages."""
-    page = status_archive.page_of(incident_id)
+    page = archive.page_of(incident_id)
     return redirect(f"/status/history?page={page}#incident-{incident_id}")
 
 
@@ -93,19 +94,19 @@ BADGE_HEADERS = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Or
 @limiter.exempt
 def status_badge_svg():
     component, window = request.args.get("component"), request.args.get("uptime")
-    status_badge.validate(component, window)  # 422 before anything is cached: a closed set of keys
+    badge.validate(component, window)  # 422 before anything is cached: a closed set of keys
     return cached_response(f"badge:{component or 'all'}:{window or 'state'}",
-                           lambda: status_badge.badge(component, window), "image/svg+xml", BADGE_HEADERS)
+                           lambda: badge.badge(component, window), "image/svg+xml", BADGE_HEADERS)
 
 
 @bp.get("/status/feed.atom")
 @limiter.exempt
 def status_feed():
-    return cached_response("feed", status_feeds.atom_feed, "application/atom+xml")
+    return cached_response("feed", feeds.atom_feed, "application/atom+xml")
 
 
 def _render_body() -> str:
-    ctx = status.page_context()
+    ctx = page_state.page_context()
     return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
                            declared_labels=DECLARED_LABELS, coverage_note=coverage_note,
                            maintenance_note=maintenance_note,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import current_app, make_response, render_template, request
 
+from app.common.errors import ValidationFailed
 from app.extensions import csrf, limiter
 from app.models.status import COMPONENTS
-from app.services import subscribers
-from app.services.errors import ValidationFailed
-from app.services.status import NAMES
+from app.status.page import NAMES
+from app.subscriptions import subscribers
 from public import bp
 from public.forms import SignOutForm as ButtonForm  # a CSRF token and nothing else
 

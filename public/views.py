@@ -1,10 +1,10 @@
 from flask import current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
+from app.accounts import login_throttle, plans
 from app.auth import safe_next, sign_in, sign_out
+from app.common.errors import ServiceError
 from app.extensions import csrf
-from app.services import login_throttle, plans
-from app.services.errors import ServiceError
 from public import bp
 from public.forms import SignInForm, SignOutForm
 

@@ -4,7 +4,7 @@ Unknown /api/* paths need no catch-all: the error handlers answer JSON for anyth
 """
 from flask import request
 
-from app.services import inputs
+from app.common import inputs
 
 
 def json_body() -> dict:

@@ -4,10 +4,9 @@ from flask_login import current_user
 
 from app.api import json_body
 from app.auth import admin_required
+from app.common.listing import parse_list_filters
 from app.models.sla import SLA_STATUSES
-from app.serializers import sla as sla_json
-from app.services import sla, sla_decide, sla_events
-from app.services.listing import parse_list_filters
+from app.sla import claims, events, serializers, staff
 
 bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
 
@@ -16,44 +15,44 @@ bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
 @admin_required
 def queue():
     filters = parse_list_filters(request.args, SLA_STATUSES)
-    rows, total = sla.admin_search(filters, plan=(request.args.get("plan") or "").strip() or None)
-    return jsonify(ok=True, requests=[sla_json.admin(c) for c in rows], total=total,
+    rows, total = claims.admin_search(filters, plan=(request.args.get("plan") or "").strip() or None)
+    return jsonify(ok=True, requests=[serializers.admin(c) for c in rows], total=total,
                    page=filters.page, per_page=filters.per_page)
 
 
 @bp.get("/<int:claim_id>")
 @admin_required
 def one(claim_id: int):
-    claim = sla.get_claim(claim_id)
-    overlapping = sla_json.events(sla_events.overlapping(claim.period_start, claim.period_end))
-    return jsonify(ok=True, request=sla_json.admin(claim), overlapping=overlapping)
+    claim = claims.get_claim(claim_id)
+    overlapping = serializers.events(events.overlapping(claim.period_start, claim.period_end))
+    return jsonify(ok=True, request=serializers.admin(claim), overlapping=overlapping)
 
 
 @bp.post("/<int:claim_id>/decision")
 @admin_required
 def decide(claim_id: int):
-    claim = sla_decide.decide_claim(claim_id, current_user, json_body())
-    return jsonify(ok=True, request=sla_json.admin(claim))
+    claim = staff.decide_claim(claim_id, current_user, json_body())
+    return jsonify(ok=True, request=serializers.admin(claim))
 
 
 @bp.post("/<int:claim_id>/credit/retry")
 @admin_required
 def retry_credit(claim_id: int):
-    claim = sla_decide.retry_credit(claim_id, current_user, json_body())
-    return jsonify(ok=True, request=sla_json.admin(claim))
+    claim = staff.retry_credit(claim_id, current_user, json_body())
+    return jsonify(ok=True, request=serializers.admin(claim))
 
 
 @bp.post("/<int:claim_id>/remeasure")
 @admin_required
 def remeasure(claim_id: int):
-    claim = sla.remeasure(claim_id, current_user.id)
-    return jsonify(ok=True, request=sla_json.admin(claim))
+    claim = claims.remeasure(claim_id, current_user.id)
+    return jsonify(ok=True, request=serializers.admin(claim))
 
 
 @bp.get("/<int:claim_id>/attachment")
 @admin_required
 def attachment(claim_id: int):
-    stream, name, content_type = sla.open_attachment(claim_id, current_user.id)
+    stream, name, content_type = claims.open_attachment(claim_id, current_user.id)
     response = send_file(stream, mimetype=content_type, as_attachment=True, download_name=name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -5,9 +5,8 @@ from flask_login import current_user
 
 from app.api import json_body
 from app.auth import admin_required
-from app.serializers import status as status_json
-from app.serializers.maintenance import maintenance as maintenance_json
-from app.services import incidents, maintenance
+from app.status import incidents, maintenance, serializers
+from app.status.serializers import maintenance as maintenance_json
 
 bp = Blueprint("api_admin_status", __name__, url_prefix="/api/admin")
 
@@ -49,11 +48,11 @@ def complete(maintenance_id: int):
 @admin_required
 def create_incident():
     item = incidents.create(json_body(), current_user.id)
-    return jsonify(ok=True, incident=status_json.incident(item)), 201
+    return jsonify(ok=True, incident=serializers.incident(item)), 201
 
 
 @bp.post("/incidents/<int:incident_id>/updates")
 @admin_required
 def add_incident_update(incident_id: int):
     item, update = incidents.add_update(incident_id, json_body(), current_user.id)
-    return jsonify(ok=True, incident=status_json.incident(item), update=status_json.update(update)), 201
+    return jsonify(ok=True, incident=serializers.incident(item), update=serializers.update(update)), 201

@@ -2,10 +2,11 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from app.accounts import login_throttle, users
 from app.api import json_body
 from app.auth import login_required, sign_in, sign_out
+from app.common import inputs
 from app.extensions import csrf
-from app.services import inputs, login_throttle, users
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
 

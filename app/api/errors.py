@@ -11,8 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, Unauthorized
 
-from app.services import outages
-from app.services.errors import ServiceError
+from app.common import outages
+from app.common.errors import ServiceError
 
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -4,8 +4,7 @@ from flask_login import current_user
 
 from app.api import json_body
 from app.auth import login_required
-from app.serializers import sla as sla_json
-from app.services import sla, sla_events
+from app.sla import claims, events, serializers
 
 bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
 
@@ -17,19 +16,19 @@ def file_claim():
         data, upload = request.form.to_dict(), request.files.get("attachment")
     else:
         data, upload = json_body(), None
-    claim = sla.file_claim(current_user, data, upload)
-    return jsonify(ok=True, ticket_id=claim.ticket_id, request=sla_json.user(claim)), 201
+    claim = claims.file_claim(current_user, data, upload)
+    return jsonify(ok=True, ticket_id=claim.ticket_id, request=serializers.user(claim)), 201
 
 
 @bp.get("/sla-credit")
 @login_required
 def my_claims():
-    return jsonify(ok=True, requests=[sla_json.user(c) for c in sla.claims_for_user(current_user.id)])
+    return jsonify(ok=True, requests=[serializers.user(c) for c in claims.claims_for_user(current_user.id)])
 
 
 @bp.get("/sla-credit/overlaps")
 @login_required
 def overlaps():
     """Incidents and maintenance we recorded in a window, shown while the customer fills the form."""
-    start, end = sla_events.parse_window(request.args)
-    return jsonify(ok=True, **sla_json.events(sla_events.overlapping(start, end)))
+    start, end = events.parse_window(request.args)
+    return jsonify(ok=True, **serializers.events(events.overlapping(start, end)))

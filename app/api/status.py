@@ -10,7 +10,7 @@ import json
 from flask import Blueprint, request
 
 from app.extensions import limiter
-from app.services import status, statuspage
+from app.status import page, v2
 from app.web import cached_response
 
 bp = Blueprint("api_status", __name__, url_prefix="/api")
@@ -25,21 +25,21 @@ def _cached(key, build):
 @limiter.exempt  # cached and meant to take a spike during an outage: no throttle bookkeeping
 def get_status():
     window = request.args.get("window", "24h")
-    if window not in status.WINDOWS:
-        status.history(window)  # raises the 422 with the allowed values
-    return _cached(f"api:{window}", lambda: json.dumps(status.status_payload(window)))
+    if window not in page.WINDOWS:
+        page.history(window)  # raises the 422 with the allowed values
+    return _cached(f"api:{window}", lambda: json.dumps(page.status_payload(window)))
 
 
 # Statuspage v2: path → (cache key, builder). Each answer is cached and invalidated like summary.json.
 V2 = {
-    "summary.json": statuspage.summary_json,
-    "status.json": statuspage.status_json,
-    "components.json": statuspage.components_json,
-    "incidents.json": statuspage.incidents_json,
-    "incidents/unresolved.json": statuspage.unresolved_json,
-    "scheduled-maintenances.json": lambda: statuspage.maintenances_json("all"),
-    "scheduled-maintenances/upcoming.json": lambda: statuspage.maintenances_json("upcoming"),
-    "scheduled-maintenances/active.json": lambda: statuspage.maintenances_json("active"),
+    "summary.json": v2.summary_json,
+    "status.json": v2.status_json,
+    "components.json": v2.components_json,
+    "incidents.json": v2.incidents_json,
+    "incidents/unresolved.json": v2.unresolved_json,
+    "scheduled-maintenances.json": lambda: v2.maintenances_json("all"),
+    "scheduled-maintenances/upcoming.json": lambda: v2.maintenances_json("upcoming"),
+    "scheduled-maintenances/active.json": lambda: v2.maintenances_json("active"),
 }
 
 

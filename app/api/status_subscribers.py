@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, jsonify
 
 from app.api import json_body
 from app.extensions import csrf, limiter
-from app.services import subscribers
+from app.subscriptions import subscribers
 
 bp = Blueprint("api_status_subscribers", __name__, url_prefix="/api/status")
 ACCEPTED = "If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you confirm."

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from app.accounts.users import find_by_email
+from app.console.demo import ADMIN, USER, seed
+from app.dsar import exports
 from app.extensions import db
 from app.models import DsarExport, Incident, SlaCreditRequest, StatusSubscriber, Subscription
 from app.models.types import utcnow
-from app.services import dsar
-from app.services.demo import ADMIN, USER, seed
-from app.services.users import find_by_email
 
 
 @dataclass
@@ -39,7 +39,7 @@ def world(app) -> World:
                         due_at=now - timedelta(days=60), error="Storage was unavailable")
     db.session.add_all([ready, expired, failed])
     db.session.flush()
-    ready.download_url = dsar.download_url(ready)
+    ready.download_url = exports.download_url(ready)
     sub = db.session.query(Subscription).filter_by(user_id=user.id).one()
     db.session.add(SlaCreditRequest(
         user_id=user.id, subscription_id=sub.id, plan=sub.plan, period_start=now - timedelta(days=2, hours=1),
@@ -56,4 +56,4 @@ def world(app) -> World:
                          confirmed_at=now, disabled_at=now, consecutive_failures=15, last_error="HTTP 502"),
     ])
     db.session.commit()
-    return World(USER[0], USER[1], ADMIN[0], ADMIN[1], dsar.download_url(expired).split("localhost", 1)[1])
+    return World(USER[0], USER[1], ADMIN[0], ADMIN[1], exports.download_url(expired).split("localhost", 1)[1])

@@ -26,9 +26,9 @@ def test_a_dismissed_banner_stays_dismissed_until_the_incident_changes(live_serv
 
     incident.status, incident.resolved_at = "investigating", None  # it came back: show it again
     db.session.commit()
-    from app.services import status_cache
+    from app.status import cache
 
-    status_cache.invalidate()
+    cache.invalidate()
     page.goto(f"{live_server}/signin")
     assert page.locator(f'.banner[data-incident-id="{incident.id}"]').count() == 1
 

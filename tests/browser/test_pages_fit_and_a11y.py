@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StatusSubscriber
-from app.services import subscribers
+from app.subscriptions import subscribers
 from tests.support.services import browser_login
 from tests.support.ui import (
     DESKTOP,

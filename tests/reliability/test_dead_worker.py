@@ -19,9 +19,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from app.common import tasks
+from app.dsar import exports, recovery
 from app.extensions import db
 from app.models import DsarExport
-from app.services import dsar, dsar_recovery, tasks
 from tests.support.worker import ROOT, run_flask_worker, worker_env
 from tests.test_dsar.helpers import seed_history
 
@@ -55,7 +56,7 @@ def kill_worker_mid_export(app, export_id: int):
                             start_new_session=True)
     try:
         wait_for(lambda: status_of(export_id).status == "running", 90, "export running")
-        job = Job.fetch(dsar.export_job_id(export_id), connection=tasks.connection())
+        job = Job.fetch(exports.export_job_id(export_id), connection=tasks.connection())
         wait_for(lambda: job.get_status(refresh=True) == "started", 30, "job started")
         time.sleep(1)  # a heartbeat or two
     finally:
@@ -68,18 +69,18 @@ def kill_worker_mid_export(app, export_id: int):
 
 def test_an_export_whose_worker_was_killed_is_retried_within_two_minutes(app, user, client, login):
     seed_history(user.id)
-    export = dsar.request_export(user.id)
+    export = exports.request_export(user.id)
     job = kill_worker_mid_export(app, export.id)
     assert status_of(export.id).status == "running"
     job.refresh()
-    beat = dsar_recovery._aware(job.last_heartbeat or job.started_at)
+    beat = recovery._aware(job.last_heartbeat or job.started_at)
     assert job.get_status() == "started"  # what RQ believes until its own clean-up, 10+ minutes later
 
     # Within the heartbeat bound the worker might just be slow: nothing happens.
-    assert dsar_recovery.recover_stalled(now=beat + timedelta(seconds=30)) == {"retried": 0, "failed": 0}
+    assert recovery.recover_stalled(now=beat + timedelta(seconds=30)) == {"retried": 0, "failed": 0}
     assert status_of(export.id).status == "running"
     # Past it (and the sweep runs every minute: noticed within 60 s + 60 s), the export is retried.
-    assert dsar_recovery.recover_stalled(now=beat + timedelta(seconds=61)) == {"retried": 1, "failed": 0}
+    assert recovery.recover_stalled(now=beat + timedelta(seconds=61)) == {"retried": 1, "failed": 0}
     row = status_of(export.id)
     assert row.status == "pending" and "worker stopped responding" in row.error
 
@@ -97,28 +98,28 @@ def test_an_export_whose_worker_was_killed_is_retried_within_two_minutes(app, us
 
 def test_a_request_is_not_refused_because_of_an_export_nothing_works_on(app, user):
     seed_history(user.id)
-    stuck = dsar.request_export(user.id)
+    stuck = exports.request_export(user.id)
     job = kill_worker_mid_export(app, stuck.id)
     job.refresh()
-    beat = dsar_recovery._aware(job.last_heartbeat or job.started_at)
+    beat = recovery._aware(job.last_heartbeat or job.started_at)
 
-    assert dsar_recovery.release_stalled(user.id, now=beat + timedelta(seconds=30)) == 0
-    assert dsar_recovery.release_stalled(user.id, now=beat + timedelta(seconds=61)) == 1
+    assert recovery.release_stalled(user.id, now=beat + timedelta(seconds=30)) == 0
+    assert recovery.release_stalled(user.id, now=beat + timedelta(seconds=61)) == 1
     row = status_of(stuck.id)
     assert row.status == "failed" and "Replaced by a new request" in row.error
-    fresh = dsar.request_export(user.id)  # no 429
+    fresh = exports.request_export(user.id)  # no 429
     assert fresh.id != stuck.id and status_of(fresh.id).status == "pending"
 
 
 def test_a_worker_that_keeps_dying_on_an_export_fails_it_visibly(app, user):
     seed_history(user.id)
-    export = dsar.request_export(user.id)
+    export = exports.request_export(user.id)
     job = kill_worker_mid_export(app, export.id)
     row = status_of(export.id)
-    row.attempts = dsar_recovery.MAX_ATTEMPTS
+    row.attempts = recovery.MAX_ATTEMPTS
     db.session.commit()
     job.refresh()
-    beat = dsar_recovery._aware(job.last_heartbeat or job.started_at)
-    assert dsar_recovery.recover_stalled(now=beat + timedelta(seconds=61)) == {"retried": 0, "failed": 1}
+    beat = recovery._aware(job.last_heartbeat or job.started_at)
+    assert recovery.recover_stalled(now=beat + timedelta(seconds=61)) == {"retried": 0, "failed": 1}
     row = status_of(export.id)
-    assert row.status == "failed" and f"Attempt {dsar_recovery.MAX_ATTEMPTS} of" in row.error
+    assert row.status == "failed" and f"Attempt {recovery.MAX_ATTEMPTS} of" in row.error

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.dsar import emails, exports
+from app.dsar import staff as dsar_staff
 from app.extensions import db
 from app.models import DsarExport
 from app.models.types import utcnow
-from app.services import dsar, dsar_admin, dsar_mail
 from jobs.worker import EmbeddedRuntime
 from tests.support.factories import make_user
 from tests.test_dsar.helpers import add_export
@@ -40,8 +41,8 @@ def test_lost_failure_and_extension_mails_are_sent_once_by_the_sweeper(make_faul
         db.session.commit()
 
         private_redis.stop()
-        assert dsar.sweep_stuck()["failed"] == 1  # the job died; its failure mail cannot be queued
-        dsar_admin.extend_deadline(slow.id, staff.id, "Your workflows need a manual review first.")
+        assert exports.sweep_stuck()["failed"] == 1  # the job died; its failure mail cannot be queued
+        dsar_staff.extend_deadline(slow.id, staff.id, "Your workflows need a manual review first.")
         failed, extended = _export(dying.id), _export(slow.id)
         assert failed.status == "failed" and failed.failure_emailed_at is None
         assert extended.extended_at is not None and extended.extension_emailed_at is None
@@ -49,20 +50,20 @@ def test_lost_failure_and_extension_mails_are_sent_once_by_the_sweeper(make_faul
 
         private_redis.start()  # back, and empty: the mail jobs are gone
         # The failure is queued at once; the extension after a minute's grace for its original enqueue.
-        assert dsar_mail.sweep_unsent() == {"failure_emails": 1, "extension_emails": 0}
+        assert emails.sweep_unsent() == {"failure_emails": 1, "extension_emails": 0}
         later = utcnow() + timedelta(minutes=2)
-        assert dsar_mail.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 1}
-        assert dsar_mail.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 0}  # queued once
+        assert emails.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 1}
+        assert emails.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 0}  # queued once
         _drain(fault_app)
         mails = smtp.wait_for(2)
-        assert sorted(m["subject"] for m in mails) == sorted([dsar_mail.FAILED_SUBJECT, dsar_mail.EXTENDED_SUBJECT])
+        assert sorted(m["subject"] for m in mails) == sorted([emails.FAILED_SUBJECT, emails.EXTENDED_SUBJECT])
         assert all(m["to"] == [user.email] for m in mails)
         assert _export(dying.id).failure_emailed_at is not None
         assert _export(slow.id).extension_emailed_at is not None
 
         private_redis.stop()
         private_redis.start()  # empty again: even with no job left, the columns say the mails went
-        assert dsar_mail.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 0}
-        dsar_mail.enqueue(dsar_mail.FAILED_JOB, dying.id)  # a duplicate job does nothing
+        assert emails.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 0}
+        emails.enqueue(emails.FAILED_JOB, dying.id)  # a duplicate job does nothing
         _drain(fault_app)
         assert len(smtp.messages) == 2

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import pytest
 
+from app.common import tasks
+from app.dsar import exports
 from app.extensions import db
 from app.models import DsarExport
 from app.models.types import utcnow
-from app.services import dsar, tasks
 from jobs.queues import MAIL_RETRY_INTERVALS, REGISTRY
 from tests.support.services import SmtpServer, _Handler, _import_aiosmtpd_controller, free_port
 from tests.test_dsar.helpers import add_export, fast_forward_retries
@@ -57,15 +58,15 @@ def scheduled_retry_delay(job_id: str) -> float:
 def test_mail_reaches_a_relay_that_comes_back_exactly_once(app, user, relay, drain_queues):
     export = add_export(user.id, "ready")
     db.session.flush()
-    export.download_url = dsar.download_url(export)
+    export.download_url = exports.download_url(export)
     db.session.commit()
     relay.stop()
 
-    tasks.enqueue("dsar.email_ready", export.id, job_id=dsar.email_job_id(export.id))
+    tasks.enqueue("dsar.email_ready", export.id, job_id=exports.email_job_id(export.id))
     drain_queues()  # relay down: the job fails and waits for its first retry
     db.session.expire_all()
     assert db.session.get(DsarExport, export.id).emailed_at is None
-    assert 0 < scheduled_retry_delay(dsar.email_job_id(export.id)) <= MAIL_RETRY_INTERVALS[0] + 1
+    assert 0 < scheduled_retry_delay(exports.email_job_id(export.id)) <= MAIL_RETRY_INTERVALS[0] + 1
     fast_forward_retries("mail")
     drain_queues()  # still down: the second attempt fails too
     assert db.session.get(DsarExport, export.id).emailed_at is None
@@ -74,13 +75,13 @@ def test_mail_reaches_a_relay_that_comes_back_exactly_once(app, user, relay, dra
     fast_forward_retries("mail")
     drain_queues()
     [message] = relay.box.wait_for(1)
-    assert message["subject"] == dsar.READY_SUBJECT and message["to"] == [user.email]
+    assert message["subject"] == exports.READY_SUBJECT and message["to"] == [user.email]
     db.session.expire_all()
     assert db.session.get(DsarExport, export.id).emailed_at is not None
 
     fast_forward_retries("mail")
     drain_queues()
-    dsar.sweep_stuck(now=utcnow() + timedelta(minutes=10))
+    exports.sweep_stuck(now=utcnow() + timedelta(minutes=10))
     drain_queues()
     assert len(relay.box.messages) == 1  # exactly once
 

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
+from app.dsar.exports import READY_SUBJECT
 from app.extensions import db, limiter
 from app.models import AuditLog, DsarExport
-from app.services.dsar import READY_SUBJECT
 
 pytestmark = [pytest.mark.server_only, pytest.mark.committed]
 USERS = 100
@@ -18,7 +18,7 @@ USERS = 100
 def drain(app) -> None:
     """One of two workers pulling from the same queues at once (RQ's SimpleWorker: no fork per job,
     which on this shared 2-core machine would cost more than the jobs themselves)."""
-    from app.services import tasks
+    from app.common import tasks
     from jobs.worker import ThreadWorker
 
     with app.app_context():
@@ -30,7 +30,7 @@ def test_a_hundred_simultaneous_users_get_a_hundred_exports_each_mailed_once(app
                                                                              monkeypatch):
     from argon2 import PasswordHasher
 
-    from app.services import users
+    from app.accounts import users
 
     # Cheap password hashing for this crowd: 100 sign-ins at production cost (64 MiB each) would be the test.
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -71,7 +71,7 @@ def test_scheduler_and_worker_outlive_a_redis_restart_that_loses_everything(app,
         time.sleep(2)
         assert periodic_ids(redis) == expected  # once each, not doubled
 
-        from app.services import tasks
+        from app.common import tasks
 
         queued = tasks.queue("mail", app=_app_on(app, private_redis.url)).enqueue("builtins.len", "ok")
         wait_until(lambda: queued.refresh() or queued.get_status() == "finished", 30, "job after the outage")

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Incident, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.types import utcnow
-from app.services import incidents, status_events
+from app.status import events, incidents
 from jobs.worker import EmbeddedRuntime
 from tests.reliability.test_mail_outage import relay  # noqa: F401  (fixture)
 from tests.test_dsar.helpers import fast_forward_retries
@@ -76,17 +76,17 @@ def test_redis_down_when_staff_open_an_incident_the_sweeper_announces_it_once(ma
         assert event.fanned_out_at is None  # the outbox row waits for the sweeper
 
         private_redis.start()
-        assert status_events.sweep() == 0  # too young: its own enqueue might still be on the way
+        assert events.sweep() == 0  # too young: its own enqueue might still be on the way
         db.session.execute(update(StatusEvent).values(created_at=utcnow() - timedelta(minutes=3)))
         db.session.commit()
-        assert status_events.sweep() == 1
-        assert status_events.sweep() == 0  # queued once
+        assert events.sweep() == 1
+        assert events.sweep() == 0  # queued once
         _drain(fault_app)
         [mail] = smtp.wait_for(1)
         assert mail["to"] == ["reader@example.com"] and "Announced while Redis is down" in mail["subject"]
         db.session.expire_all()
         assert db.session.get(StatusEvent, event.id).fanned_out_at is not None
-        assert status_events.sweep() == 0
+        assert events.sweep() == 0
 
 
 @pytest.mark.server_only

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import storage
-from app.services.storage import PART_BYTES, LocalStorage, get_storage
+from app.common import storage
+from app.common.storage import PART_BYTES, LocalStorage, get_storage
 from jobs.schedule import PERIODIC_JOBS
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from app.dsar import exports
 from app.extensions import db
-from app.services import dsar
 from tests.reliability.test_dead_worker import status_of, wait_for
 from tests.support.worker import ROOT, worker_env
 from tests.test_dsar.helpers import fast_forward_retries, seed_history
@@ -57,7 +57,7 @@ def _talks_to_postgres(pid: int, port: int) -> bool:
 
 def test_a_killed_work_horse_is_retried_and_the_export_gets_ready(app, user, moto_s3):
     seed_history(user.id)
-    export = dsar.request_export(user.id)
+    export = exports.request_export(user.id)
     pg_port = db.engine.url.port or 5432
     blocker = db.engine.connect()
     tx = blocker.begin()

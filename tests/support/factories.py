@@ -1,9 +1,9 @@
 """Small factories for test data. Passwords are remembered so `login(user)` just works."""
 from __future__ import annotations
 
+from app.accounts.users import hash_password
 from app.extensions import db
 from app.models import User
-from app.services.users import hash_password
 
 PASSWORDS: dict[str, str] = {}
 _HASHES: dict[str, str] = {}

@@ -55,7 +55,7 @@ def test_incident_form_without_csrf_changes_nothing(client, admin, login):
 
 def test_audit_log_is_read_only_and_filterable(client, admin, user, login, make_user):
     other = make_user("other@example.com", "other-password")
-    from app.services import audit
+    from app.common import audit
 
     audit.record("dsar.requested", actor_id=user.id, target_user_id=user.id, commit=True)
     audit.record("dsar.requested", actor_id=other.id, target_user_id=other.id, commit=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from app.common import audit
 from app.extensions import db
 from app.models import AuditLog, Incident
 from app.models.types import utcnow
-from app.services import audit
 from tests.test_admin.test_admin_views import csrf_from
 
 RAW = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")  # seconds, microseconds or +00:00: a raw datetime

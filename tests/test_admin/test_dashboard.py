@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from admin_views.base import format_amount
+from app.console import dashboard
 from app.extensions import db
 from app.models import DsarExport, Incident, SlaCreditRequest
 from app.models.types import utcnow
-from app.services import dashboard
 
 
 def _export(user, status, requested_days_ago, **kw):
@@ -80,7 +80,7 @@ def test_dashboard_page_shows_the_counts_and_a_chart(client, admin, login, seede
 
 
 def test_a_failed_job_is_counted(app, admin, drain_queues):
-    from app.services import tasks
+    from app.common import tasks
 
     failing = tasks.queue("default").enqueue("builtins.int", "not a number", retry=None)
     drain_queues()

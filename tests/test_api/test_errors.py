@@ -1,7 +1,7 @@
 """Every /api/* error is JSON in the SPEC's shape, never an HTML page."""
 import pytest
 
-from app.services.errors import Conflict, ValidationFailed
+from app.common.errors import Conflict, ValidationFailed
 
 
 def assert_error_shape(res, status, code=None):

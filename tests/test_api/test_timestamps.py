@@ -2,11 +2,11 @@
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from app.common.iso import iso
 from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
-from app.serializers import iso
-from app.services import status_cache
+from app.status import cache
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -39,7 +39,7 @@ def test_dsar_and_status_apis_share_one_format(client, user, login, app):
     db.session.flush()
     db.session.add(IncidentUpdate(incident_id=incident.id, status="investigating", message="Looking"))
     db.session.commit()
-    status_cache.invalidate()
+    cache.invalidate()
     token = login(user)
     assert client.post("/api/dsar/export", headers={"X-CSRFToken": token}).status_code == 202
 

@@ -103,8 +103,8 @@ def fast_forward_retries(queue: str = "dsar") -> int:
     """Make every job waiting for its RQ retry back-off due now (time travel, not a fake retry)."""
     from rq.registry import ScheduledJobRegistry
 
-    from app.services.tasks import connection as get_connection
-    from app.services.tasks import queue as get_queue
+    from app.common.tasks import connection as get_connection
+    from app.common.tasks import queue as get_queue
 
     registry = ScheduledJobRegistry(queue=get_queue(queue), connection=get_connection())
     ids = registry.get_job_ids()

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
 
+from app.common.redact import redact_text
+from app.dsar import datamap
 from app.extensions import db
 from app.models import AuditLog, DsarExport, RunLog, SlaCreditRequest, Subscription, WorkflowRun
-from app.services import dsar_datamap, sla_attachments
-from app.services.redact import redact_text
+from app.sla import attachments
 from tests.test_dsar.helpers import CANARIES, add_export, assert_no_canaries, seed_history, seed_other_user, unzip
 
 EVIDENCE = b"2026-11-03 10:02 GET /api/workflows 503\n2026-11-03 10:07 GET /api/workflows 503\n"
@@ -19,8 +20,8 @@ LOG_LINE = f"calling CRM with api_key={CANARIES['log_secret']} returned 401"
 
 
 def test_every_table_that_refers_to_a_person_is_in_the_data_map():
-    assert dsar_datamap.unmapped_tables(db.metadata) == []
-    assert dsar_datamap.stale_entries(db.metadata) == []
+    assert datamap.unmapped_tables(db.metadata) == []
+    assert datamap.stale_entries(db.metadata) == []
 
 
 def test_the_check_fails_on_a_throwaway_table_with_a_users_reference_or_an_email():
@@ -31,7 +32,7 @@ def test_the_check_fails_on_a_throwaway_table_with_a_users_reference_or_an_email
           Column("author_id", ForeignKey("users.id")), Column("body", String(200)))
     Table("throwaway_newsletter", metadata, Column("id", Integer, primary_key=True), Column("email", String(320)))
     Table("throwaway_settings", metadata, Column("id", Integer, primary_key=True), Column("value", String(20)))
-    assert dsar_datamap.unmapped_tables(metadata) == ["throwaway_newsletter", "throwaway_notes"]
+    assert datamap.unmapped_tables(metadata) == ["throwaway_newsletter", "throwaway_notes"]
 
 
 def _person_with_everything(user, admin_name_canary, make_user):
@@ -44,8 +45,8 @@ def _person_with_everything(user, admin_name_canary, make_user):
     run.error = RUN_ERROR
     db.session.add(RunLog(run_id=run.id, user_id=uid, level="error", message=LOG_LINE))
     sub = Subscription.query.filter_by(user_id=uid).one()
-    attachment = sla_attachments.Attachment("outage-log.txt", EVIDENCE, "text/plain")
-    sla_attachments.store(attachment)
+    attachment = attachments.Attachment("outage-log.txt", EVIDENCE, "text/plain")
+    attachments.store(attachment)
     claim = SlaCreditRequest(
         user_id=uid, subscription_id=sub.id, plan="pro", period_start=datetime(2026, 11, 3, 10, tzinfo=UTC),
         period_end=datetime(2026, 11, 3, 12, tzinfo=UTC), claimed_downtime_minutes=120,
@@ -89,8 +90,8 @@ def test_archive_holds_every_category_with_counts_and_every_exclusion(archive):
     files = archive["files"]
     manifest = json.loads(files["manifest.json"])
     categories = {c["table"]: c for c in manifest["categories"]}
-    assert set(categories) == {s.table for s in dsar_datamap.DATA_MAP}
-    for source in dsar_datamap.DATA_MAP:
+    assert set(categories) == {s.table for s in datamap.DATA_MAP}
+    for source in datamap.DATA_MAP:
         entry = categories[source.table]
         if source.file and not source.optional:
             assert source.file in files and isinstance(entry["records"], int), source.table
@@ -100,7 +101,7 @@ def test_archive_holds_every_category_with_counts_and_every_exclusion(archive):
     assert categories["dsar_exports"]["records"] == 2
     assert categories["run_logs"]["records"] == archive["counts"]["logs"] + 1
     excluded = {e["what"] for e in manifest["excluded"]}
-    assert {what for s in dsar_datamap.DATA_MAP for what, _ in s.excluded} <= excluded
+    assert {what for s in datamap.DATA_MAP for what, _ in s.excluded} <= excluded
     assert "incident_updates" in excluded
     names = {f["name"] for f in manifest["files"]}
     assert names == set(files) - {"manifest.json"}
@@ -155,7 +156,7 @@ def test_status_subscriptions_under_the_persons_email_once_the_table_exists(user
     import io
     import zipfile
 
-    from app.services import dsar_sections
+    from app.dsar import sections
 
     table = Table("stand_in_status_subscribers", MetaData(), Column("id", Integer, primary_key=True),
                   Column("email", String(320)), Column("webhook_url", String(500)), Column("components", String(200)),
@@ -171,7 +172,7 @@ def test_status_subscriptions_under_the_persons_email_once_the_table_exists(user
         ])
         counts, buf = {}, io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
-            info = dsar_sections._status_subscriptions(zf, user.id, counts, table=table)
+            info = sections._status_subscriptions(zf, user.id, counts, table=table)
     finally:
         db.session.commit()
         table.drop(db.session.connection())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services import dsar_datamap
-from app.services.dsar_archive import build_archive
+from app.dsar import datamap
+from app.dsar.archive import build_archive
 from tests.test_dsar.helpers import seed_history
 
 ART15_KEYS = ("purposes", "recipients", "retention", "sources", "automated", "transfers", "rights")
@@ -29,7 +29,7 @@ def test_index_html_opens_offline_in_chromium_and_links_to_the_files(app, user, 
     page.goto((folder / "index.html").as_uri())
     assert page.locator("h1").inner_text() == "Your Levqor data export"
     rows = page.locator("#categories tbody tr")
-    assert rows.count() == len(dsar_datamap.DATA_MAP)
+    assert rows.count() == len(datamap.DATA_MAP)
     workflows = page.locator('#categories tr[data-table="workflows"]')
     assert workflows.locator("td.count").inner_text() == "2"
     assert "Not exported" in page.locator('#categories tr[data-table="incident_updates"]').inner_text()

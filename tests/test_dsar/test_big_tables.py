@@ -6,11 +6,12 @@ import zipfile
 
 import pytest
 
+from app.common.redact import redact_text
+from app.dsar import archive as dsar_archive
+from app.dsar import pgcopy
+from app.dsar.archive import build_archive
 from app.extensions import db
 from app.models import RunLog, User, Workflow, WorkflowRun
-from app.services import dsar_archive, dsar_copy
-from app.services.dsar_archive import build_archive
-from app.services.redact import redact_text
 from tests.test_dsar.helpers import CANARIES, TRICKY_MESSAGE
 
 pytestmark = pytest.mark.server_only  # COPY is PostgreSQL's; SQLite builds every row in Python
@@ -57,7 +58,7 @@ def test_logs_read_in_pages_are_every_row_once_in_order_redacted_and_equal_to_on
         app, user, make_user, monkeypatch, page_rows):
     other_id = make_user("other@example.com", "other-password").id
     expected = _seed(user.id, other_id, 40)
-    monkeypatch.setattr(dsar_copy, "PAGE_ROWS", page_rows)
+    monkeypatch.setattr(pgcopy, "PAGE_ROWS", page_rows)
     paged, info = _logs(app, user.id)
     assert [row["message"] for row in paged] == expected
     ids = [row["id"] for row in paged]

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.dsar import emails, exports
 from app.extensions import db
 from app.models import AuditLog, DsarExport
-from app.services import dsar, dsar_mail
 from tests.test_dsar.helpers import add_export
 
 API = "/api/admin/dsar/exports"
@@ -50,14 +50,14 @@ def test_extend_once_by_two_months_emails_the_owner_and_is_audited(client, login
     db.session.commit()  # close this session's savepoint, so the 409's rollback below cannot undo the job
     drain_queues()
     [mail] = smtp.wait_for(1)
-    assert mail["to"] == ["user@example.com"] and mail["subject"] == dsar_mail.EXTENDED_SUBJECT
+    assert mail["to"] == ["user@example.com"] and mail["subject"] == emails.EXTENDED_SUBJECT
     assert f"{export.due_at:%d %B %Y}" in _text(mail) and reason in _text(mail) and reason in _html(mail)
 
     again = client.post(f"{API}/{open_export.id}/extend", headers=headers, json={"reason": "once more please"})
     assert again.status_code == 409 and again.get_json()["error"] == "already_extended"
     db.session.expire_all()
     assert db.session.get(DsarExport, open_export.id).due_at == export.due_at
-    dsar_mail.send_extension_email(open_export.id)  # the mail job run twice sends one message
+    emails.send_extension_email(open_export.id)  # the mail job run twice sends one message
     assert len(smtp.messages) == 1
     assert _actions(open_export.id).count("dsar.extension_emailed") == 1
 
@@ -123,7 +123,7 @@ def test_grid_extends_through_its_form_and_shows_due_extended_and_overdue(client
     html = client.get("/admin/dsar/").get_data(as_text=True)
     assert 'class="badge badge-info extended" title="Archive restore from cold storage"' in html
     drain_queues()
-    assert smtp.wait_for(1)[0]["subject"] == dsar_mail.EXTENDED_SUBJECT
+    assert smtp.wait_for(1)[0]["subject"] == emails.EXTENDED_SUBJECT
 
 
 def test_grid_form_without_csrf_changes_nothing(client, login, admin, open_export):
@@ -138,14 +138,14 @@ def test_a_final_failure_emails_the_owner_and_shows_in_the_grid(client, login, a
     export = add_export(user.id, "running", datetime.now(UTC) - timedelta(hours=3),
                         started_at=datetime.now(UTC) - timedelta(hours=2))
     db.session.commit()
-    assert dsar.sweep_stuck()["failed"] == 1  # the job died: past its timeout
+    assert exports.sweep_stuck()["failed"] == 1  # the job died: past its timeout
     drain_queues()
     [mail] = smtp.wait_for(1)
-    assert mail["to"] == ["user@example.com"] and mail["subject"] == dsar_mail.FAILED_SUBJECT
+    assert mail["to"] == ["user@example.com"] and mail["subject"] == emails.FAILED_SUBJECT
     text = _text(mail)
     assert "ask again now at http://localhost/data-requests" in text and "reply to this email" in text
     assert 'href="http://localhost/data-requests"' in _html(mail)
-    assert dsar_mail.send_failure_email(export.id) is False and len(smtp.messages) == 1  # once only
+    assert emails.send_failure_email(export.id) is False and len(smtp.messages) == 1  # once only
     assert _actions(export.id) == ["dsar.failed", "dsar.failure_emailed"]
 
     login(admin)
@@ -154,31 +154,31 @@ def test_a_final_failure_emails_the_owner_and_shows_in_the_grid(client, login, a
 
 
 def test_a_lost_failure_mail_is_sent_once_by_the_periodic_sweeper(user, smtp, drain_queues, monkeypatch):
+    from app.common import tasks
     from app.models.types import utcnow
-    from app.services import tasks
 
     export = add_export(user.id, "running", datetime.now(UTC) - timedelta(hours=3),
                         started_at=datetime.now(UTC) - timedelta(hours=2))
     db.session.commit()
     with monkeypatch.context() as patch:
         patch.setattr(tasks, "enqueue", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("Redis is away")))
-        assert dsar.sweep_stuck()["failed"] == 1
+        assert exports.sweep_stuck()["failed"] == 1
     db.session.expire_all()
     assert db.session.get(DsarExport, export.id).status == "failed"
     later = utcnow() + timedelta(minutes=2)
-    assert dsar_mail.sweep_unsent(now=later)["failure_emails"] == 1
-    assert dsar_mail.sweep_unsent(now=later)["failure_emails"] == 0  # its job exists now
+    assert emails.sweep_unsent(now=later)["failure_emails"] == 1
+    assert emails.sweep_unsent(now=later)["failure_emails"] == 0  # its job exists now
     drain_queues()
     [mail] = smtp.wait_for(1)
-    assert mail["subject"] == dsar_mail.FAILED_SUBJECT
+    assert mail["subject"] == emails.FAILED_SUBJECT
     db.session.expire_all()
     assert db.session.get(DsarExport, export.id).failure_emailed_at is not None
-    assert dsar_mail.send_failure_email(export.id) is False  # the job run again sends nothing
+    assert emails.send_failure_email(export.id) is False  # the job run again sends nothing
     assert len(smtp.messages) == 1 and _actions(export.id).count("dsar.failure_emailed") == 1
 
 
 def test_the_dsar_mail_sweeper_is_periodic_on_the_default_queue_without_mail_retries(app):
-    from app.services import tasks
+    from app.common import tasks
     from jobs.schedule import PERIODIC_JOBS
 
     [periodic] = [p for p in PERIODIC_JOBS if p.job == "dsar.sweep_emails"]

@@ -6,9 +6,9 @@ import urllib.request
 
 import pytest
 
+from app.dsar.exports import READY_SUBJECT
 from app.extensions import db
 from app.models import AuditLog, DsarExport, User
-from app.services.dsar import READY_SUBJECT
 from tests.support.services import mail_parts
 from tests.support.worker import run_flask_worker
 from tests.test_dsar.helpers import CANARIES, TRICKY_MESSAGE, assert_no_canaries, seed_history, seed_other_user, unzip

@@ -1,12 +1,12 @@
 """Retries, final failure, idempotent reruns, mail failures, the sweeper and expiry."""
 from datetime import timedelta
 
+from app.common.tasks import connection as get_connection
+from app.common.tasks import is_job_live
+from app.dsar import exports
 from app.extensions import db
 from app.models import AuditLog, DsarExport
 from app.models.types import utcnow
-from app.services import dsar
-from app.services.tasks import connection as get_connection
-from app.services.tasks import is_job_live
 from jobs.dsar import run_export_job
 from tests.support.services import free_port
 from tests.test_dsar.helpers import fast_forward_retries, seed_history, unzip
@@ -39,7 +39,7 @@ def test_s3_unavailable_retries_with_backoff_then_fails_and_the_user_may_ask_aga
         export = _export(export_id)
         assert export.status == "pending" and export.attempts == 1
         assert export.error.startswith("Attempt 1 failed, retrying")
-        assert is_job_live(dsar.export_job_id(export_id))  # waiting for its back-off, not lost
+        assert is_job_live(exports.export_job_id(export_id))  # waiting for its back-off, not lost
         for _ in run_export_job.spec.retry_intervals:
             assert fast_forward_retries("dsar") == 1
             drain_queues()
@@ -48,7 +48,7 @@ def test_s3_unavailable_retries_with_backoff_then_fails_and_the_user_may_ask_aga
         assert "Could not connect" in export.error
         assert _actions(export_id).count("dsar.failed") == 1
         assert _actions(export_id).count("dsar.started") == 4
-        assert not is_job_live(dsar.export_job_id(export_id))
+        assert not is_job_live(exports.export_job_id(export_id))
     finally:
         app.config.update(saved)
         app.extensions.pop("levqor_storage", None)
@@ -64,7 +64,7 @@ def test_running_the_job_twice_leaves_one_archive_and_one_ready_row(client, user
     first = _export(export_id)
     assert first.status == "ready"
     key, completed = first.storage_key, first.completed_at
-    run_export_job.enqueue(export_id, job_id=dsar.export_job_id(export_id))
+    run_export_job.enqueue(export_id, job_id=exports.export_job_id(export_id))
     drain_queues()
     again = _export(export_id)
     assert (again.status, again.storage_key, again.completed_at, again.attempts) == ("ready", key, completed, 1)
@@ -76,7 +76,7 @@ def test_running_the_job_twice_leaves_one_archive_and_one_ready_row(client, user
 def test_rerun_after_a_crash_mid_upload_replaces_the_object(client, user, login, moto_s3, smtp, drain_queues):
     export_id = _request(client, user, login)
     export = _export(export_id)
-    export.status, export.storage_key = "running", dsar.new_storage_key(user.id)  # a worker died here
+    export.status, export.storage_key = "running", exports.new_storage_key(user.id)  # a worker died here
     db.session.commit()
     moto_s3.client().put_object(Bucket=moto_s3.bucket, Key=export.storage_key, Body=b"half an archive")
     drain_queues()  # the original job runs now (like the sweeper's re-enqueue would)
@@ -95,13 +95,13 @@ def test_a_mail_failure_retries_the_mail_only_and_never_fails_the_export(app, cl
         drain_queues()
         export = _export(export_id)
         assert export.status == "ready" and export.emailed_at is None and export.attempts == 1
-        assert is_job_live(dsar.email_job_id(export_id))
+        assert is_job_live(exports.email_job_id(export_id))
     finally:
         state.port = saved_port
     assert fast_forward_retries("mail") == 1
     drain_queues()
     [mail] = smtp.wait_for(1)
-    assert mail["subject"] == dsar.READY_SUBJECT
+    assert mail["subject"] == exports.READY_SUBJECT
     export = _export(export_id)
     assert export.status == "ready" and export.emailed_at is not None and export.attempts == 1
     assert len(moto_s3.keys()) == 1
@@ -114,8 +114,8 @@ def test_sweeper_requeues_a_pending_export_whose_job_was_lost(client, user, drai
     db.session.add_all([export, fresh])
     db.session.commit()
     export_id = export.id
-    assert dsar.sweep_stuck() == {"requeued": 1, "failed": 0, "emails": 0}
-    assert dsar.sweep_stuck()["requeued"] == 0  # the job is live now: not enqueued twice
+    assert exports.sweep_stuck() == {"requeued": 1, "failed": 0, "emails": 0}
+    assert exports.sweep_stuck()["requeued"] == 0  # the job is live now: not enqueued twice
     drain_queues()
     assert _export(export_id).status == "ready"
 
@@ -127,7 +127,7 @@ def test_sweeper_fails_an_export_stuck_running_so_the_user_is_not_blocked(app, c
     db.session.add(stuck)
     db.session.commit()
     stuck_id = stuck.id
-    assert dsar.sweep_stuck()["failed"] == 1
+    assert exports.sweep_stuck()["failed"] == 1
     export = _export(stuck_id)
     assert export.status == "failed" and "did not finish" in export.error
     assert _actions(stuck_id) == ["dsar.failed"]
@@ -162,15 +162,15 @@ def test_sweeper_sends_a_ready_email_that_never_went_out(client, user, login, sm
     export = _export(export_id)
     export.emailed_at, export.completed_at = None, utcnow() - timedelta(minutes=10)  # enqueue lost
     db.session.commit()
-    get_connection().delete(f"rq:job:{dsar.email_job_id(export_id)}")
-    assert dsar.sweep_stuck()["emails"] == 1
+    get_connection().delete(f"rq:job:{exports.email_job_id(export_id)}")
+    assert exports.sweep_stuck()["emails"] == 1
     drain_queues()
     assert len(smtp.wait_for(2)) == 2 and _export(export_id).emailed_at is not None
-    assert dsar.sweep_stuck()["emails"] == 0
+    assert exports.sweep_stuck()["emails"] == 0
 
 
 def test_dsar_periodic_jobs_are_declared_on_the_dsar_queue(app):
-    from app.services import tasks
+    from app.common import tasks
     from jobs.schedule import PERIODIC_JOBS
 
     declared = {p.id: p for p in PERIODIC_JOBS}

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from app.dsar.exports import TOKEN_SALT
 from app.extensions import db
 from app.models import AuditLog, DsarExport
 from app.models.types import utcnow
-from app.services.dsar import TOKEN_SALT
 from tests.test_dsar.helpers import unzip
 
 

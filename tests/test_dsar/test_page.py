@@ -21,8 +21,8 @@ def test_page_explains_the_export_and_offers_the_button(client, user, login):
 def test_throttled_user_sees_the_button_disabled_with_the_reason_before_clicking(client, user, login):
     from datetime import timedelta
 
+    from app.dsar import throttle
     from app.models.types import utcnow
-    from app.services import dsar_throttle
 
     requested = utcnow() - timedelta(days=3)
     db.session.add(DsarExport(user_id=user.id, status="failed", requested_at=requested - timedelta(days=1)))
@@ -37,7 +37,7 @@ def test_throttled_user_sees_the_button_disabled_with_the_reason_before_clicking
     html = client.get("/data-requests").get_data(as_text=True)
     button = html.split('id="request-export"', 1)[1].split(">", 1)[0]
     assert "disabled" in button
-    next_allowed = dsar_throttle.ceil_second(requested + timedelta(days=30)).isoformat()
+    next_allowed = throttle.ceil_second(requested + timedelta(days=30)).isoformat()
     assert f'<time datetime="{next_allowed}">' in html
     assert "You can request the next one from" in html
 

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.dsar import exports
 from app.extensions import db, limiter
 from app.models import DsarExport
 from app.models.types import utcnow
-from app.services import dsar
 from tests.test_dsar.helpers import add_export
 
 
@@ -60,9 +60,10 @@ def test_only_an_export_that_delivered_or_can_still_deliver_counts(client, user,
     earlier = add_export(user.id, status, datetime.now(UTC) - timedelta(days=3), **fields)
     db.session.commit()
     if status in ("pending", "running"):  # counts while a job exists for it (see dsar_recovery)
-        from app.services import dsar, tasks
+        from app.common import tasks
+        from app.dsar import exports
 
-        tasks.enqueue("dsar.export", earlier.id, job_id=dsar.export_job_id(earlier.id))
+        tasks.enqueue("dsar.export", earlier.id, job_id=exports.export_job_id(earlier.id))
     res = _post(client, login(user))
     if reason is None:
         assert res.status_code == 202, res.get_json()
@@ -130,7 +131,7 @@ def test_end_to_end_expired_unused_and_withdrawn_exports_free_the_user_a_downloa
     token = login(user)
     first = _post(client, token).get_json()["job_id"]
     drain_queues()
-    assert dsar.expire_archives(now=utcnow() + timedelta(days=8)) == 1  # nobody downloaded it
+    assert exports.expire_archives(now=utcnow() + timedelta(days=8)) == 1  # nobody downloaded it
     second = _post(client, token)
     assert second.status_code == 202, second.get_json()
 
@@ -148,7 +149,7 @@ def test_end_to_end_expired_unused_and_withdrawn_exports_free_the_user_a_downloa
     _download(client, export)
     db.session.expire_all()
     assert db.session.get(DsarExport, export.id).downloaded_at is not None
-    assert dsar.expire_archives(now=utcnow() + timedelta(days=8)) == 1
+    assert exports.expire_archives(now=utcnow() + timedelta(days=8)) == 1
     fourth = _post(client, token)
     body = fourth.get_json()
     assert fourth.status_code == 429 and body["reason"] == "downloaded" and body["blocking_export_id"] == export.id

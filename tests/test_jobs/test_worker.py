@@ -1,8 +1,8 @@
 """Jobs run by a real `flask worker --burst` (server mode) and by the embedded runtime."""
 import pytest
 
-from app.services import mailer, tasks
-from app.services.tasks import queue as get_queue
+from app.common import mailer, tasks
+from app.common.tasks import queue as get_queue
 from jobs.queues import job
 from tests.support.worker import run_flask_worker
 

@@ -55,7 +55,7 @@ def test_plain_sql_inserts_get_db_side_ids_and_timestamps(app):
 
 @pytest.mark.server_only
 def test_audit_log_refuses_update_and_delete_on_postgresql(app):
-    from app.services import audit
+    from app.common import audit
 
     row = audit.record("test.append_only", details={"n": 1})
     db.session.commit()

@@ -54,14 +54,14 @@ def test_the_last_admin_cannot_be_demoted(client, admin, make_user, login):
     """Two admins: the first demotes the second; the second (now not an admin) cannot return the
     favour; and with one admin left, nobody can demote them (shown via the service, as no other admin
     could sign in)."""
-    from app.services import user_admin
-    from app.services.errors import Conflict
+    from app.accounts import staff
+    from app.common.errors import Conflict
 
     other = make_user("other-admin@example.com", "other-password", is_admin=True)
     login(admin)
     assert _edit(client, other.id, name=other.name, is_admin=False).status_code == 302
     try:
-        user_admin.update_user(admin.id, other.id, name=admin.name, is_admin=False)
+        staff.update_user(admin.id, other.id, name=admin.name, is_admin=False)
     except Conflict as exc:
         assert exc.code == "last_admin"
     else:

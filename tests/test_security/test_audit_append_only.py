@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.common import audit
 from app.extensions import db
-from app.services import audit
 
 
 @pytest.mark.committed

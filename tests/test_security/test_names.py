@@ -1,7 +1,7 @@
 """Control characters never reach a stored name: forms (admin: test_admin_users.py), the CLI, the service."""
+from app.accounts.users import clean_name, create_user
 from app.extensions import db
 from app.models import User
-from app.services.users import clean_name, create_user
 
 
 def test_clean_name_strips_control_and_format_characters():

@@ -1,8 +1,8 @@
 """Sessions end when they should: at logout (every copy of the cookie), at a password change; and the CSRF
 token of a session never survives sign-in."""
+from app.accounts import users
 from app.extensions import db
 from app.models import AuditLog
-from app.services import users
 
 
 def _copy_cookie(app, source, name="session"):

@@ -4,8 +4,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from app.dsar.pgcopy import copy_out_blocks
 from app.extensions import db
-from app.services.dsar_copy import copy_out_blocks
 
 pytestmark = pytest.mark.server_only  # COPY is PostgreSQL's
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from app.services.mailer import send_mail
+from app.common.mailer import send_mail
 from tests.support.services import mail_parts
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.services.redact import REDACTED, TEXT_RULES, is_suspect, redact, redact_json_lines, redact_text
+from app.common.redact import REDACTED, TEXT_RULES, is_suspect, redact, redact_json_lines, redact_text
 
 SECRETS = [  # (text, what must be gone); at least one example per rule
     ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9"),
@@ -83,14 +83,14 @@ def test_json_lines_that_are_array_elements_keep_their_commas():
 
 
 def test_the_block_pre_test_finds_each_word_anywhere_with_the_c_library_search_and_without_it():
-    from app.services import redact as module
+    from app.common import redact
 
-    assert module._MEMMEM is not None  # this machine's C library has memmem(): the fast path is the one tested
+    assert redact._MEMMEM is not None  # this machine's C library has memmem(): the fast path is the one tested
     filler = b"x" * 5000
-    for word in module._SUSPECT_BYTES:
+    for word in redact._SUSPECT_BYTES:
         for block in (word + filler, filler + word, filler + word + filler, word):
-            for memmem in (module._MEMMEM, None):
-                assert module._contains_any(block, module._SUSPECT_BYTES, memmem=memmem), (word, block[:20])
-        for memmem in (module._MEMMEM, None):  # a word cut short is no hit
-            assert not module._contains_any(filler + word[:-1] + filler, (word,), memmem=memmem)
-    assert not module._contains_any(b"", module._SUSPECT_BYTES)
+            for memmem in (redact._MEMMEM, None):
+                assert redact._contains_any(block, redact._SUSPECT_BYTES, memmem=memmem), (word, block[:20])
+        for memmem in (redact._MEMMEM, None):  # a word cut short is no hit
+            assert not redact._contains_any(filler + word[:-1] + filler, (word,), memmem=memmem)
+    assert not redact._contains_any(b"", redact._SUSPECT_BYTES)

@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from app.services.storage import LocalStorage, get_storage
+from app.common.storage import LocalStorage, get_storage
 
 
 def roundtrip(storage, key):

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from redis import Redis
 
+from app.common import tasks
 from app.extensions import db
 from app.models import SlaCreditRequest
 from app.models.types import utcnow
-from app.services import sla_decide, tasks
+from app.sla import staff as sla_staff
 from tests.support.services import free_port, mail_parts
 from tests.test_sla.conftest import Signed, payload
 
@@ -38,14 +39,14 @@ def test_a_decision_email_that_failed_to_queue_is_sent_by_the_sweeper(app, login
     assert claim.emailed_at is None and "not sent yet" in staff.get(f"/admin/sla-credits/claim/{claim_id}").get_data(
         as_text=True)
 
-    assert sla_decide.sweep_decision_emails() == 0  # a minute's grace for the original enqueue
-    assert sla_decide.sweep_decision_emails(now=utcnow() + timedelta(minutes=2)) == 1
+    assert sla_staff.sweep_decision_emails() == 0  # a minute's grace for the original enqueue
+    assert sla_staff.sweep_decision_emails(now=utcnow() + timedelta(minutes=2)) == 1
     drain_queues()
     [mail] = smtp.wait_for(1)
     assert mail["to"] == [user.email] and "Our monitoring saw no outage." in mail_parts(mail["message"])[0]
     db.session.expire_all()
     assert db.session.get(SlaCreditRequest, claim_id).emailed_at is not None
-    assert sla_decide.sweep_decision_emails(now=utcnow() + timedelta(minutes=2)) == 0
+    assert sla_staff.sweep_decision_emails(now=utcnow() + timedelta(minutes=2)) == 0
 
 
 def test_the_sweeper_is_a_declared_periodic_job(app):

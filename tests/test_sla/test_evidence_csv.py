@@ -35,7 +35,7 @@ def test_formula_cells_are_neutralised_on_download_and_the_stored_file_is_untouc
         assert rows[3] == ["2026-11-22T19:52:00Z", "'-2+3", "-12.5", "multi\nline ok"]  # numbers stay numbers
         assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
-    from app.services.storage import get_storage
+    from app.common.storage import get_storage
 
     with get_storage().open(claim.attachment_key) as stored:
         assert stored.read() == HOSTILE.encode()  # the evidence itself is kept as filed

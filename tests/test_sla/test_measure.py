@@ -6,7 +6,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import SlaCreditRequest, StatusRollup
 from app.models.types import utcnow
-from app.services import sla_measure
+from app.sla import measure
 from tests.test_sla.conftest import five_minute_floor, payload, seed_snapshots
 
 
@@ -22,7 +22,7 @@ def _outage(start):
 def test_gaps_are_no_data_not_downtime(window):
     start, end = window
     _outage(start)
-    m = sla_measure.measure_period(start, end)
+    m = measure.measure_period(start, end)
     assert m["period_minutes"] == 120
     assert m["no_data_minutes"] == 35
     assert m["available_minutes"] == 85
@@ -33,18 +33,18 @@ def test_gaps_are_no_data_not_downtime(window):
 
 def test_no_snapshots_at_all_gives_no_uptime_and_no_credit(window):
     start, end = window
-    m = sla_measure.measure_period(start, end)
+    m = measure.measure_period(start, end)
     assert m["no_data_minutes"] == 120 and m["uptime_pct"] is None and m["trusted"] is False
-    assert sla_measure.credit_pct_for(None) == (0, None)
+    assert measure.credit_pct_for(None) == (0, None)
 
 
 def test_tiers_pick_the_strictest_threshold_crossed():
     tiers = [(99.9, 10), (99.0, 25), (95.0, 100)]
-    assert sla_measure.credit_pct_for(100.0, tiers) == (0, None)
-    assert sla_measure.credit_pct_for(99.9, tiers) == (0, None)
-    assert sla_measure.credit_pct_for(99.5, tiers) == (10, [99.9, 10])
-    assert sla_measure.credit_pct_for(98.0, tiers) == (25, [99.0, 25])
-    assert sla_measure.credit_pct_for(50.0, tiers) == (100, [95.0, 100])
+    assert measure.credit_pct_for(100.0, tiers) == (0, None)
+    assert measure.credit_pct_for(99.9, tiers) == (0, None)
+    assert measure.credit_pct_for(99.5, tiers) == (10, [99.9, 10])
+    assert measure.credit_pct_for(98.0, tiers) == (25, [99.0, 25])
+    assert measure.credit_pct_for(50.0, tiers) == (100, [95.0, 100])
 
 
 def test_filed_claim_stores_measured_figures_and_suggestion(client, login, user, sub, window):
@@ -89,7 +89,7 @@ def test_old_part_of_a_period_is_read_from_rollups():
         # Stripe is not an SLA component: its downtime never counts.
         db.session.add(StatusRollup(period="hour", bucket_start=bucket, component="stripe", down=12))
     db.session.commit()
-    m = sla_measure.measure_period(start, end, now=now)
+    m = measure.measure_period(start, end, now=now)
     assert m["sources"][0]["source"] == "rollups"
     assert m["available_minutes"] == 23 * 60 and m["no_data_minutes"] == 60
     assert m["down_minutes"] == 60 and m["degraded_minutes"] == 30
@@ -104,7 +104,7 @@ def test_period_straddling_the_retention_cutoff_combines_rollups_and_snapshots()
     for h in range(3):
         db.session.add(StatusRollup(period="hour", bucket_start=hour + timedelta(hours=h), component="api", down=12))
     seed_snapshots(cutoff, {m: "up" for m in range(5, 61, 5)})
-    m = sla_measure.measure_period(start, end, now=now)
+    m = measure.measure_period(start, end, now=now)
     assert [p["source"] for p in m["sources"]] == ["rollups", "snapshots"]
     assert m["down_minutes"] == 60 and m["available_minutes"] == 120
 
@@ -113,7 +113,7 @@ def test_snapshots_closer_than_five_minutes_are_not_double_counted(window):
     start, end = window
     # A manual `flask status snapshot` one minute after a scheduled one: 5 + 1 minutes, not 10.
     seed_snapshots(start, {5: "down", 6: "down", 10: "up"})
-    m = sla_measure.measure_period(start, end)
+    m = measure.measure_period(start, end)
     assert m["down_minutes"] == 6 and m["available_minutes"] == 10 and m["no_data_minutes"] == 110
 
 
@@ -122,7 +122,7 @@ def test_daily_rollups_fill_days_without_hourly_ones():
     day = (now - timedelta(days=60)).replace(hour=0, minute=0, second=0, microsecond=0)
     db.session.add(StatusRollup(period="day", bucket_start=day, component="api", up=276, down=12))
     db.session.commit()
-    m = sla_measure.measure_period(day + timedelta(hours=6), day + timedelta(hours=18), now=now)
+    m = measure.measure_period(day + timedelta(hours=6), day + timedelta(hours=18), now=now)
     # Half the day: half of each count, prorated.
     assert m["sources"][0]["source"] == "rollups"
     assert m["down_minutes"] == 30 and m["available_minutes"] == 720

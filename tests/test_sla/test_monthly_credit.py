@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.models.types import utcnow
-from app.services import sla_measure
+from app.sla import measure
 from tests.test_sla.conftest import Signed, payload
 from tests.test_sla.monthly import MONTHLY, api_down, monitor, past_period, subscription_with_period
 
@@ -114,9 +114,9 @@ def test_maintenance_windows_are_excluded_from_the_period(app, user):
     start, end = past_period()
     work = start + timedelta(days=7)
     monitor(start, end, [api_down(work, 120)])
-    plain = sla_measure.measure_period(start, end)
+    plain = measure.measure_period(start, end)
     assert plain["down_minutes"] == 120 and plain["uptime_pct"] < 99.9
-    excluded = sla_measure.measure_period(start, end, maintenance=[(work, work + timedelta(hours=2))])
+    excluded = measure.measure_period(start, end, maintenance=[(work, work + timedelta(hours=2))])
     assert excluded["down_minutes"] == 0 and excluded["maintenance_minutes"] == 120
     assert excluded["available_minutes"] == 43_200 - 120 and excluded["uptime_pct"] == 100.0
 
@@ -125,12 +125,12 @@ def test_time_without_data_is_excluded_reported_and_flagged_above_the_threshold(
     start, end = past_period()
     outage = start + timedelta(days=20)
     monitor(start + timedelta(days=3), end, [api_down(outage, 60)])  # the first 3 days were not monitored
-    m = sla_measure.measure_period(start, end)
+    m = measure.measure_period(start, end)
     assert m["no_data_minutes"] == 3 * 1440 and m["no_data_pct"] == 10.0 and m["trusted"] is False
     assert m["available_minutes"] == 27 * 1440
     assert m["uptime_pct"] == pytest.approx((27 * 1440 - 60) / (27 * 1440) * 100, abs=1e-4)
     monitor(start, start + timedelta(days=3))
-    assert sla_measure.measure_period(start, end)["trusted"] is True
+    assert measure.measure_period(start, end)["trusted"] is True
 
 
 def test_a_current_period_costs_the_current_price_and_is_provisional(owner, staff, user):

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 import stripe
 
+from app.common import billing
 from app.extensions import db
 from app.models import AuditLog, SlaCreditRequest
-from app.services import billing, sla_credit
+from app.sla import credit
 from tests.support.services import mail_parts
 from tests.support.stripe_standin import StripeStandIn
 from tests.test_sla.conftest import Signed, payload
@@ -85,7 +86,7 @@ def test_issuing_again_with_the_same_key_replays_instead_of_crediting_twice(app,
     staff.decide(claim_id, status="approved", credit_amount=490)
     claim = db.session.get(SlaCreditRequest, claim_id)
     first = claim.stripe_ref
-    sla_credit.issue(claim, "balance")
+    credit.issue(claim, "balance")
     assert claim.stripe_ref == first and len(stripe_api.balance_transactions) == 1
 
 

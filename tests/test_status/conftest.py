@@ -12,11 +12,11 @@ import pytest
 @pytest.fixture(autouse=True)
 def _fresh_status_cache(app):
     """The embedded fake Redis lives as long as the session's app: start and end every test clean."""
-    from app.services import status_cache
+    from app.status import cache
 
-    status_cache.invalidate()
+    cache.invalidate()
     yield
-    status_cache.invalidate()
+    cache.invalidate()
 
 
 
@@ -81,7 +81,7 @@ def add_snapshot():
     """add_snapshot(ts, api="up", ...): a committed snapshot row, like the job writes."""
     from app.extensions import db
     from app.models import StatusSnapshot
-    from app.services.status_checks import overall_of
+    from app.status.checks import overall_of
 
     def make(ts, api="up", frontend="up", database="up", stripe="unknown", workflows="up", commit=True):
         snap = StatusSnapshot(ts=ts, overall_status=overall_of([api, frontend, database, stripe, workflows]),
@@ -101,7 +101,7 @@ def healthy_day(add_snapshot):
     """The last 24 hours of 5-minute snapshots, all up (Stripe not configured)."""
     from app.extensions import db
     from app.models.types import utcnow
-    from app.services.status_history import rollup
+    from app.status.history import rollup
 
     now = utcnow()
     for i in range(288):
@@ -116,7 +116,7 @@ def healthy_day(add_snapshot):
 def worker_alive(app):
     """A live worker for every queue: an RQ worker registration with a fresh heartbeat (server mode), or
     the real in-process runtime thread, without the cron jobs (embedded mode)."""
-    from app.services.tasks import QUEUES
+    from app.common.tasks import QUEUES
 
     if app.config.get("EMBEDDED_QUEUE"):
         from jobs.worker import EmbeddedRuntime
@@ -127,7 +127,7 @@ def worker_alive(app):
         return
     from rq import Worker
 
-    from app.services.tasks import connection as get_connection
+    from app.common.tasks import connection as get_connection
 
     worker = Worker(list(QUEUES), connection=get_connection(app), name=f"status-test-{id(app)}")
     worker.register_birth()

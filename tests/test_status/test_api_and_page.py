@@ -160,7 +160,7 @@ def test_anonymous_visitors_share_one_cached_page_and_signed_in_users_see_their_
 
 
 def test_local_copy_is_dropped_on_invalidation(app, client, configure, add_snapshot):
-    from app.services import incidents
+    from app.status import incidents
 
     configure(STATUS_LOCAL_CACHE_SECONDS=30)
     add_snapshot(utcnow())

@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Incident, StatusRollup
 from app.models.types import utcnow
-from app.services.status_history import floor_to
+from app.status.history import floor_to
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -44,7 +44,7 @@ def test_component_badge_follows_that_component_and_declared_incidents(client, a
     db.session.add(Incident(title="Slow queries", status="identified", impact="minor", components=["database"],
                             message="x"))
     db.session.commit()
-    from app.services import incidents
+    from app.status import incidents
 
     incidents.after_change()
     assert _badge(client, "?component=database")[0] == ["Database", "degraded"]
@@ -75,13 +75,13 @@ def test_invalid_parameters_are_refused(client, query):
 
 
 def test_badge_is_cached_until_the_status_changes(client, add_snapshot):
-    from app.services import status_cache
+    from app.status import cache
 
     add_snapshot(utcnow())
     assert _badge(client)[0][1] == "operational"
     add_snapshot(utcnow() + timedelta(seconds=1), api="down")
     assert _badge(client)[0][1] == "operational"  # the cached copy
-    status_cache.invalidate()  # what recording a snapshot does
+    cache.invalidate()  # what recording a snapshot does
     assert _badge(client)[0][1] == "outage"
 
 

@@ -38,7 +38,7 @@ def test_status_page_in_a_browser(live_server, page, healthy_day, add_snapshot):
 
 @pytest.mark.browser
 def test_partial_data_day_is_drawn_hatched_in_a_browser(live_server, page, add_snapshot):
-    from app.services.status_history import floor_to, rollup
+    from app.status.history import floor_to, rollup
 
     now = utcnow()
     day = floor_to(now - timedelta(days=3), "day")

@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
-from app.services.status_archive import add_months, month_start
+from app.status.archive import add_months, month_start
 
 
 def _incident(months_ago: int, title: str, message: str) -> Incident:
@@ -75,7 +75,7 @@ def test_badge_renders_as_an_image_in_another_page(live_server, page, add_snapsh
 
 @pytest.mark.browser
 def test_status_refreshes_itself_without_a_reload(live_server, page, add_snapshot, configure):
-    from app.services import incidents
+    from app.status import incidents
 
     configure(STATUS_REFRESH_SECONDS=1)
     add_snapshot(utcnow())

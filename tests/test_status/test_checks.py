@@ -5,7 +5,7 @@ import time
 
 from werkzeug import Response
 
-from app.services.status_checks import check_component, overall_of, run_checks
+from app.status.checks import check_component, overall_of, run_checks
 
 
 def test_hung_dependency_finishes_within_its_timeout_and_others_report_normally(app, fast_checks, hung_server,

@@ -3,7 +3,7 @@ worse of what was measured and what staff declared, and go back to the measured 
 from app.extensions import db
 from app.models import Incident
 from app.models.types import utcnow
-from app.services import incidents
+from app.status import incidents
 
 
 def _three_views(client) -> tuple[str, str, str, dict]:

@@ -6,15 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import StatusRollup, StatusSnapshot
 from app.models.types import utcnow
-from app.services.status_history import (
-    floor_to,
-    prune,
-    rollup,
-    rollup_and_prune,
-    series_24h,
-    series_rollup,
-    uptime,
-)
+from app.status.history import floor_to, prune, rollup, rollup_and_prune, series_24h, series_rollup, uptime
 
 
 def _rows(period, component):
@@ -129,7 +121,7 @@ def test_rollup_job_recomputes_recent_hours_and_prunes(add_snapshot):
 
 
 def test_first_snapshot_catches_up_on_history_seeded_before_it(app, fast_checks, add_snapshot, worker_alive):
-    from app.services.status import record_snapshot
+    from app.status.page import record_snapshot
 
     now = utcnow()
     for i in range(1, 24 * 12):  # a day of history, e.g. demo data, and no rollup job has run yet

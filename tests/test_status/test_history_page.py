@@ -5,7 +5,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
-from app.services.status_archive import add_months, month_start
+from app.status.archive import add_months, month_start
 
 
 def _in_month(months_ago: int, title: str, updates=()):
@@ -47,9 +47,9 @@ def test_history_pages_back_at_least_13_months_and_to_the_oldest_incident(client
     assert client.get("/status/history?page=6").status_code == 404
     old = _in_month(20, "Twenty months back", [("resolved", "Long ago.")])
     year = _in_month(13, "Thirteen months back")
-    from app.services import status_cache
+    from app.status import cache
 
-    status_cache.invalidate()  # what an incident change does
+    cache.invalidate()  # what an incident change does
     assert client.get("/status/history?page=7").status_code == 200
     assert "Twenty months back" in client.get("/status/history?page=7").get_data(as_text=True)
     assert "Thirteen months back" in client.get("/status/history?page=5").get_data(as_text=True)
@@ -82,7 +82,7 @@ def test_history_escapes_incident_text_and_status_links_to_it(client):
 
 
 def test_history_is_cached_and_refreshed_by_incident_changes(client):
-    from app.services import incidents
+    from app.status import incidents
 
     assert "Late addition" not in client.get("/status/history").get_data(as_text=True)
     _in_month(0, "Late addition")

@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import AuditLog, Incident, IncidentUpdate
 from app.models.types import utcnow
-from app.services import incidents
+from app.status import incidents
 
 PAGES = ("/status", "/signin", "/pricing")
 
@@ -114,10 +114,10 @@ def test_cache_serves_banners_and_page_until_an_incident_change_invalidates_it(c
 
 
 def test_cache_ttl_is_a_short_safety_net(app, client, configure):
-    from app.services import status_cache
+    from app.status import cache
 
     configure(STATUS_CACHE_TTL=3600)
-    assert status_cache.ttl() == 60  # never longer than a minute, whatever the config says
+    assert cache.ttl() == 60  # never longer than a minute, whatever the config says
     configure(STATUS_CACHE_TTL=1)
     assert _banner(client.get("/pricing").get_data(as_text=True)) == ""
     db.session.add(Incident(title="Plain SQL change", status="investigating", impact="minor", message="x"))
@@ -130,31 +130,31 @@ def test_cache_ttl_is_a_short_safety_net(app, client, configure):
 
 
 def test_expired_copy_is_served_while_another_request_rebuilds(app, configure):
-    from app.services import status_cache
-    from app.services.tasks import connection as get_connection
+    from app.common.tasks import connection as get_connection
+    from app.status import cache
 
     configure(STATUS_CACHE_TTL=1)
     builds = []
-    assert status_cache.get_or_build("probe", lambda: builds.append(1) or "v1") == b"v1"
+    assert cache.get_or_build("probe", lambda: builds.append(1) or "v1") == b"v1"
     import time
 
     time.sleep(1.1)
-    get_connection(app).set(status_cache.PREFIX + "probe:lock", b"1", ex=5)  # a rebuild is in progress
-    assert status_cache.get_or_build("probe", lambda: "v2") == b"v1"  # no second build meanwhile
-    get_connection(app).delete(status_cache.PREFIX + "probe:lock")
-    assert status_cache.get_or_build("probe", lambda: "v2") == b"v2"
+    get_connection(app).set(cache.PREFIX + "probe:lock", b"1", ex=5)  # a rebuild is in progress
+    assert cache.get_or_build("probe", lambda: "v2") == b"v1"  # no second build meanwhile
+    get_connection(app).delete(cache.PREFIX + "probe:lock")
+    assert cache.get_or_build("probe", lambda: "v2") == b"v2"
     assert len(builds) == 1
 
 
 def test_a_build_started_before_an_invalidation_is_not_stored(app):
-    from app.services import status_cache
+    from app.status import cache
 
     def slow_build():
-        status_cache.invalidate()  # an incident changes while this (old) build runs
+        cache.invalidate()  # an incident changes while this (old) build runs
         return "old"
 
-    assert status_cache.get_or_build("probe", slow_build) == b"old"  # this caller gets what it built
-    assert status_cache.get_or_build("probe", lambda: "new") == b"new"  # but it was never cached
+    assert cache.get_or_build("probe", slow_build) == b"old"  # this caller gets what it built
+    assert cache.get_or_build("probe", lambda: "new") == b"new"  # but it was never cached
 
 
 def test_status_page_lists_open_incidents_with_updates_and_last_30_days(client):

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.common.iso import iso
 from app.extensions import db
 from app.models import AuditLog, ScheduledMaintenance
 from app.models.types import utcnow
-from app.serializers import iso
-from app.services import maintenance, status_cache
+from app.status import cache, maintenance
 
 
 def _post(client, token, path, body):
@@ -76,7 +76,7 @@ def test_work_in_progress_reads_under_maintenance_everywhere(client, admin, logi
     row = db.session.get(ScheduledMaintenance, item["maintenance"]["id"])
     row.starts_at = utcnow() - timedelta(minutes=10)
     db.session.commit()
-    status_cache.invalidate()
+    cache.invalidate()
 
     body = client.get("/api/status").get_json()
     assert body["overall"] == "up" and body["components"]["database"] == "down"  # measured, shown as is

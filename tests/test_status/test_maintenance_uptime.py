@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import ScheduledMaintenance, StatusRollup
 from app.models.types import utcnow
-from app.services.status_history import floor_to, rollup
+from app.status.history import floor_to, rollup
 
 
 def _maintenance(components, starts_at, ends_at, status="completed", title="Planned work"):

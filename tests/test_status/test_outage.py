@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.models import StatusSnapshot
-from app.services import status, status_cache, status_spool
+from app.status import cache, spool
+from app.status import page as status_page
 from config import TestConfig
 from tests.support.private import PrivatePostgres, PrivateRedis
 from tests.support.services import free_port
@@ -80,21 +81,21 @@ def _assert_pages_answer_with_database_down(client):
 
 def test_database_outage_is_recorded_served_and_flushed_once(outage_app, private_pg, private_redis, browser):
     client = outage_app.test_client()
-    status.record_snapshot(outage_app)
+    status_page.record_snapshot(outage_app)
     assert _levels(client)["components"]["database"] == "up"
 
     private_pg.stop()
     try:
         for _ in range(3):  # three 5-minute slots of the outage
-            snap = status.record_snapshot(outage_app)
+            snap = status_page.record_snapshot(outage_app)
             assert snap.db_status == "down" and snap.id is None  # not stored: spooled
-        assert status_spool.pending() == 3
+        assert spool.pending() == 3
         _assert_pages_answer_with_database_down(client)
         _browse_status_page(outage_app, browser)
 
         private_redis.stop()  # Redis goes too: the next check lands in the spool file
         try:
-            status.record_snapshot(outage_app)
+            status_page.record_snapshot(outage_app)
             body = _levels(client)  # from this process's copies
             assert body["components"]["database"] == "down"
         finally:
@@ -102,13 +103,13 @@ def test_database_outage_is_recorded_served_and_flushed_once(outage_app, private
     finally:
         private_pg.start()
 
-    status_cache.invalidate()
-    stored = status.record_snapshot(outage_app)  # the database is back: flush, then store
-    assert stored.id is not None and status_spool.pending() == 0
+    cache.invalidate()
+    stored = status_page.record_snapshot(outage_app)  # the database is back: flush, then store
+    assert stored.id is not None and spool.pending() == 0
     rows = db.session.scalars(select(StatusSnapshot).order_by(StatusSnapshot.ts)).all()
     assert [r.db_status for r in rows] == ["up", "down", "down", "down", "down", "up"]
     assert [r.ts for r in rows] == sorted(r.ts for r in rows)
-    assert status_spool.flush() == [] and db.session.scalar(select(db.func.count(StatusSnapshot.id))) == 6
+    assert spool.flush() == [] and db.session.scalar(select(db.func.count(StatusSnapshot.id))) == 6
 
     history = _levels(client)["history"]["components"]["database"]
     assert history["counts"]["down"] >= 1 and history["uptime_pct"] < 100  # downtime, not "no data"
@@ -145,20 +146,20 @@ def test_read_api_history_and_badge_answer_from_last_good_copies_while_the_datab
     from app.models.types import utcnow
 
     client = outage_app.test_client()
-    status.record_snapshot(outage_app)
+    status_page.record_snapshot(outage_app)
     incident = Incident(title="Edge errors", status="identified", impact="major", components=["api"],
                         message="CDN node failing.")
     incident.updates = [IncidentUpdate(status="identified", message="CDN node failing.", created_at=utcnow())]
     db.session.add(incident)
     db.session.commit()
     incident_id = incident.id
-    status_cache.invalidate()
+    cache.invalidate()
     before = {path: client.get(path) for path in READ_SURFACES}  # the last good copies are kept meanwhile
     assert all(res.status_code == 200 for res in before.values())
 
     private_pg.stop()
     try:
-        status_cache.invalidate()  # nothing cached: every answer is rebuilt without the database
+        cache.invalidate()  # nothing cached: every answer is rebuilt without the database
         for path in READ_SURFACES:
             res = client.get(path)
             assert res.status_code == 200, path

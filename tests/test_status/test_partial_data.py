@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models.types import utcnow
-from app.services.status_history import coverage_pct, floor_to, is_partial, rollup
+from app.status.history import coverage_pct, floor_to, is_partial, rollup
 
 
 def _lonely_check(add_snapshot, days_ago: int = 3):

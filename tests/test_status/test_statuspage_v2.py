@@ -118,7 +118,7 @@ def test_scheduled_maintenance_endpoints_shape(client, healthy_day, path):
 
 
 def test_v2_answers_are_cached_and_refreshed_by_an_incident_change(client, healthy_day):
-    from app.services import incidents
+    from app.status import incidents
 
     assert _get(client, "incidents/unresolved.json")["incidents"] == []
     _incident("Fresh", updates=[("investigating", "Looking.")])

@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models import StatusRollup
 from app.models.types import utcnow
-from app.services.status_history import floor_to
+from app.status.history import floor_to
 
 MEASURED = ("api", "frontend", "database", "workflows")  # Stripe is not configured: no data
 

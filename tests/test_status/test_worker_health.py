@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rq import Worker
 
-from app.services.status_checks import check_component
-from app.services.tasks import QUEUES
-from app.services.tasks import connection as get_connection
-from app.services.tasks import queue as get_queue
+from app.common.tasks import QUEUES
+from app.common.tasks import connection as get_connection
+from app.common.tasks import queue as get_queue
+from app.status.checks import check_component
 
 server_only = pytest.mark.server_only
 
@@ -96,7 +96,7 @@ def test_the_age_of_the_oldest_job_makes_a_queue_degraded_then_down(app, fast_ch
 
 @server_only
 def test_the_public_sees_which_problem_in_plain_words(client, app, fast_checks, workers):
-    from app.services.status import record_snapshot
+    from app.status.page import record_snapshot
 
     workers(["status", "mail"])
     _queued("dsar")
@@ -147,7 +147,7 @@ def test_embedded_runtime_heartbeat_makes_it_up_and_a_dead_thread_down(embedded,
 def test_serving_a_request_in_embedded_mode_starts_the_runtime(app_config, tmp_path):
     """The app that serves also runs the jobs (gunicorn or `flask serve`); CLI commands start nothing."""
     from app import create_app
-    from app.services import worker_health
+    from app.status import worker_health
 
     config, overrides = app_config
     served = create_app(config, **{**overrides, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",

@@ -6,9 +6,9 @@ import time
 import pytest
 from sqlalchemy import select
 
+from app.common.tasks import queue as get_queue
 from app.extensions import db
 from app.models import StatusSnapshot
-from app.services.tasks import queue as get_queue
 from jobs.status import record_snapshot_job
 from tests.support.worker import procfile_command, procfile_worker
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Incident
-from app.services import incidents
+from app.status import incidents
 from tests.support.services import mail_parts
 
 

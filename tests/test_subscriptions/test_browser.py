@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StatusSubscriber
-from app.services import subscribers
+from app.subscriptions import subscribers
 from tests.support.services import mail_parts
 from tests.test_subscriptions.conftest import link_in
 

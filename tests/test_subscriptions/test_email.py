@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, StatusNotification, StatusSubscriber
-from app.services import maintenance
+from app.status import maintenance
 from tests.support.services import mail_parts
 from tests.test_subscriptions.conftest import confirm_from_mail, csrf_from, link_in, open_incident, update_incident
 
@@ -132,7 +132,7 @@ def test_maintenance_scheduled_started_and_completed_are_announced(client, smtp,
 
 def test_a_retried_batch_never_mails_twice(client, smtp, subscribe, drain_queues):
     from app.models import StatusEvent
-    from app.services import status_notify
+    from app.subscriptions import notify
 
     confirm_from_mail(client, subscribe(client, email="once@example.com"))
     smtp.messages.clear()
@@ -141,8 +141,8 @@ def test_a_retried_batch_never_mails_twice(client, smtp, subscribe, drain_queues
     smtp.wait_for(1)
     event = db.session.scalars(select(StatusEvent)).one()
     sub = _subs()[0]
-    assert status_notify.send_emails(event.id, [sub.id]) == {"sent": 0, "skipped": 0}
-    assert status_notify.fanout(event.id)["emails"] == 1  # a re-run fan-out re-enqueues…
+    assert notify.send_emails(event.id, [sub.id]) == {"sent": 0, "skipped": 0}
+    assert notify.fanout(event.id)["emails"] == 1  # a re-run fan-out re-enqueues…
     drain_queues()
     assert len(smtp.messages) == 1  # …and the claim stops the second mail
     rows = db.session.scalars(select(StatusNotification)).all()
@@ -203,20 +203,20 @@ def test_the_sweeper_hands_over_an_event_whose_enqueue_was_lost(client, smtp, su
 
     from app.models import StatusEvent
     from app.models.types import utcnow
-    from app.services import status_events
+    from app.status import events
 
     confirm_from_mail(client, subscribe(client, email="late@example.com"))
     smtp.messages.clear()
     open_incident("Lost hand-over", [], "The queue dropped the fan-out.")
-    from app.services.tasks import connection
+    from app.common.tasks import connection
     connection().flushdb()  # the fan-out job is gone, as if Redis restarted empty
     db.session.execute(update(StatusEvent).values(created_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()
-    assert status_events.sweep() == 1
+    assert events.sweep() == 1
     drain_queues()
     smtp.wait_for(1)
     assert len(smtp.messages) == 1 and "Lost hand-over" in smtp.messages[0]["subject"]
-    assert status_events.sweep() == 0
+    assert events.sweep() == 0
 
 
 def test_the_admin_incidents_api_notifies_subscribers(client, smtp, subscribe, drain_queues, admin, login, app):

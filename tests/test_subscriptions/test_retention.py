@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import StatusEvent, StatusNotification, StatusSubscriber
 from app.models.types import utcnow
-from app.services.status_notify_sweep import sweep
+from app.subscriptions.notify import sweep
 from tests.test_subscriptions.conftest import confirm_from_mail
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StatusNotification, StatusSubscriber
-from app.services import webhooks
+from app.subscriptions import webhooks
 from tests.support.services import mail_parts
 from tests.test_subscriptions.conftest import confirm_from_mail, open_incident, payload, update_incident
 
@@ -147,7 +147,7 @@ def test_maintenance_deliveries_carry_the_scheduled_maintenance(client, subscrib
     from datetime import timedelta
 
     from app.models.types import utcnow
-    from app.services import maintenance
+    from app.status import maintenance
 
     secret = _webhook(client, subscribe, receiver, components=["database"])
     now = utcnow()

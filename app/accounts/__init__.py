@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in and its throttle, plans, and what staff do to an account."""

@@ -1,1 +1,0 @@
-"""The domain. Every surface (API, public pages, admin views, jobs) calls these functions."""

@@ -1,0 +1,1 @@
+"""SLA credits: claims, the measurement of a billing period, the credit in Stripe, and staff decisions."""

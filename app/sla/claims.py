@@ -1,0 +1,223 @@
+"""SLA credit claims: filing (with validation that changes nothing on failure), measuring, listing.
+
+Decisions live in sla_decide.py, the uptime measurement in sla_measure.py, billing periods and their
+charge in sla_fee.py, evidence in sla_attachments.py.
+
+Choices worth knowing:
+- A claim is measured over the billing period holding the claimed window (the window only says where
+  to look). A window crossing a billing-period boundary is refused with a message naming the boundary:
+  one claim per billing period, so each claim has one period, one charge and one credit.
+- Overlap: a pending or approved claim for an overlapping window of the same subscription blocks a new
+  one (409). A rejected claim does not, so the user can dispute it with better evidence.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.common import audit, inputs
+from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.common.inputs import parse_time
+from app.common.iso import iso
+from app.common.listing import ListFilters
+from app.extensions import db
+from app.models import SlaCreditRequest, Subscription, User
+from app.models.types import utcnow
+from app.sla import attachments, measure, periods
+
+MAX_DESCRIPTION = 5000
+
+
+def _parse_claim(data: dict, now: datetime) -> dict:
+    fields: dict[str, str] = {}
+    sub_id = inputs.parse_id(data.get("subscription_id"))
+    if sub_id is None:
+        fields["subscription_id"] = "Choose one of your subscriptions."
+    start, end = parse_time(data.get("period_start")), parse_time(data.get("period_end"))
+    if start is None:
+        fields["period_start"] = "Enter the start of the outage period (ISO 8601 date and time)."
+    if end is None:
+        fields["period_end"] = "Enter the end of the outage period (ISO 8601 date and time)."
+    if start and end:
+        window = timedelta(days=current_app.config["SLA_FILING_DAYS"])
+        if start >= end:
+            fields["period_end"] = "The period must end after it starts."
+        elif end > now:
+            fields["period_end"] = "The period cannot end in the future."
+        elif now - end > window:
+            fields["period_end"] = f"Claims must be filed within {window.days} days after the period ends."
+    minutes = inputs.parse_int(data.get("claimed_downtime_minutes"), 0, inputs.INT32_MAX)
+    if minutes is None or minutes < 0:
+        fields["claimed_downtime_minutes"] = "Enter the downtime in whole minutes (0 or more)."
+    elif start and end and start < end and minutes > (end - start).total_seconds() / 60:
+        fields["claimed_downtime_minutes"] = "The downtime cannot be longer than the period."
+    description = data.get("description")
+    # PostgreSQL text cannot hold NUL; pasted logs sometimes carry one.
+    description = description.replace("\x00", "").strip() if isinstance(description, str) else ""
+    if not description:
+        fields["description"] = "Describe what you saw."
+    elif len(description) > MAX_DESCRIPTION:
+        fields["description"] = f"At most {MAX_DESCRIPTION} characters."
+    if fields:
+        raise ValidationFailed("Some fields need your attention.", fields=fields)
+    return {"subscription_id": sub_id, "start": start, "end": end, "minutes": minutes, "description": description}
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
+    """Validate everything first; only then store the attachment and insert the row (one commit)."""
+    now = utcnow()
+    parsed = _parse_claim(data, now)
+    sub = db.session.get(Subscription, parsed["subscription_id"])
+    if sub is None or sub.user_id != user.id:
+        raise NotFound("No such subscription on your account.", fields={"subscription_id": "not_found"})
+    if sub.status != "active":
+        raise ValidationFailed("Only active subscriptions can claim SLA credits.",
+                               fields={"subscription_id": f"This subscription is {sub.status}."})
+    period = _billing_period(sub, parsed["start"], parsed["end"])
+    attachment = None
+    if upload is not None and getattr(upload, "filename", ""):
+        attachment = attachments.check(upload.filename, upload.stream)
+
+    # Serialize filings per subscription (PostgreSQL row lock; SQLite serializes writers anyway).
+    db.session.execute(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
+    overlapping = db.session.scalar(
+        select(SlaCreditRequest.id).where(
+            SlaCreditRequest.subscription_id == sub.id,
+            SlaCreditRequest.status.in_(SlaCreditRequest.blocking_statuses()),
+            SlaCreditRequest.period_start < parsed["end"], SlaCreditRequest.period_end > parsed["start"])
+        .limit(1))
+    if overlapping:
+        db.session.rollback()
+        raise Conflict(f"You already filed SLA-{overlapping:06d} for an overlapping period of this subscription.",
+                       code="overlapping_claim", extra={"ticket_id": f"SLA-{overlapping:06d}"})
+
+    claim = SlaCreditRequest(
+        user_id=user.id, subscription_id=sub.id, plan=sub.plan, currency=sub.currency,
+        period_start=parsed["start"], period_end=parsed["end"], claimed_downtime_minutes=parsed["minutes"],
+        description=parsed["description"],
+    )
+    measured = _apply_measurement(claim, period, now)
+    key = attachments.store(attachment) if attachment else None
+    try:
+        if attachment:
+            claim.attachment_key, claim.attachment_name = key, attachment.name
+        db.session.add(claim)
+        db.session.flush()
+        audit.record("sla.filed", actor_id=user.id, target_user_id=user.id, target_type="sla_credit_request",
+                     target_id=claim.id, details={"ticket_id": claim.ticket_id, "subscription_id": sub.id,
+                                                  "claimed_downtime_minutes": parsed["minutes"],
+                                                  "measured_downtime_minutes": measured["down_minutes"],
+                                                  "monthly_uptime_percent": measured["uptime_pct"],
+                                                  "attachment": bool(attachment)})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        attachments.discard(key)
+        raise
+    return claim
+
+
+def _billing_period(sub: Subscription, start: datetime, end: datetime) -> periods.BillingPeriod:
+    touching = periods.periods_touching(periods.billing_periods(sub), start, end)
+    if not touching or (len(touching) == 1 and not touching[0].contains(start, end)):
+        raise ValidationFailed("The period is outside what this subscription covered.",
+                               fields={"period_start": "Outside the subscription's billed periods."})
+    if len(touching) > 1:
+        boundary = iso(touching[0].end)
+        raise ValidationFailed(
+            f"Your window crosses the end of a billing period ({boundary}). Credits are computed per billing "
+            "period: file one claim for each side of that moment.",
+            fields={"period_end": f"End it at {boundary} at the latest, and file a second claim for the rest."})
+    return touching[0]
+
+
+def _apply_measurement(claim: SlaCreditRequest, period: periods.BillingPeriod, now: datetime | None = None) -> dict:
+    """Measure the claim's billing period and store the figures and the suggestion on the claim."""
+    measured = measure.measure_period(period.start, period.end, now=now)
+    credited = periods.already_credited(claim.subscription_id, period, exclude_claim_id=claim.id) \
+        if claim.subscription_id else 0
+    computation = measure.suggest(measured, period.charge, period.currency, credited)
+    computation["billing_period"] = period.as_dict()
+    computation["claimed_window"] = {"start": iso(claim.period_start), "end": iso(claim.period_end),
+                                     "claimed_downtime_minutes": claim.claimed_downtime_minutes}
+    claim.billing_period_start, claim.billing_period_end = period.start, period.end
+    claim.period_charge = period.charge
+    claim.measured_downtime_minutes = measured["down_minutes"]
+    claim.measured_degraded_minutes = measured["degraded_minutes"]
+    claim.monthly_uptime_percent = measured["uptime_pct"]
+    claim.suggested_credit_amount = computation["suggested_credit"]
+    claim.computation = computation
+    return measured
+
+
+def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
+    """Measure a pending claim again, e.g. when snapshots for its last minutes arrived after filing."""
+    claim = get_claim(claim_id)
+    if not claim.is_pending():
+        raise Conflict(f"{claim.ticket_id} was already {claim.status}; its figures are final.", code="not_pending")
+    before = claim.measured_downtime_minutes
+    period = periods.period_of(claim) if claim.billing_period_start else None
+    if period is None and claim.subscription is not None:  # filed before measurements were per period
+        period = _billing_period(claim.subscription, claim.period_start, claim.period_end)
+    if period is None:
+        raise Conflict(f"{claim.ticket_id} has no billing period to measure.", code="no_billing_period")
+    measured = _apply_measurement(claim, period)
+    audit.record("sla.remeasured", actor_id=actor_id, target_user_id=claim.user_id,
+                 target_type="sla_credit_request", target_id=claim.id,
+                 details={"ticket_id": claim.ticket_id, "down_minutes_before": before,
+                          "down_minutes_after": measured["down_minutes"]})
+    db.session.commit()
+    return claim
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def claims_for_user(user_id: int) -> list[SlaCreditRequest]:
+    return list(db.session.scalars(
+        select(SlaCreditRequest).where(SlaCreditRequest.user_id == user_id)
+        .order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())).unique())
+
+
+def active_subscriptions(user_id: int) -> list[Subscription]:
+    return list(db.session.scalars(
+        select(Subscription).where(Subscription.user_id == user_id, Subscription.status == "active")
+        .order_by(Subscription.id)).unique())
+
+
+def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[SlaCreditRequest], int]:
+    """Filter on status, the user's email, plan and the filing date (created_at, whole UTC days)."""
+    query = filters.where(select(SlaCreditRequest), SlaCreditRequest.user_id, SlaCreditRequest.status,
+                          SlaCreditRequest.created_at)
+    if plan:
+        known = [p["code"] for p in current_app.config["PLANS"]]
+        if plan not in known:
+            raise ValidationFailed("Unknown plan.", fields={"plan": f"One of {', '.join(known)}."})
+        query = query.where(SlaCreditRequest.plan == plan)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
+        .limit(filters.per_page).offset((filters.page - 1) * filters.per_page)).unique().all()
+    return list(rows), total
+
+
+def get_claim(claim_id: int) -> SlaCreditRequest:
+    claim = db.session.get(SlaCreditRequest, claim_id) if 0 < claim_id < 2**31 else None
+    if claim is None:
+        raise NotFound("No such SLA credit request.")
+    return claim
+
+
+def open_attachment(claim_id: int, actor_id: int):
+    """(stream, name, content type) for staff; every download is audited."""
+    claim = get_claim(claim_id)
+    if not claim.attachment_key:
+        raise NotFound("This claim has no attachment.")
+    stream = attachments.open_for_download(claim.attachment_key, claim.attachment_name)
+    audit.record("sla.attachment_downloaded", actor_id=actor_id, target_user_id=claim.user_id,
+                 target_type="sla_credit_request", target_id=claim.id,
+                 details={"ticket_id": claim.ticket_id, "name": claim.attachment_name}, commit=True)
+    return stream, claim.attachment_name, attachments.content_type_for(claim.attachment_name)

@@ -1,0 +1,110 @@
+"""Turning an approved SLA claim into money, so the credit cannot silently go wrong.
+
+- `balance` (default): a Stripe customer balance transaction (negative amount, the claim id in metadata)
+  that Stripe takes off the customer's next invoice.
+- `credit_note`: a credit note on the billing period's invoice, with the parameters its state allows
+  (paid: the amount credited to the balance; open: reducing what is due; anything else is refused).
+- `manual`: staff made the credit by hand and record its reference.
+
+The idempotency key names the claim, the method and the amount: a repeated click (or a retry after our
+own commit failed) returns Stripe's first answer instead of crediting twice, while a corrected retry
+(another amount or method) is a new request and is not blocked for 24 h by the refused one.
+
+States: an approved claim's credit is `issued` (stripe_ref set) or `pending` (no key, Stripe refused,
+or the reference is still to be recorded): pending credits show in the admin with a retry, and the
+decision email never says a pending credit was applied.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from app.common import billing, money
+from app.models import SlaCreditRequest
+from app.models.sla import CreditMethod, CreditState
+from app.sla import periods
+
+log = logging.getLogger(__name__)
+
+
+class CreditRefused(Exception):
+    """A reason known before asking Stripe (no invoice, wrong invoice state)."""
+
+
+def idempotency_key(claim: SlaCreditRequest, method: str, amount: int) -> str:
+    return f"levqor-sla-{claim.id}-{method}-{amount}"
+
+
+def min_credit(currency: str | None) -> int:
+    return money.to_minor(current_app.config["SLA_MIN_CREDIT"], currency, strict=False) or 1
+
+
+def parse_method(data: dict) -> str | None:
+    """The requested method; None when it is not one we know. Older callers sent create_credit_note."""
+    method = data.get("credit_method")
+    if method in (None, ""):
+        if data.get("create_credit_note") in (True, "1", "true", "on", "yes"):
+            return CreditMethod.CREDIT_NOTE.value
+        return CreditMethod.MANUAL.value if data.get("stripe_ref") else CreditMethod.BALANCE.value
+    return method if method in {m.value for m in CreditMethod} else None
+
+
+def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None) -> None:
+    """Try to make the approved credit real; records the outcome on the claim and never raises for
+    Stripe trouble (the decision stands either way)."""
+    claim.credit_method = method
+    if method == CreditMethod.MANUAL:
+        _settle(claim, stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand.")
+        return
+    if not billing.stripe_configured():
+        _settle(claim, None, "Stripe is not configured (STRIPE_API_KEY): retry once it is, or make the credit "
+                             "by hand and record it as manual.")
+        return
+    try:
+        ref = _balance_credit(claim) if method == CreditMethod.BALANCE else _credit_note(claim)
+    except CreditRefused as exc:
+        _settle(claim, None, str(exc))
+    except Exception as exc:  # Stripe errors, timeouts: pending, with Stripe's words for staff
+        log.warning("stripe credit for %s failed: %s", claim.ticket_id, exc)
+        _settle(claim, None, f"Stripe refused the credit: {getattr(exc, 'user_message', None) or exc}")
+    else:
+        _settle(claim, ref, None)
+
+
+def _settle(claim: SlaCreditRequest, ref: str | None, error: str | None) -> None:
+    claim.credit_state = CreditState.ISSUED.value if ref else CreditState.PENDING.value
+    claim.stripe_ref = ref or claim.stripe_ref
+    claim.credit_error = error
+
+
+def _metadata(claim: SlaCreditRequest) -> dict:
+    return {"sla_claim_id": claim.id, "ticket_id": claim.ticket_id}
+
+
+def _balance_credit(claim: SlaCreditRequest) -> str:
+    sub = claim.subscription
+    if sub is None or not sub.stripe_subscription_id:
+        raise CreditRefused("The subscription has no Stripe id: make the credit by hand and record it as manual.")
+    customer = billing.subscription_customer(sub.stripe_subscription_id)
+    return billing.credit_customer_balance(
+        customer, claim.credit_amount, claim.currency or sub.currency, metadata=_metadata(claim),
+        description=f"SLA credit {claim.ticket_id}",
+        idempotency_key=idempotency_key(claim, CreditMethod.BALANCE.value, claim.credit_amount))
+
+
+def _credit_note(claim: SlaCreditRequest) -> str:
+    period = periods.period_of(claim)
+    invoice_id = period.stripe_invoice_id if period else None
+    if not invoice_id:
+        raise CreditRefused("No Stripe invoice bills this period: use a balance credit instead.")
+    state = billing.invoice_state(invoice_id)
+    if state["status"] == "open" and (state["amount_remaining"] or 0) < claim.credit_amount:
+        left = money.format_amount(state["amount_remaining"] or 0, claim.currency)
+        raise CreditRefused(f"Invoice {invoice_id} is open with only {left} left to pay: use a balance credit.")
+    if state["status"] not in ("paid", "open"):
+        raise CreditRefused(f"Invoice {invoice_id} is {state['status']}: credit notes need a paid or open invoice.")
+    return billing.create_credit_note(
+        invoice_id, claim.credit_amount, paid=state["status"] == "paid", metadata=_metadata(claim),
+        memo=f"SLA credit {claim.ticket_id}",
+        idempotency_key=idempotency_key(claim, CreditMethod.CREDIT_NOTE.value, claim.credit_amount))

@@ -1,0 +1,71 @@
+"""SLA credit claims as the API shows them: `user` for the claimant, `admin` for staff."""
+from __future__ import annotations
+
+from app.common.iso import iso
+from app.common.money import format_amount
+from app.models import SlaCreditRequest
+
+
+def _display(amount: int | None, currency: str | None) -> str | None:
+    return format_amount(amount, currency) if amount is not None else None
+
+
+def user(claim: SlaCreditRequest) -> dict:
+    return {
+        "id": claim.id, "ticket_id": claim.ticket_id, "subscription_id": claim.subscription_id,
+        "plan": claim.plan, "period_start": iso(claim.period_start), "period_end": iso(claim.period_end),
+        "claimed_downtime_minutes": claim.claimed_downtime_minutes, "description": claim.description,
+        "status": claim.status, "decision": claim.decision, "credit_amount": claim.credit_amount,
+        "currency": claim.currency, "notes": claim.notes, "stripe_ref": claim.stripe_ref,
+        "decided_at": iso(claim.decided_at), "created_at": iso(claim.created_at),
+        "attachment_name": claim.attachment_name,
+        "credit_amount_display": _display(claim.credit_amount, claim.currency),
+        "credit_state": claim.credit_state, "credit_method": claim.credit_method,
+        "explanation": explanation(claim),
+    }
+
+
+def explanation(claim: SlaCreditRequest) -> str | None:
+    """The computation in plain words, for the customer once the claim is decided."""
+    comp = claim.computation or {}
+    if claim.is_pending() or claim.billing_period_start is None:
+        return None
+    if comp.get("uptime_pct") is None:
+        return "Our monitoring has no data for that billing period, so it could not measure the uptime."
+    text = (f"Monthly uptime {comp['uptime_pct']:.3f}% in your billing period "
+            f"{claim.billing_period_start:%Y-%m-%d} – {claim.billing_period_end:%Y-%m-%d} "
+            f"({comp.get('down_minutes', 0)} min down by our monitoring).")
+    if comp.get("credit_pct"):
+        charge = format_amount(claim.period_charge, claim.currency)
+        below, pct = comp["tier_applied"][0], comp["credit_pct"]
+        text += f" Below {below}% the SLA gives {pct}% of what the period cost ({charge})."
+    else:
+        text += " That is within the SLA."
+    return text
+
+
+def admin(claim: SlaCreditRequest) -> dict:
+    return {
+        **user(claim),
+        "user_id": claim.user_id, "user_email": claim.user.email if claim.user else None,
+        "billing_period_start": iso(claim.billing_period_start), "billing_period_end": iso(claim.billing_period_end),
+        "period_charge": claim.period_charge, "period_charge_display": _display(claim.period_charge, claim.currency),
+        "suggested_credit_display": _display(claim.suggested_credit_amount, claim.currency),
+        "measured_downtime_minutes": claim.measured_downtime_minutes,
+        "measured_degraded_minutes": claim.measured_degraded_minutes,
+        "monthly_uptime_percent": claim.monthly_uptime_percent,
+        "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
+        "decided_by": claim.decided_by, "credit_error": claim.credit_error, "emailed_at": iso(claim.emailed_at),
+    }
+
+
+def events(found: dict) -> dict:
+    """Incidents and maintenance overlapping a claimed window (sla_events.overlapping)."""
+    return {
+        "incidents": [{"id": i.id, "title": i.title, "impact": i.impact, "status": i.status,
+                       "components": i.components or [], "started_at": iso(i.started_at),
+                       "resolved_at": iso(i.resolved_at)} for i in found["incidents"]],
+        "maintenances": [{"id": m["id"], "title": m["title"], "status": m["status"], "components": m["components"],
+                          "starts_at": iso(m["starts_at"]), "ends_at": iso(m["ends_at"])}
+                         for m in found["maintenances"]],
+    }

@@ -1,0 +1,146 @@
+"""Incidents: what staff report, and the banners every public page shows.
+
+Staff create and update incidents from the console (admin_views/incidents.py) or the admin API
+(`create`, `add_update`); both go through `apply_change` (timeline + audit), a commit, then
+`after_change` (caches; subscriber notifications hook in there), so every surface has one path.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from app.common import audit
+from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import Incident, IncidentUpdate
+from app.models.status import COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
+from app.models.types import utcnow
+from app.status import cache, events, live, maintenance, serializers
+
+RESOLVED_BANNER_HOURS = 24
+MAX_TITLE = 200
+MAX_MESSAGE = 5000
+CREATE_FIELDS = ("title", "impact", "components", "message", "status")
+UPDATE_FIELDS = ("status", "message")
+
+
+def active_banners() -> list[dict]:
+    """Open incidents, then ones resolved in the last 24 hours, newest first (served from the cache)."""
+    return json.loads(cache.get_or_build(
+        "banners", lambda: json.dumps(live.last_good("banners", load_banners, default=[]))))
+
+
+def load_banners() -> list[dict]:
+    """Open incidents first, then ones resolved in the last 24 hours, newest first (uncached)."""
+    since = utcnow() - timedelta(hours=RESOLVED_BANNER_HOURS)
+    rows = db.session.scalars(
+        select(Incident)
+        .where(or_(Incident.status != "resolved", Incident.resolved_at >= since))
+        .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
+        .limit(5)
+    ).all()
+    works = [serializers.maintenance_banner(m) for m in maintenance.active()]
+    return works + [serializers.banner(i) for i in rows]
+
+
+def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:
+    """Keep resolved_at in step with status and add the message to the incident's timeline."""
+    if incident.components is None:
+        incident.components = []
+    if incident.status == "resolved" and incident.resolved_at is None:
+        incident.resolved_at = utcnow()
+    elif incident.status != "resolved":
+        incident.resolved_at = None
+    incident.updated_at = utcnow()
+    latest = incident.updates[0] if incident.updates else None  # updates are ordered newest first
+    changed = latest is None or (latest.status, latest.message) != (incident.status, incident.message)
+    added = None
+    if incident.message and changed:  # re-saving the form unchanged does not repeat the timeline entry
+        added = IncidentUpdate(status=incident.status, message=incident.message, created_by_id=actor_id,
+                               created_at=utcnow())
+        incident.updates.insert(0, added)
+    db.session.flush()
+    if is_created or added is not None:  # subscribers hear of news, not of a re-saved form
+        kind = "created" if is_created else "resolved" if incident.status == "resolved" else "updated"
+        events.record(f"incident.{kind}", "incident", incident.id, incident.components,
+                             added.id if added is not None else None)
+    audit.record("incident.created" if is_created else "incident.updated", actor_id=actor_id,
+                 target_type="incident", target_id=incident.id,
+                 details={"status": incident.status, "impact": incident.impact, "title": incident.title,
+                          "components": incident.components})
+
+
+def after_change(incident: Incident | None = None) -> None:
+    """After the change is committed: drop the cached status page, status JSON and banners, so
+    every public page shows the change on its next request; then tell subscribers."""
+    cache.invalidate()
+    events.dispatch_recorded()
+
+
+def _check(data: dict, allowed: tuple[str, ...], fields: dict) -> None:
+    for key in data:
+        if key not in allowed:
+            fields[key] = f"Unknown field; use {', '.join(allowed)}."
+    status = data.get("status")
+    if status not in INCIDENT_STATUSES:
+        fields["status"] = f"Use one of: {', '.join(INCIDENT_STATUSES)}."
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip() or len(message.strip()) > MAX_MESSAGE:
+        fields["message"] = f"Required: what users should know, 1 to {MAX_MESSAGE} characters."
+
+
+def _clean_new(data: dict) -> dict:
+    """The fields of a new incident, or ValidationFailed naming every bad field."""
+    fields: dict[str, str] = {}
+    data = {"status": "investigating", **data}
+    _check(data, CREATE_FIELDS, fields)
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
+        fields["title"] = f"Give a title of 1 to {MAX_TITLE} characters."
+    if data.get("impact") not in INCIDENT_IMPACTS:
+        fields["impact"] = f"Use one of: {', '.join(INCIDENT_IMPACTS)}."
+    components = data.get("components") or []
+    if not isinstance(components, list) or any(not isinstance(c, str) or c not in COMPONENTS for c in components):
+        fields["components"] = f"A list of components among {', '.join(COMPONENTS)} (empty: the whole service)."
+    if fields:
+        raise ValidationFailed("The incident was not saved.", fields=fields)
+    return {"title": title.strip(), "impact": data["impact"], "status": data["status"],
+            "message": data["message"].strip(), "components": [c for c in COMPONENTS if c in components]}
+
+
+def get(incident_id: int, lock: bool = False) -> Incident:
+    item = db.session.get(Incident, incident_id, with_for_update=lock) if 0 < incident_id < 2**31 else None
+    if item is None:
+        raise NotFound("No such incident.", code="no_such_incident")
+    return item
+
+
+def create(data: dict, actor_id: int | None) -> Incident:
+    """A new incident with its first timeline entry (the admin API's POST /api/admin/incidents)."""
+    incident = Incident(**_clean_new(data), started_at=utcnow())
+    db.session.add(incident)
+    apply_change(incident, True, actor_id)
+    db.session.commit()
+    after_change(incident)
+    return incident
+
+
+def add_update(incident_id: int, data: dict, actor_id: int | None) -> tuple[Incident, IncidentUpdate]:
+    """A new status and message on an open incident; `resolved` resolves it. A resolved incident is
+    closed: 409 (open a new incident instead)."""
+    fields: dict[str, str] = {}
+    _check(data, UPDATE_FIELDS, fields)
+    incident = get(incident_id, lock=True)
+    if fields:
+        db.session.rollback()
+        raise ValidationFailed("The update was not saved.", fields=fields)
+    if incident.status == "resolved":
+        db.session.rollback()
+        raise Conflict("This incident is resolved; open a new incident instead.", code="incident_resolved")
+    incident.status, incident.message = data["status"], data["message"].strip()
+    apply_change(incident, False, actor_id)
+    db.session.commit()
+    after_change(incident)
+    return incident, incident.updates[0]

@@ -1,0 +1,134 @@
+"""Check results that could not be stored wait here until PostgreSQL is back.
+
+The status page exists for the hour when things are broken, and the database is one of the things
+that breaks: a snapshot that says "database down" cannot be written to that database. So a snapshot
+that fails to commit is pushed to a Redis list, or, when Redis is down too, appended to a spool file
+in the instance folder. The next snapshot that reaches PostgreSQL flushes the spool first, in time
+order and exactly once (a snapshot whose `ts` is already stored is skipped, so a flush that died
+between commit and clean-up repeats nothing).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.common import tasks
+from app.extensions import db
+from app.models import StatusSnapshot
+
+log = logging.getLogger(__name__)
+KEY = "levqor:status:spool"
+LOCK = KEY + ":lock"
+FIELDS = ("overall_status", "api_status", "frontend_status", "db_status", "stripe_status", "workflows_status",
+          "notes", "details")
+_file_lock = threading.Lock()
+
+
+def as_record(snapshot: StatusSnapshot) -> dict:
+    return {"ts": snapshot.ts.isoformat()} | {f: getattr(snapshot, f) for f in FIELDS}
+
+
+def push(snapshot: StatusSnapshot, app=None) -> str:
+    """Keep an unstored snapshot; returns where it went ("redis" or "file")."""
+    line = json.dumps(as_record(snapshot))
+    try:
+        tasks.connection(app).rpush(KEY, line)
+        return "redis"
+    except Exception:
+        log.warning("status spool: Redis unavailable too; writing snapshot %s to %s", snapshot.ts, spool_path(app))
+    with _file_lock, open(spool_path(app), "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return "file"
+
+
+def spool_path(app=None) -> str:
+    app = app or current_app
+    return app.config.get("STATUS_SPOOL_FILE") or os.path.join(app.instance_path, "status-spool.jsonl")
+
+
+def pending() -> int:
+    """How many snapshots wait (Redis and file), for ops and tests."""
+    count = len(_read_file())
+    try:
+        count += int(tasks.connection().llen(KEY))
+    except Exception:
+        log.warning("status spool: cannot count the Redis spool", exc_info=True)
+    return count
+
+
+def flush() -> list[datetime]:
+    """Store every spooled snapshot not yet stored, oldest first; returns their times.
+
+    Raises what the database raises (the caller spools again); Redis being down only means the
+    Redis part waits for the next flush."""
+    conn = tasks.connection()
+    try:
+        if not conn.set(LOCK, b"1", nx=True, ex=60):
+            return []  # another process is flushing
+        redis_lines = conn.lrange(KEY, 0, -1)
+    except Exception:
+        conn, redis_lines = None, []
+    file_lines = _read_file()
+    try:
+        stored = _store(redis_lines + file_lines)
+        db.session.commit()
+        if file_lines:
+            _drop_file_lines(len(file_lines))
+        if conn is not None and redis_lines:
+            conn.ltrim(KEY, len(redis_lines), -1)  # only what we read: later pushes stay
+        return stored
+    finally:
+        if conn is not None:
+            try:
+                conn.delete(LOCK)
+            except Exception:
+                log.warning("status spool: could not release the flush lock (it expires in 60 s)")
+
+
+def _store(lines: list[bytes | str]) -> list[datetime]:
+    records = sorted((json.loads(line) for line in lines), key=lambda r: r["ts"])
+    if not records:
+        return []
+    times = [datetime.fromisoformat(r["ts"]) for r in records]
+    existing = set(db.session.scalars(select(StatusSnapshot.ts).where(
+        StatusSnapshot.ts >= times[0], StatusSnapshot.ts <= times[-1])))
+    stored = []
+    for ts, record in zip(times, records, strict=True):
+        if ts in existing:
+            continue
+        existing.add(ts)
+        db.session.add(StatusSnapshot(ts=ts, **{f: record.get(f) for f in FIELDS}))
+        stored.append(ts)
+    db.session.flush()
+    if stored:
+        log.info("status spool: stored %d snapshot(s) recorded while the database was down (%s to %s)",
+                 len(stored), stored[0].isoformat(), stored[-1].isoformat())
+    return stored
+
+
+def _read_file() -> list[str]:
+    path = spool_path()
+    if not os.path.exists(path):
+        return []
+    with _file_lock, open(path, encoding="utf-8") as fh:
+        return [line for line in fh.read().splitlines() if line.strip()]
+
+
+def _drop_file_lines(count: int) -> None:
+    """Remove the first `count` lines (those just stored); lines appended meanwhile stay."""
+    path = spool_path()
+    with _file_lock:
+        with open(path, encoding="utf-8") as fh:
+            rest = [line for line in fh.read().splitlines() if line.strip()][count:]
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in rest))
+        os.replace(tmp, path)

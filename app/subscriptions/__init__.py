@@ -1,0 +1,1 @@
+"""Status subscriptions: email and webhook subscribers, and telling them about status events."""

@@ -1,0 +1,67 @@
+"""What a notification says: the mail's subject and text for an event, and the webhook's JSON (the
+incident or maintenance in Statuspage's shape, with its current update and components)."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from app.common.iso import iso
+from app.extensions import db
+from app.models import Incident, IncidentUpdate, ScheduledMaintenance, StatusEvent
+from app.models.types import utcnow
+from app.status import maintenance_feed, v2
+from app.status.page import NAMES
+
+HEADLINES = {
+    "incident.created": "New incident", "incident.updated": "Incident update", "incident.resolved": "Resolved",
+    "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance updated",
+    "maintenance.started": "Maintenance started", "maintenance.completed": "Maintenance completed",
+    "maintenance.canceled": "Maintenance canceled",
+}
+STATUS_WORDS = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
+                "resolved": "Resolved"}
+
+
+def _subject(event: StatusEvent) -> Incident | ScheduledMaintenance | None:
+    if event.subject_type == "incident":
+        return db.session.get(Incident, event.subject_id, options=[selectinload(Incident.updates)])
+    return db.session.get(ScheduledMaintenance, event.subject_id)
+
+
+def build(event: StatusEvent) -> dict:
+    """Template context shared by every mail of one event (rendered once per batch)."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    item = _subject(event)
+    names = [NAMES.get(c, c) for c in (event.components or [])] or ["All components"]
+    ctx = {"headline": HEADLINES.get(event.kind, "Status update"), "components": names, "item": item,
+           "event": event, "status_url": f"{base}/status", "title": getattr(item, "title", "Status update")}
+    if event.subject_type == "incident":
+        update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
+        ctx["status_word"] = STATUS_WORDS.get(update.status if update else getattr(item, "status", ""), "")
+        ctx["update_text"] = update.message if update else getattr(item, "message", None)
+        ctx["link"] = f"{base}/status/incidents/{event.subject_id}"
+        ctx["impact"] = getattr(item, "impact", None)
+    else:
+        ctx["status_word"] = ctx["headline"]
+        ctx["update_text"] = getattr(item, "message", None)
+        ctx["link"] = f"{base}/status#maintenance-{event.subject_id}"
+        ctx["window"] = (item.starts_at, item.ends_at) if item is not None else None
+    ctx["subject"] = f"[{current_app.config['STATUS_PAGE_NAME']} status] {ctx['status_word']}: {ctx['title']}"
+    return ctx
+
+
+def webhook_payload(event: StatusEvent, unsubscribe_url: str) -> dict:
+    """Statuspage-style delivery: `meta`, `page`, and the `incident` or `scheduled_maintenance`."""
+    item = _subject(event)
+    body = {"meta": {"event_id": f"evt_{event.id}", "event_type": event.kind, "generated_at": iso(utcnow()),
+                     "unsubscribe": unsubscribe_url},
+            "page": {"id": v2.PAGE_ID, "url": f"{current_app.config['PUBLIC_BASE_URL']}/status"}}
+    if item is None:
+        return body
+    if event.subject_type == "incident":
+        body["incident"] = v2.incident(item)  # its updates newest first, as Statuspage sends them
+        current = [u for u in body["incident"]["incident_updates"] if u["id"] == str(event.update_id)]
+        body["update"] = current[0] if current else None  # the update this delivery announces
+    else:
+        body["scheduled_maintenance"] = maintenance_feed.statuspage_object(item, utcnow())
+    return body

@@ -1,0 +1,97 @@
+"""Outgoing webhooks: refusing addresses inside our network, signing, and one delivery attempt.
+
+A URL is checked after DNS resolution (a public name can point at 127.0.0.1 or at a cloud metadata
+address), at subscription and again at every delivery; the request then goes to the address that was
+checked (TLS still verified against the name), so the answer cannot change between check and connect
+(DNS rebinding). Redirects are not followed: a 3xx is a failed delivery.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import certifi
+import urllib3
+
+from app.common.errors import ValidationFailed
+
+MAX_URL = 2048
+TIMEOUT = urllib3.Timeout(connect=5, read=10)
+USER_AGENT = "Levqor-Status-Webhooks/1.0"
+
+
+class Refused(ValidationFailed):
+    code = "webhook_url_refused"
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    address: str  # the resolved IP the request goes to
+    path: str
+
+
+def _fail(message: str):
+    raise Refused(message, fields={"webhook_url": message})
+
+
+def resolve(url: str, allow_private: bool) -> Target:
+    """The checked target of `url`, or Refused (422) saying why."""
+    if not isinstance(url, str) or not url.strip() or len(url) > MAX_URL:
+        _fail(f"Give an http(s) URL of at most {MAX_URL} characters.")
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        _fail("The URL's port is not a number from 1 to 65535.")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail("Only http:// and https:// URLs with a host name are accepted.")
+    if parts.username is not None or parts.password is not None:
+        _fail("Put no user name or password in the URL; verify our signature instead.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        _fail(f"The host {parts.hostname} does not resolve.")
+    addresses = [info[4][0] for info in infos]
+    if not allow_private:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            ip = ip.ipv4_mapped or ip if isinstance(ip, ipaddress.IPv6Address) else ip
+            if not ip.is_global or ip.is_multicast:
+                _fail(f"{parts.hostname} resolves to {ip}, an address inside a private network "
+                      "(loopback, private, link-local or reserved); webhooks go to public addresses only.")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(parts.scheme, parts.hostname, port, addresses[0], path)
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with its secret
+    and rejects old timestamps, so a captured delivery cannot be replayed later."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def post(target: Target, body: bytes, secret: str, event_id: str, ca_bundle: str | None = None) -> int:
+    """POST once to the checked address; the HTTP status (raises urllib3's errors on no answer). TLS is
+    verified against the URL's host name (certifi's roots, or `ca_bundle`)."""
+    headers = {"Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+               "Content-Type": "application/json", "User-Agent": USER_AGENT, "Levqor-Event-Id": event_id,
+               "Levqor-Signature": signature(secret, int(time.time()), body)}
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(target.address, target.port, server_hostname=target.host,
+                                           assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+                                           ca_certs=ca_bundle or certifi.where(), timeout=TIMEOUT, retries=False)
+    else:
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=TIMEOUT, retries=False)
+    with pool:
+        response = pool.urlopen("POST", target.path, body=body, headers=headers, redirect=False,
+                                preload_content=False)
+        response.drain_conn()
+        return response.status
