@@ -7,15 +7,14 @@ from app.extensions import db
 
 
 def init_admin(app) -> None:
+    from admin_views.accounts import UserView
     from admin_views.audit import AuditLogView
     from admin_views.base import SecureIndexView
     from admin_views.dsar import add_dsar_view
-    from admin_views.incidents import IncidentView
-    from admin_views.maintenance import MaintenanceView
     from admin_views.rq import mount_rq_dashboard
     from admin_views.sla import add_sla_view
-    from admin_views.subscribers import add_subscriber_views
-    from admin_views.users import UserView
+    from admin_views.status import IncidentView, MaintenanceView
+    from admin_views.subscriptions import add_subscriber_views
     from app.models import AuditLog, Incident, ScheduledMaintenance, User
     from app.security import csp_nonce
 

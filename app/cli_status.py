@@ -5,8 +5,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.models.status import COMPONENT_NAMES
+from app.status.declared import headline
 from app.status.history import rollup_and_prune
-from app.status.page import NAMES, headline, record_snapshot
+from app.status.snapshots import record_snapshot
 
 
 @click.group("status", help="Status page: snapshots and rollups.")
@@ -25,7 +27,7 @@ def snapshot_cmd():
         latency = f"{d['latency_ms']} ms" if d.get("latency_ms") is not None else "-"
         tries = f", {d['attempts']} attempts" if d.get("attempts", 1) > 1 else ""
         error = f"  {d['error']}" if d.get("error") else ""
-        click.echo(f"  {NAMES[component]:<20} {d['status']:<9} {latency:>8}{tries}{error}")
+        click.echo(f"  {COMPONENT_NAMES[component]:<20} {d['status']:<9} {latency:>8}{tries}{error}")
 
 
 @status_cli.command("rollup", help="Recompute hourly/daily rollups for the last HOURS and apply retention.")

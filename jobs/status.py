@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from rq import get_current_job
 
-from app.status import history, maintenance, page
+from app.status import history, maintenance, snapshots
 from jobs.queues import job
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def record_snapshot_job() -> dict:
     if late >= 60:
         log.warning("status snapshot started %ss after it was scheduled%s", late,
                     " (its slot was missed)" if late >= SLOT_SECONDS else "")
-    snap = page.record_snapshot(current_app._get_current_object())
+    snap = snapshots.record_snapshot(current_app._get_current_object())
     return {"id": snap.id, "overall": snap.overall_status, "late_seconds": late,
             "missed_slot": late >= SLOT_SECONDS}
 

@@ -6,11 +6,11 @@ bp = Blueprint("public", __name__, template_folder="templates")  # static files:
 
 def register_public(app) -> None:
     from public import (
+        accounts,  # noqa: F401  (/, /signin, /signout, /pricing)
         dsar,  # noqa: F401  (/data-requests)
         sla,  # noqa: F401  (/sla-credits)
         status,  # noqa: F401  (/status, /status/feed.atom)
-        status_subscribe,  # noqa: F401  (/status/subscribe, confirm, unsubscribe)
-        views,  # noqa: F401  (routes)
+        subscriptions,  # noqa: F401  (/status/subscribe, confirm, unsubscribe)
     )
     from public.context import register_context
 

@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
-from app.status import archive, badge, cache, feeds
-from app.status import page as page_state
+from app.models.status import COMPONENT_NAMES
+from app.status import archive, badge, cache, feeds, page
 from app.status.history import COUNTED, coverage_pct, is_partial, run_length, uptime
 from app.web import cached_response
 from public import bp
@@ -73,7 +73,7 @@ def status_history_page():
 
 
 def _render_history(page: int) -> str:
-    return render_template("status/_history.html", names=page_state.NAMES, **archive.history_page(page))
+    return render_template("status/_history.html", names=COMPONENT_NAMES, **archive.history_page(page))
 
 
 @bp.get("/status/incidents/<int:incident_id>")
@@ -106,7 +106,7 @@ def status_feed():
 
 
 def _render_body() -> str:
-    ctx = page_state.page_context()
+    ctx = page.page_context()
     return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
                            declared_labels=DECLARED_LABELS, coverage_note=coverage_note,
                            maintenance_note=maintenance_note,

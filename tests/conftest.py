@@ -104,7 +104,7 @@ def _isolation(request, app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
-    from app.common.tasks import connection as get_connection
+    from app.common.redis import client as get_connection
 
     get_connection(app).flushdb()  # queues and caches start empty (real Redis db, or the embedded fake)
     if committed:

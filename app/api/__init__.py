@@ -1,4 +1,4 @@
-"""JSON API blueprints: thin layers that parse, call a service and serialize.
+"""JSON API blueprints, one module per domain: thin layers that parse, call the domain and serialize.
 
 Unknown /api/* paths need no catch-all: the error handlers answer JSON for anything under /api/.
 """
@@ -19,7 +19,9 @@ def optional_json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import admin_dsar, admin_sla, admin_status, auth, dsar, sla, status, status_subscribers
+    from app.api import accounts, admin_sla, dsar, sla, status, subscriptions
 
-    for module in (auth, sla, admin_sla, status, status_subscribers, dsar, admin_dsar, admin_status):
-        app.register_blueprint(module.bp)
+    # One thin module per domain; a domain with a staff API holds both blueprints (BLUEPRINTS).
+    for module in (accounts, sla, admin_sla, status, subscriptions, dsar):
+        for blueprint in getattr(module, "BLUEPRINTS", (module.bp,)):
+            app.register_blueprint(blueprint)

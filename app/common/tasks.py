@@ -2,18 +2,27 @@
 
 Services name a job by its id (`tasks.enqueue("dsar.export", export_id)`); `jobs/` declares those
 ids with `@job(...)` and the app factory hands the registry to the app (`jobs.init_app`). So jobs
-depend on services and never the reverse. The Redis connection (a real Redis for REDIS_URL, or an
-in-process fake in embedded mode) is owned by the app, like microblog's `app.redis`.
+depend on the domain and never the reverse. The queues live on the app's Redis client
+(app.common.redis).
+
+Two habits every domain shares live here once: `try_enqueue` (commit, then enqueue if Redis answers;
+if it does not, the row stays as it is and the domain's sweeper enqueues it later) and
+`enqueue_unless_present` (the sweeper's half). Both name a job's stable id by `job_id(name, key)`.
 """
 from __future__ import annotations
+
+import logging
 
 from flask import current_app
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from app.common import redis
+
+log = logging.getLogger(__name__)
+
 QUEUES = ("dsar", "mail", "status", "notify", "default")
-_REDIS = "levqor_redis"
 _REGISTRY = "levqor_jobs"
 
 
@@ -27,21 +36,8 @@ def init_app(app, registry: dict) -> None:
 
 
 def connection(app=None):
-    """Redis for REDIS_URL, or (embedded mode) an in-process fake Redis private to this app.
-
-    Created on first use, never at import or in create_app, so building an app opens nothing."""
-    app = app or current_app._get_current_object()
-    ext = app.extensions
-    if _REDIS not in ext:
-        if app.config.get("EMBEDDED_QUEUE"):
-            import fakeredis
-
-            ext[_REDIS] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
-        else:
-            from redis import Redis
-
-            ext[_REDIS] = Redis.from_url(app.config["REDIS_URL"])
-    return ext[_REDIS]
+    """The Redis the queues live on: the app's one client (app.common.redis)."""
+    return redis.client(app)
 
 
 def queue(name: str = "default", app=None) -> Queue:
@@ -76,11 +72,29 @@ def job_exists(job_id: str) -> bool:
     return Job.exists(job_id, connection=connection())
 
 
-def enqueue_unless_present(name: str, *args, job_id: str) -> bool:
-    """For sweepers: enqueue job `name` under `job_id` unless RQ still holds a job of that id in any
-    state — queued, running, waiting for a retry, or failed for good (that one waits in the failed
-    registry for ops, who see why and requeue it). True when enqueued."""
-    if job_exists(job_id):
+def job_id(name: str, *key) -> str:
+    """The stable RQ id of job `name` for `key` (`job_id("dsar.export", 7)` is "dsar-export-7"): the same
+    work always gets the same id, so RQ never holds two copies and a sweeper can tell it is there."""
+    return "-".join([name.replace(".", "-"), *(str(part) for part in key)])
+
+
+def try_enqueue(name: str, *args, key: tuple | None = None) -> bool:
+    """Best effort, after the commit that made the work due: enqueue job `name` (under `job_id(name,
+    *key)`, or a fresh id when `key` is None). If Redis does not answer, log it and return False: the
+    change stands, and the domain's sweeper finds the row and enqueues it later."""
+    try:
+        enqueue(name, *args, job_id=None if key is None else job_id(name, *key))
+        return True
+    except Exception:
+        log.exception("could not enqueue %s %s; its sweeper will", name, key or args)
         return False
-    enqueue(name, *args, job_id=job_id)
+
+
+def enqueue_unless_present(name: str, *args, key: tuple) -> bool:
+    """For sweepers: enqueue job `name` under `job_id(name, *key)` unless RQ still holds a job of that
+    id in any state — queued, running, waiting for a retry, or failed for good (that one waits in the
+    failed registry for ops, who see why and requeue it). True when enqueued."""
+    if job_exists(job_id(name, *key)):
+        return False
+    enqueue(name, *args, job_id=job_id(name, *key))
     return True

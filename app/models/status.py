@@ -5,7 +5,28 @@ from app.extensions import db
 from app.models.types import JSONType, UTCDateTime
 
 COMPONENTS = ("api", "frontend", "database", "stripe", "workflows")
+COMPONENT_NAMES = {"api": "API", "frontend": "Frontend", "database": "Database", "stripe": "Stripe (payments)",
+                   "workflows": "Workflows"}
 LEVELS = ("up", "degraded", "down", "unknown")
+# Where each component's level is stored on a snapshot ("overall" is the service as a whole).
+COLUMNS = {"api": "api_status", "frontend": "frontend_status", "database": "db_status",
+           "stripe": "stripe_status", "workflows": "workflows_status", "overall": "overall_status"}
+# How bad a level is; the worst of several is what a page shows. Below 0 is "not measured": unknown (a
+# check that is not configured) ranks above no_data (no check ran) so a slot says which it was, and
+# neither ever makes a measured level worse.
+LEVEL_RANK = {"no_data": -2, "unknown": -1, "maintenance": -1, "up": 0, "degraded": 1, "down": 2}
+MEASURED = ("up", "degraded", "down")
+
+
+def worst_level(levels, default: str | None = "unknown") -> str | None:
+    """The worst measured level among `levels` (up < degraded < down); `default` when none was measured."""
+    measured = [level for level in levels if level in MEASURED]
+    return max(measured, key=LEVEL_RANK.__getitem__) if measured else default
+
+
+def worse_of(levels) -> str:
+    """The worst of `levels` by LEVEL_RANK, not-measured levels included (for declared states)."""
+    return max(levels, key=lambda level: LEVEL_RANK.get(level, -1))
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 INCIDENT_IMPACTS = ("minor", "major", "critical")
 
@@ -26,6 +47,21 @@ class StatusSnapshot(db.Model):
     details = mapped_column(JSONType)
 
     __table_args__ = (Index("ix_status_snapshots_ts", "ts"),)
+
+    @property
+    def levels(self) -> dict[str, str]:
+        """{component: level} of this check."""
+        return {c: getattr(self, COLUMNS[c]) for c in COMPONENTS}
+
+    @staticmethod
+    def level_columns(levels: dict[str, str]) -> dict[str, str]:
+        """The column values that store {component: level}."""
+        return {COLUMNS[c]: levels[c] for c in COMPONENTS}
+
+    @staticmethod
+    def column(component: str):
+        """The mapped column holding `component`'s level (or "overall")."""
+        return getattr(StatusSnapshot, COLUMNS[component])
 
 
 class StatusRollup(db.Model):

@@ -23,13 +23,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StatusRollup, StatusSnapshot
+from app.models.status import COMPONENTS, worst_level
 from app.models.types import utcnow
 from app.sla import events
 
 SNAPSHOT_SECONDS = 300
-SEVERITY = {"up": 0, "degraded": 1, "down": 2}
-COLUMNS = {"api": "api_status", "database": "db_status", "workflows": "workflows_status",
-           "frontend": "frontend_status", "stripe": "stripe_status"}
 
 Window = tuple[datetime, datetime]
 
@@ -65,14 +63,13 @@ def _aware(value: datetime) -> datetime:
 
 
 def _level(statuses) -> str | None:
-    known = [s for s in statuses if s in SEVERITY]
-    return max(known, key=SEVERITY.__getitem__) if known else None
+    return worst_level(statuses, default=None)
 
 
 def _from_snapshots(start: datetime, end: datetime, components, maintenance: list[Window]) -> dict:
     """Seconds up/degraded/down inside [start, end), maintenance time left out."""
     step = timedelta(seconds=SNAPSHOT_SECONDS)
-    cols = [getattr(StatusSnapshot, COLUMNS[c]) for c in components if c in COLUMNS]
+    cols = [StatusSnapshot.column(c) for c in components if c in COMPONENTS]
     rows = db.session.execute(
         select(StatusSnapshot.ts, *cols)
         .where(StatusSnapshot.ts > start - 2 * step, StatusSnapshot.ts < end + step).order_by(StatusSnapshot.ts)

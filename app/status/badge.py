@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from app.common.errors import ValidationFailed
 from app.extensions import db
 from app.models import StatusRollup
-from app.models.status import COMPONENTS
+from app.models.status import COMPONENT_NAMES, COMPONENTS, worse_of
 from app.models.types import utcnow
 from app.status import live
 from app.status import mask as status_mask
+from app.status.declared import declared_state
 from app.status.history import floor_to, uptime
-from app.status.page import NAMES, RANK, current, declared_state, incidents_for_page, maintenance_for_page
+from app.status.page import incidents_for_page, maintenance_for_page
+from app.status.state import current
 
 # window → (rollup period, buckets): the same counts as the 7- and 90-day bars.
 WINDOWS = {"24h": ("hour", 24), "7d": ("hour", 168), "30d": ("day", 30), "90d": ("day", 90)}
@@ -47,7 +49,7 @@ def _state(component: str | None) -> str:
     declared = state["declared"].get(component)
     if declared == "maintenance":
         return "maintenance"
-    return max([state["levels"][component], declared or "unknown"], key=lambda lvl: RANK.get(lvl, -1))
+    return worse_of([state["levels"][component], declared or "unknown"])
 
 
 def uptime_pct(component: str | None, window: str, now=None) -> float | None:
@@ -90,7 +92,7 @@ def _format(value: float | None) -> str:
 def badge(component: str | None = None, window: str | None = None) -> str:
     """The SVG text: `<label> | <state>`, or `<label> uptime <window> | <percent>`."""
     validate(component, window)
-    label = NAMES[component] if component else "status"
+    label = COMPONENT_NAMES[component] if component else "status"
     if window is None:
         value, colour = STATE_TEXT[_state(component)]
     else:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from flask import current_app
 from redis.exceptions import WatchError
 
-from app.common import tasks
+from app.common.redis import client as redis_client
 
 log = logging.getLogger(__name__)
 PREFIX = "levqor:status-cache:"
@@ -38,7 +38,7 @@ _lock = threading.Lock()
 
 
 def _redis():
-    return tasks.connection()
+    return redis_client()
 
 
 def ttl() -> int:

@@ -24,10 +24,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.common.billing import stripe_client
-from app.models.status import COMPONENTS
+from app.models.status import COMPONENTS, worst_level
 from app.status import worker_health
-
-RANK = {"up": 0, "degraded": 1, "down": 2}
 
 
 @dataclass
@@ -81,8 +79,7 @@ def threshold_ms_for(component: str, config=None) -> float:
 
 def overall_of(levels) -> str:
     """The worst known level; `unknown` (not configured) never counts. Nothing known → unknown."""
-    known = [lvl for lvl in levels if lvl in RANK]
-    return max(known, key=RANK.__getitem__) if known else "unknown"
+    return worst_level(levels)
 
 
 # --- the individual probes: return extra info, raise on failure --------------------------------

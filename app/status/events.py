@@ -37,20 +37,9 @@ def record(kind: str, subject_type: str, subject_id: int, components: list[str] 
 def dispatch_recorded() -> int:
     """After the commit: hand the events this session recorded to the fan-out job (best effort: a
     lost enqueue is the sweeper's)."""
-    sent = 0
-    for event in db.session.info.pop(_RECORDED, []):
-        if event.id is None:  # rolled back before it was flushed
-            continue
-        try:
-            tasks.enqueue(FANOUT_JOB, event.id, job_id=job_id(event.id))
-            sent += 1
-        except Exception:
-            log.exception("could not enqueue the fan-out of status event %s; the sweeper will", event.id)
-    return sent
-
-
-def job_id(event_id: int) -> str:
-    return f"status-fanout-{event_id}"
+    # An event without an id was rolled back before it was flushed.
+    return sum(tasks.try_enqueue(FANOUT_JOB, event.id, key=(event.id,))
+               for event in db.session.info.pop(_RECORDED, []) if event.id is not None)
 
 
 def sweep() -> int:
@@ -61,4 +50,4 @@ def sweep() -> int:
     rows = db.session.scalars(select(StatusEvent.id).where(
         StatusEvent.fanned_out_at.is_(None), StatusEvent.created_at < now - SWEEP_AFTER,
         StatusEvent.created_at >= now - GIVE_UP_AFTER).order_by(StatusEvent.id)).all()
-    return sum(tasks.enqueue_unless_present(FANOUT_JOB, event_id, job_id=job_id(event_id)) for event_id in rows)
+    return sum(tasks.enqueue_unless_present(FANOUT_JOB, event_id, key=(event_id,)) for event_id in rows)

@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 from app.common.iso import iso
 from app.extensions import db
 from app.models import Incident
+from app.models.status import COMPONENT_NAMES
 from app.models.types import utcnow
 from app.status import live, serializers
-from app.status.page import NAMES
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -57,7 +57,7 @@ def atom_feed(days: int = 90, limit: int = 50) -> bytes:
         sub(entry, "updated", iso(incident.updated_at))
         sub(entry, "published", iso(incident.started_at))
         sub(entry, "link", href=f"{base}/status/incidents/{incident.id}", rel="alternate", type="text/html")
-        affected = ", ".join(NAMES.get(c, c) for c in incident.components or []) or "The whole service"
+        affected = ", ".join(COMPONENT_NAMES.get(c, c) for c in incident.components or []) or "The whole service"
         lines = [f"<p><strong>Impact:</strong> {incident.impact}. <strong>Affected:</strong> {_esc(affected)}.</p>"]
         lines += [f"<p><small>{iso(u.created_at)}</small> <strong>{_esc(u.status.capitalize())}</strong> — "
                   f"{_esc(u.message)}</p>" for u in incident.updates]

@@ -26,18 +26,15 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import StatusRollup, StatusSnapshot
-from app.models.status import COMPONENTS
+from app.models.status import COMPONENTS, LEVEL_RANK
 from app.models.types import utcnow
 
 SLOT = timedelta(minutes=5)
 PERIODS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
-COLUMN = {"api": "api_status", "frontend": "frontend_status", "database": "db_status",
-          "stripe": "stripe_status", "workflows": "workflows_status", "overall": "overall_status"}
 # Rolled up per component, plus "overall" (the service as a whole, which SLA measurement reads once raw
 # snapshots are past retention). The page shows the five components.
 ROLLUP_COMPONENTS = (*COMPONENTS, "overall")
 COUNTED = ("up", "degraded", "down")
-SEVERITY = {"no_data": -1, "unknown": -0.5, "up": 0, "degraded": 1, "down": 2}
 PARTIAL_BELOW_PCT = 50.0  # "mostly missing": fewer than half of a bucket's expected checks ran
 
 
@@ -97,7 +94,7 @@ def worst(counts: dict) -> str:
 # --- rollups ----------------------------------------------------------------------------------
 
 def _snapshot_rows(start: datetime, end: datetime):
-    cols = [StatusSnapshot.ts] + [getattr(StatusSnapshot, COLUMN[c]) for c in ROLLUP_COMPONENTS]
+    cols = [StatusSnapshot.ts] + [StatusSnapshot.column(c) for c in ROLLUP_COMPONENTS]
     return db.session.execute(
         select(*cols).where(StatusSnapshot.ts >= start, StatusSnapshot.ts < end).order_by(StatusSnapshot.ts)
     ).all()
@@ -196,7 +193,7 @@ def series_24h(now: datetime | None = None, mask=None) -> dict[str, dict]:
             if mask and mask.inside(component, row[0]):
                 continue
             level = row[i] if row[i] in COUNTED or row[i] == "unknown" else "no_data"
-            if SEVERITY[level] > SEVERITY[per[component].get(slot, "no_data")]:
+            if LEVEL_RANK[level] > LEVEL_RANK[per[component].get(slot, "no_data")]:
                 per[component][slot] = level
             else:
                 per[component].setdefault(slot, level)

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
-from app.common import tasks
+from app.common.redis import client as redis_client
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def publish(record: dict) -> None:
     value = json.dumps(record | {"ts": record["ts"].isoformat()})
     _remember_locally(LIVE, value)
     try:
-        tasks.connection().set(LIVE, value)
+        redis_client().set(LIVE, value)
     except Exception:
         log.warning("status: could not publish the newest check to Redis", exc_info=True)
 
@@ -56,7 +56,7 @@ def newest() -> dict | None:
     """The newest published check, from Redis, else this process; None when nothing was published."""
     value = None
     try:
-        value = tasks.connection().get(LIVE)
+        value = redis_client().get(LIVE)
     except Exception:
         log.warning("status: Redis unavailable; using this process's newest check", exc_info=True)
     value = value or _recall_locally(LIVE)
@@ -88,7 +88,7 @@ def last_good(name: str, build: Callable[[], object], default=_NONE):
     encoded = json.dumps(value, default=str)
     _remember_locally(key, encoded)
     try:
-        tasks.connection().set(key, encoded, ex=GOOD_SECONDS)
+        redis_client().set(key, encoded, ex=GOOD_SECONDS)
     except Exception:
         log.warning("status: could not keep a copy of %s in Redis", name, exc_info=True)
     return value
@@ -97,7 +97,7 @@ def last_good(name: str, build: Callable[[], object], default=_NONE):
 def _recall(key: str):
     value = None
     try:
-        value = tasks.connection().get(key)
+        value = redis_client().get(key)
     except Exception:
         log.warning("status: Redis unavailable too; using this process's copy of %s", key)
     value = value or _recall_locally(key)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from app.common.iso import iso
 from app.extensions import db
 from app.models import MaintenanceStatus, ScheduledMaintenance
+from app.models.status import COMPONENT_NAMES
 from app.models.types import utcnow
 from app.status import live, maintenance
-from app.status.page import NAMES
 
 VIEWS = ("all", "upcoming", "active", "summary")
 RECENT = 50
@@ -29,7 +29,7 @@ def _updates(item: ScheduledMaintenance, state: str) -> list[dict]:
         steps.append(("in_progress", item.starts_at, "Scheduled maintenance is in progress."))
     if state == "completed":
         steps.append(("completed", item.window_end(), "Scheduled maintenance has been completed."))
-    comps = [{"code": c, "name": NAMES.get(c, c)} for c in item.components or []]
+    comps = [{"code": c, "name": COMPONENT_NAMES.get(c, c)} for c in item.components or []]
     return [{"id": f"{item.id}-{status}", "status": status, "body": body, "incident_id": str(item.id),
              "created_at": iso(at), "updated_at": iso(at), "display_at": iso(at), "affected_components": comps,
              "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
@@ -56,8 +56,9 @@ def statuspage_object(item: ScheduledMaintenance, now: datetime) -> dict:
         "scheduled_for": iso(item.starts_at), "scheduled_until": iso(item.ends_at), "page_id": "levqor",
         "shortlink": f"{base}{_link(item, now)}",
         "incident_updates": _updates(item, state),
-        "components": [{"id": c, "name": NAMES.get(c, c), "status": "under_maintenance" if state == "in_progress"
-                        else "operational", "page_id": "levqor"} for c in item.components or []],
+        "components": [{"id": c, "name": COMPONENT_NAMES.get(c, c),
+                        "status": "under_maintenance" if state == "in_progress" else "operational",
+                        "page_id": "levqor"} for c in item.components or []],
     }
 
 

@@ -30,7 +30,7 @@ from app.models.status import COMPONENTS
 from app.models.types import utcnow
 from app.status import maintenance
 from app.status.checks import overall_of
-from app.status.history import COLUMN, COUNTED, ROLLUP_COMPONENTS, SLOT, floor_to
+from app.status.history import COUNTED, ROLLUP_COMPONENTS, SLOT, floor_to
 
 HOUR = timedelta(hours=1)
 
@@ -130,7 +130,7 @@ def load(start: datetime, end: datetime, now: datetime | None = None) -> Mainten
     if not spans["overall"]:
         return MaintenanceMask(spans)
     horizon = now - timedelta(days=current_app.config.get("STATUS_RAW_RETENTION_DAYS", 30))
-    cols = [StatusSnapshot.ts] + [getattr(StatusSnapshot, COLUMN[c]) for c in ROLLUP_COMPONENTS]
+    cols = [StatusSnapshot.ts] + [StatusSnapshot.column(c) for c in ROLLUP_COMPONENTS]
     recent = [(max(lo, horizon), hi) for lo, hi in spans["overall"] if hi > horizon]
     rows = db.session.execute(select(*cols).where(or_(
         *(and_(StatusSnapshot.ts >= lo, StatusSnapshot.ts < hi) for lo, hi in recent)))

@@ -18,15 +18,15 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from app.common import tasks
+from app.common.redis import client as redis_client
 from app.extensions import db
 from app.models import StatusSnapshot
+from app.models.status import COLUMNS
 
 log = logging.getLogger(__name__)
 KEY = "levqor:status:spool"
 LOCK = KEY + ":lock"
-FIELDS = ("overall_status", "api_status", "frontend_status", "db_status", "stripe_status", "workflows_status",
-          "notes", "details")
+FIELDS = (*COLUMNS.values(), "notes", "details")
 _file_lock = threading.Lock()
 
 
@@ -38,7 +38,7 @@ def push(snapshot: StatusSnapshot, app=None) -> str:
     """Keep an unstored snapshot; returns where it went ("redis" or "file")."""
     line = json.dumps(as_record(snapshot))
     try:
-        tasks.connection(app).rpush(KEY, line)
+        redis_client(app).rpush(KEY, line)
         return "redis"
     except Exception:
         log.warning("status spool: Redis unavailable too; writing snapshot %s to %s", snapshot.ts, spool_path(app))
@@ -58,7 +58,7 @@ def pending() -> int:
     """How many snapshots wait (Redis and file), for ops and tests."""
     count = len(_read_file())
     try:
-        count += int(tasks.connection().llen(KEY))
+        count += int(redis_client().llen(KEY))
     except Exception:
         log.warning("status spool: cannot count the Redis spool", exc_info=True)
     return count
@@ -69,7 +69,7 @@ def flush() -> list[datetime]:
 
     Raises what the database raises (the caller spools again); Redis being down only means the
     Redis part waits for the next flush."""
-    conn = tasks.connection()
+    conn = redis_client()
     try:
         if not conn.set(LOCK, b"1", nx=True, ex=60):
             return []  # another process is flushing

@@ -15,9 +15,12 @@ from sqlalchemy.orm import selectinload
 from app.common.iso import iso
 from app.extensions import db
 from app.models import Incident
+from app.models.status import COMPONENT_NAMES
 from app.models.types import utcnow
 from app.status import live, maintenance_feed
-from app.status.page import NAMES, current, declared_state, incidents_for_page, maintenance_for_page
+from app.status.declared import declared_state
+from app.status.page import incidents_for_page, maintenance_for_page
+from app.status.state import current
 
 COMPONENT_STATUS = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
 # What staff declared, in Statuspage's words (an incident's impact on the components it names).
@@ -38,14 +41,14 @@ def _page(updated_at) -> dict:
 
 
 def _component(code: str, status: str, position: int, updated_at) -> dict:
-    return {"id": code, "name": NAMES.get(code, code), "status": status, "created_at": STATUSPAGE_EPOCH,
+    return {"id": code, "name": COMPONENT_NAMES.get(code, code), "status": status, "created_at": STATUSPAGE_EPOCH,
             "updated_at": iso(updated_at or utcnow()), "position": position, "description": None, "showcase": True,
             "start_date": None, "group_id": None, "page_id": PAGE_ID, "group": False,
             "only_show_if_degraded": False}
 
 
 def _affected(codes: list[str]) -> list[dict]:
-    return [{"code": c, "name": NAMES.get(c, c)} for c in codes]
+    return [{"code": c, "name": COMPONENT_NAMES.get(c, c)} for c in codes]
 
 
 def incident(item, statuses: dict | None = None) -> dict:

@@ -30,9 +30,9 @@ from datetime import UTC, datetime, timedelta
 from rq import Queue, Worker
 
 from app.common import tasks
+from app.models.status import LEVEL_RANK
 
 RUNTIME_KEY = "levqor_embedded_runtime"
-RANK = {"up": 0, "degraded": 1, "down": 2}
 
 
 @dataclass
@@ -102,7 +102,7 @@ def assess(app, now: datetime | None = None) -> Verdict:
     down_after = int(app.config.get("STATUS_QUEUE_AGE_DOWN", 1800))
     queues = [_queue_health(conn, name, counts.get(name, 0), now).judge(degraded_after, down_after)
               for name in tasks.QUEUES]
-    worst = max(queues, key=lambda q: RANK[q.status])
+    worst = max(queues, key=lambda q: LEVEL_RANK[q.status])
     info = extra | {
         "queues": {q.queue: asdict(q) for q in queues},
         "workers_alive": max(counts.values(), default=0) if extra else len(live_workers),

@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from app.common.iso import iso
 from app.extensions import db
 from app.models import Incident, IncidentUpdate, ScheduledMaintenance, StatusEvent
+from app.models.status import COMPONENT_NAMES
 from app.models.types import utcnow
 from app.status import maintenance_feed, v2
-from app.status.page import NAMES
 
 HEADLINES = {
     "incident.created": "New incident", "incident.updated": "Incident update", "incident.resolved": "Resolved",
@@ -32,7 +32,7 @@ def build(event: StatusEvent) -> dict:
     """Template context shared by every mail of one event (rendered once per batch)."""
     base = current_app.config["PUBLIC_BASE_URL"]
     item = _subject(event)
-    names = [NAMES.get(c, c) for c in (event.components or [])] or ["All components"]
+    names = [COMPONENT_NAMES.get(c, c) for c in (event.components or [])] or ["All components"]
     ctx = {"headline": HEADLINES.get(event.kind, "Status update"), "components": names, "item": item,
            "event": event, "status_url": f"{base}/status", "title": getattr(item, "title", "Status update")}
     if event.subject_type == "incident":

@@ -52,10 +52,10 @@ def fanout(event_id: int) -> dict:
     size = current_app.config["STATUS_NOTIFY_BATCH"]
     for start in range(0, len(emails), size):
         chunk = emails[start:start + size]
-        tasks.enqueue(EMAIL_JOB, event_id, chunk, job_id=f"status-notify-{event_id}-{chunk[0]}")
+        tasks.enqueue(EMAIL_JOB, event_id, chunk, job_id=tasks.job_id(EMAIL_JOB, event_id, chunk[0]))
     for r in audience:
         if r.webhook_url:
-            tasks.enqueue(WEBHOOK_JOB, event_id, r.id, job_id=f"status-webhook-{event_id}-{r.id}")
+            tasks.enqueue(WEBHOOK_JOB, event_id, r.id, job_id=tasks.job_id(WEBHOOK_JOB, event_id, r.id))
     event.fanned_out_at, event.recipients = utcnow(), len(audience)
     db.session.commit()
     return {"event": event_id, "emails": len(emails), "webhooks": len(audience) - len(emails)}
@@ -142,10 +142,8 @@ def _webhook_failed(event_id: int, sub: StatusSubscriber, error: str) -> str:
                      target_id=sub.id, details={"failures": sub.consecutive_failures, "error": error})
     mark(event_id, [sub.id], DeliveryStatus.FAILED, error)
     if disable:
-        try:
-            tasks.enqueue(DISABLED_JOB, sub.id, job_id=disabled_job_id(sub.id))
-        except Exception:  # the sweeper finds disabled subscriptions whose contact was never told
-            log.exception("could not enqueue the webhook-disabled mail for subscriber %s", sub.id)
+        # If it is lost, the sweeper finds disabled subscriptions whose contact was never told.
+        tasks.try_enqueue(DISABLED_JOB, sub.id, key=(sub.id,))
         return "disabled"
     raise DeliveryFailed(f"webhook {sub.id}: {error}")
 
@@ -214,16 +212,12 @@ UNSUBSCRIBED_KEEP = timedelta(days=30)
 DELIVERIES_KEEP = timedelta(days=90)
 
 
-def disabled_job_id(subscriber_id: int) -> str:
-    return f"status-webhook-disabled-{subscriber_id}"
-
-
 def sweep() -> dict:
     now = utcnow()
     unsent = db.session.scalars(select(StatusSubscriber.id).where(
         StatusSubscriber.disabled_at.is_not(None), StatusSubscriber.disabled_emailed_at.is_(None),
         StatusSubscriber.disabled_at < now - timedelta(minutes=2))).all()
-    resent = sum(tasks.enqueue_unless_present(DISABLED_JOB, sid, job_id=disabled_job_id(sid)) for sid in unsent)
+    resent = sum(tasks.enqueue_unless_present(DISABLED_JOB, sid, key=(sid,)) for sid in unsent)
     pruned = db.session.execute(delete(StatusSubscriber).where(
         # updated_at, not created_at: asking again sends a new link, good for CONFIRM_DAYS from then.
         (StatusSubscriber.confirmed_at.is_(None) & (StatusSubscriber.updated_at < now - timedelta(days=CONFIRM_DAYS)))

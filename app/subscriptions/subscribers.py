@@ -23,9 +23,8 @@ from app.common.errors import NotFound, ServiceError, ValidationFailed
 from app.common.mailer import send_template
 from app.extensions import db, limiter
 from app.models import StatusSubscriber
-from app.models.status import COMPONENTS
+from app.models.status import COMPONENT_NAMES, COMPONENTS
 from app.models.types import utcnow
-from app.status.page import NAMES
 from app.subscriptions import webhooks
 
 log = logging.getLogger(__name__)
@@ -144,7 +143,7 @@ def send_confirmation(subscriber_id: int, components: list[str]) -> bool:
     row = db.session.get(StatusSubscriber, subscriber_id)
     if row is None or row.confirm_token is None:
         return False
-    names = [NAMES.get(c, c) for c in (components or COMPONENTS)]
+    names = [COMPONENT_NAMES.get(c, c) for c in (components or COMPONENTS)]
     send_template(row.email, "Confirm your Levqor status subscription", "status_confirm", subscriber=row,
                   confirm_url=confirm_url(row, components), components=names,
                   already=row.state == "active")

@@ -66,7 +66,7 @@ def procfile_worker(app, process: str, wait_for_queues: tuple[str, ...] = (), **
     process group (the worker and any work horse it forked)."""
     from rq import Worker
 
-    from app.common.tasks import connection
+    from app.common.redis import client as connection
 
     proc = subprocess.Popen(procfile_command(process), cwd=ROOT, env=worker_env(app, **extra_env),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -103,7 +103,7 @@ def fast_forward_retries(queue: str = "dsar") -> int:
     """Make every job waiting for its RQ retry back-off due now (time travel, not a fake retry)."""
     from rq.registry import ScheduledJobRegistry
 
-    from app.common.tasks import connection as get_connection
+    from app.common.redis import client as get_connection
     from app.common.tasks import queue as get_queue
 
     registry = ScheduledJobRegistry(queue=get_queue(queue), connection=get_connection())

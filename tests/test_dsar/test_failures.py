@@ -1,7 +1,7 @@
 """Retries, final failure, idempotent reruns, mail failures, the sweeper and expiry."""
 from datetime import timedelta
 
-from app.common.tasks import connection as get_connection
+from app.common.redis import client as get_connection
 from app.common.tasks import is_job_live
 from app.dsar import exports
 from app.extensions import db

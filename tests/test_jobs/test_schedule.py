@@ -1,5 +1,5 @@
 """Periodic jobs are data, registered under fixed ids: restarting the scheduler never doubles them."""
-from app.common.tasks import connection as get_connection
+from app.common.redis import client as get_connection
 from jobs.schedule import PERIODIC_JOBS, Periodic, make_scheduler, register_periodic_jobs
 
 DEMO = [Periodic("demo-mail", "*/5 * * * *", "mail.sla_decision", "demo")]

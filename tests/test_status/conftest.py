@@ -127,7 +127,7 @@ def worker_alive(app):
         return
     from rq import Worker
 
-    from app.common.tasks import connection as get_connection
+    from app.common.redis import client as get_connection
 
     worker = Worker(list(QUEUES), connection=get_connection(app), name=f"status-test-{id(app)}")
     worker.register_birth()

@@ -121,7 +121,7 @@ def test_rollup_job_recomputes_recent_hours_and_prunes(add_snapshot):
 
 
 def test_first_snapshot_catches_up_on_history_seeded_before_it(app, fast_checks, add_snapshot, worker_alive):
-    from app.status.page import record_snapshot
+    from app.status.snapshots import record_snapshot
 
     now = utcnow()
     for i in range(1, 24 * 12):  # a day of history, e.g. demo data, and no rollup job has run yet

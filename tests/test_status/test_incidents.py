@@ -130,7 +130,7 @@ def test_cache_ttl_is_a_short_safety_net(app, client, configure):
 
 
 def test_expired_copy_is_served_while_another_request_rebuilds(app, configure):
-    from app.common.tasks import connection as get_connection
+    from app.common.redis import client as get_connection
     from app.status import cache
 
     configure(STATUS_CACHE_TTL=1)

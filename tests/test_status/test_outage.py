@@ -15,8 +15,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.models import StatusSnapshot
-from app.status import cache, spool
-from app.status import page as status_page
+from app.status import cache, snapshots, spool
 from config import TestConfig
 from tests.support.private import PrivatePostgres, PrivateRedis
 from tests.support.services import free_port
@@ -81,13 +80,13 @@ def _assert_pages_answer_with_database_down(client):
 
 def test_database_outage_is_recorded_served_and_flushed_once(outage_app, private_pg, private_redis, browser):
     client = outage_app.test_client()
-    status_page.record_snapshot(outage_app)
+    snapshots.record_snapshot(outage_app)
     assert _levels(client)["components"]["database"] == "up"
 
     private_pg.stop()
     try:
         for _ in range(3):  # three 5-minute slots of the outage
-            snap = status_page.record_snapshot(outage_app)
+            snap = snapshots.record_snapshot(outage_app)
             assert snap.db_status == "down" and snap.id is None  # not stored: spooled
         assert spool.pending() == 3
         _assert_pages_answer_with_database_down(client)
@@ -95,7 +94,7 @@ def test_database_outage_is_recorded_served_and_flushed_once(outage_app, private
 
         private_redis.stop()  # Redis goes too: the next check lands in the spool file
         try:
-            status_page.record_snapshot(outage_app)
+            snapshots.record_snapshot(outage_app)
             body = _levels(client)  # from this process's copies
             assert body["components"]["database"] == "down"
         finally:
@@ -104,7 +103,7 @@ def test_database_outage_is_recorded_served_and_flushed_once(outage_app, private
         private_pg.start()
 
     cache.invalidate()
-    stored = status_page.record_snapshot(outage_app)  # the database is back: flush, then store
+    stored = snapshots.record_snapshot(outage_app)  # the database is back: flush, then store
     assert stored.id is not None and spool.pending() == 0
     rows = db.session.scalars(select(StatusSnapshot).order_by(StatusSnapshot.ts)).all()
     assert [r.db_status for r in rows] == ["up", "down", "down", "down", "down", "up"]
@@ -146,7 +145,7 @@ def test_read_api_history_and_badge_answer_from_last_good_copies_while_the_datab
     from app.models.types import utcnow
 
     client = outage_app.test_client()
-    status_page.record_snapshot(outage_app)
+    snapshots.record_snapshot(outage_app)
     incident = Incident(title="Edge errors", status="identified", impact="major", components=["api"],
                         message="CDN node failing.")
     incident.updates = [IncidentUpdate(status="identified", message="CDN node failing.", created_at=utcnow())]

@@ -1,7 +1,7 @@
 """The periodic status jobs are registered under fixed ids: two scheduler starts, one job each."""
 import pytest
 
-from app.common.tasks import connection as get_connection
+from app.common.redis import client as get_connection
 from jobs.schedule import ID_PREFIX, PERIODIC_JOBS, make_scheduler
 from jobs.worker import run_scheduler
 

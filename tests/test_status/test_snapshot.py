@@ -10,7 +10,7 @@ from app.models.types import utcnow
 
 
 def test_record_snapshot_stores_levels_latency_and_errors(app, fast_checks, configure, hung_server, worker_alive):
-    from app.status.page import record_snapshot
+    from app.status.snapshots import record_snapshot
 
     configure(API_HEALTH_URL=hung_server.url, STATUS_CHECK_TIMEOUTS="api:0.5")
     snap = record_snapshot(app)
@@ -29,7 +29,7 @@ def test_record_snapshot_stores_levels_latency_and_errors(app, fast_checks, conf
 
 
 def test_new_snapshot_refreshes_the_cached_page(client, app, fast_checks, add_snapshot, worker_alive):
-    from app.status.page import record_snapshot
+    from app.status.snapshots import record_snapshot
 
     add_snapshot(utcnow() - timedelta(minutes=2), api="down")
     assert "Outage" in client.get("/status").get_data(as_text=True)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rq import Worker
 
+from app.common.redis import client as get_connection
 from app.common.tasks import QUEUES
-from app.common.tasks import connection as get_connection
 from app.common.tasks import queue as get_queue
 from app.status.checks import check_component
 
@@ -96,7 +96,7 @@ def test_the_age_of_the_oldest_job_makes_a_queue_degraded_then_down(app, fast_ch
 
 @server_only
 def test_the_public_sees_which_problem_in_plain_words(client, app, fast_checks, workers):
-    from app.status.page import record_snapshot
+    from app.status.snapshots import record_snapshot
 
     workers(["status", "mail"])
     _queued("dsar")

@@ -208,7 +208,7 @@ def test_the_sweeper_hands_over_an_event_whose_enqueue_was_lost(client, smtp, su
     confirm_from_mail(client, subscribe(client, email="late@example.com"))
     smtp.messages.clear()
     open_incident("Lost hand-over", [], "The queue dropped the fan-out.")
-    from app.common.tasks import connection
+    from app.common.redis import client as connection
     connection().flushdb()  # the fan-out job is gone, as if Redis restarted empty
     db.session.execute(update(StatusEvent).values(created_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()

@@ -7,8 +7,7 @@ from flask import current_app, make_response, render_template, request
 
 from app.common.errors import ValidationFailed
 from app.extensions import csrf, limiter
-from app.models.status import COMPONENTS
-from app.status.page import NAMES
+from app.models.status import COMPONENT_NAMES, COMPONENTS
 from app.subscriptions import subscribers
 from public import bp
 from public.forms import SignOutForm as ButtonForm  # a CSRF token and nothing else
@@ -20,7 +19,7 @@ def _per_client() -> str:
 
 def _form_page(values: dict, errors: dict | None = None, status: int = 200):
     return render_template("status_subscribe.html", form=ButtonForm(), values=values, errors=errors or {},
-                           components=[(c, NAMES.get(c, c)) for c in COMPONENTS]), status
+                           components=[(c, COMPONENT_NAMES.get(c, c)) for c in COMPONENTS]), status
 
 
 def _values() -> dict:
@@ -58,7 +57,7 @@ def status_confirm_page(token: str):
 def status_confirm(token: str):
     subscriber, secret = subscribers.confirm(token)
     response = make_response(render_template("status_subscription.html", step="confirmed", subscriber=subscriber,
-                                             secret=secret, names=NAMES))
+                                             secret=secret, names=COMPONENT_NAMES))
     response.headers["Cache-Control"] = "no-store"  # the signing secret is shown here, once
     return response
 
