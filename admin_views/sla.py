@@ -14,9 +14,9 @@ from admin_views.filters import UserEmailFilter
 from app.common import billing, money
 from app.common.errors import ServiceError
 from app.extensions import db
-from app.models import SlaCreditRequest, User
+from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
-from app.sla import claims, events, periods, staff
+from app.sla import claims, staff
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -142,7 +142,7 @@ class SlaCreditView(SecureModelView):
             credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
             if form.credit_amount.data and credit is None:
                 form.credit_amount.errors = [money.amount_error(claim.currency)]
-                return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), 422
+                return self._page(claim, form, 422)
             data = {"status": form.status.data, "credit_amount": credit, "notes": form.notes.data,
                     "stripe_ref": form.stripe_ref.data, "credit_method": form.credit_method.data}
             try:
@@ -153,21 +153,20 @@ class SlaCreditView(SecureModelView):
                     if hasattr(form, field):
                         getattr(form, field).errors = [*getattr(form, field).errors, message]
                 claim = claims.get_claim(claim_id)
-                return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), exc.status
+                return self._page(claim, form, exc.status)
             claim = claims.get_claim(claim_id)
             flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
             return redirect(url_for(".claim", claim_id=claim_id))
         status = 422 if request.method == "POST" else 200  # a form with errors is not a success
-        return self.render("admin/sla_claim.html", claim=claim, form=form, **self._extra(claim)), status
+        return self._page(claim, form, status)
 
-    def _extra(self, claim) -> dict:
-        period = periods.period_of(claim) or periods.BillingPeriod(claim.period_start, claim.period_end, 0,
-                                                                   claim.currency or "USD")
-        decider = db.session.get(User, claim.decided_by) if claim.decided_by else None
+    def _page(self, claim, form, status: int):
+        """The claim page, from the sla package's claim view (the admin JSON reads the same one)."""
+        view = claims.claim_view(claim)
         retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
-        return {"period": period, "fmt": money.format_amount, "stripe_configured": billing.stripe_configured(),
-                "decider": decider.email if decider else None, "retry_form": retry,
-                "events": events.overlapping(claim.period_start, claim.period_end)}
+        return self.render("admin/sla_claim.html", claim=view.claim, form=form, period=view.period,
+                           events=view.events, decider=view.decider_email, retry_form=retry,
+                           fmt=money.format_amount, stripe_configured=billing.stripe_configured()), status
 
     @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
     def retry_credit(self, claim_id: int):

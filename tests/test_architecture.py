@@ -143,6 +143,14 @@ def test_surfaces_are_never_imported_by_domains_or_models():
     assert offenders == []
 
 
+def test_serializers_import_only_models_and_common():
+    """A serializer turns rows into JSON: it reads models and app.common (iso, money), never a service."""
+    allowed = ("app.models", "app.common", "__future__", "datetime")
+    offenders = [f"{p.relative_to(ROOT)} imports {n}" for p in sorted((ROOT / "app").glob("*/serializers.py"))
+                 for n in sorted(_imports(p)) if not _is_under(n, allowed)]
+    assert offenders == []
+
+
 def test_the_old_flat_services_folder_is_gone():
     assert not (ROOT / "app" / "services").exists() and not (ROOT / "app" / "serializers").exists()
 

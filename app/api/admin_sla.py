@@ -6,7 +6,7 @@ from app.api import json_body
 from app.auth import admin_required
 from app.common.listing import parse_list_filters
 from app.models.sla import SLA_STATUSES
-from app.sla import claims, events, serializers, staff
+from app.sla import claims, serializers, staff
 
 bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credit")
 
@@ -23,9 +23,8 @@ def queue():
 @bp.get("/<int:claim_id>")
 @admin_required
 def one(claim_id: int):
-    claim = claims.get_claim(claim_id)
-    overlapping = serializers.events(events.overlapping(claim.period_start, claim.period_end))
-    return jsonify(ok=True, request=serializers.admin(claim), overlapping=overlapping)
+    view = claims.claim_view(claims.get_claim(claim_id))
+    return jsonify(ok=True, request=serializers.admin(view.claim), overlapping=serializers.events(view.events))
 
 
 @bp.post("/<int:claim_id>/decision")

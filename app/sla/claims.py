@@ -1,7 +1,7 @@
 """SLA credit claims: filing (with validation that changes nothing on failure), measuring, listing.
 
-Decisions live in sla_decide.py, the uptime measurement in sla_measure.py, billing periods and their
-charge in sla_fee.py, evidence in sla_attachments.py.
+Decisions live in staff.py, the uptime measurement in measure.py, billing periods and their charge in
+periods.py, evidence in attachments.py. `claim_view` is a claim as staff look at it (admin page and JSON).
 
 Choices worth knowing:
 - A claim is measured over the billing period holding the claimed window (the window only says where
@@ -12,7 +12,9 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -25,7 +27,7 @@ from app.common.listing import ListFilters
 from app.extensions import db
 from app.models import SlaCreditRequest, Subscription, User
 from app.models.types import utcnow
-from app.sla import attachments, measure, periods
+from app.sla import attachments, events, measure, periods
 
 MAX_DESCRIPTION = 5000
 
@@ -209,6 +211,30 @@ def get_claim(claim_id: int) -> SlaCreditRequest:
     if claim is None:
         raise NotFound("No such SLA credit request.")
     return claim
+
+
+@dataclass
+class ClaimView:
+    """A claim as staff look at it, for the admin claim page and the admin JSON alike."""
+    claim: SlaCreditRequest
+    events: dict  # incidents and maintenance overlapping the claimed window (events.overlapping)
+
+    @cached_property
+    def period(self) -> periods.BillingPeriod:
+        """The billing period as billing records it now; a claim without one shows its window, charging 0."""
+        claim = self.claim
+        return periods.period_of(claim) or periods.BillingPeriod(claim.period_start, claim.period_end, 0,
+                                                                 claim.currency or "USD")
+
+    @cached_property
+    def decider_email(self) -> str | None:
+        decider = db.session.get(User, self.claim.decided_by) if self.claim.decided_by else None
+        return decider.email if decider else None
+
+
+def claim_view(claim: SlaCreditRequest) -> ClaimView:
+    """The claim with what we recorded in its window; its billing period and decider are read when asked for."""
+    return ClaimView(claim, events.overlapping(claim.period_start, claim.period_end))
 
 
 def open_attachment(claim_id: int, actor_id: int):

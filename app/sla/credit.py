@@ -50,9 +50,11 @@ def parse_method(data: dict) -> str | None:
     return method if method in {m.value for m in CreditMethod} else None
 
 
-def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None) -> None:
+def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None, *,
+          period: periods.BillingPeriod | None) -> None:
     """Try to make the approved credit real; records the outcome on the claim and never raises for
-    Stripe trouble (the decision stands either way)."""
+    Stripe trouble (the decision stands either way). `period` is the claim's billing period as the
+    decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on."""
     claim.credit_method = method
     if method == CreditMethod.MANUAL:
         _settle(claim, stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand.")
@@ -62,7 +64,7 @@ def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None) -
                              "by hand and record it as manual.")
         return
     try:
-        ref = _balance_credit(claim) if method == CreditMethod.BALANCE else _credit_note(claim)
+        ref = _balance_credit(claim) if method == CreditMethod.BALANCE else _credit_note(claim, period)
     except CreditRefused as exc:
         _settle(claim, None, str(exc))
     except Exception as exc:  # Stripe errors, timeouts: pending, with Stripe's words for staff
@@ -93,8 +95,7 @@ def _balance_credit(claim: SlaCreditRequest) -> str:
         idempotency_key=idempotency_key(claim, CreditMethod.BALANCE.value, claim.credit_amount))
 
 
-def _credit_note(claim: SlaCreditRequest) -> str:
-    period = periods.period_of(claim)
+def _credit_note(claim: SlaCreditRequest, period: periods.BillingPeriod | None) -> str:
     invoice_id = period.stripe_invoice_id if period else None
     if not invoice_id:
         raise CreditRefused("No Stripe invoice bills this period: use a balance credit instead.")

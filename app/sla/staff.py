@@ -68,8 +68,8 @@ def _validate(data: dict, period: periods.BillingPeriod) -> dict:
             "method": method}
 
 
-def claim_period(claim: SlaCreditRequest) -> periods.BillingPeriod:
-    period = periods.period_of(claim)
+def _required(claim: SlaCreditRequest, period: periods.BillingPeriod | None) -> periods.BillingPeriod:
+    """The period an amount is checked against; a claim without one cannot be credited yet."""
     if period is None:
         raise Conflict(f"{claim.ticket_id} has no billing period: measure it again first.", code="no_billing_period")
     return period
@@ -89,7 +89,7 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     if not claim.is_pending():
         db.session.rollback()
         raise Conflict(f"{claim.ticket_id} was already {claim.status}.", code="not_pending")
-    period = claim_period(claim)
+    period = _required(claim, periods.period_of(claim))  # once: the amount check and the credit both use it
     decision = _validate(data, period)
     currency = claim.subscription.currency if claim.subscription else claim.currency
     if decision["status"] == ClaimStatus.APPROVED:
@@ -104,13 +104,14 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
                                               "credit_method": decision["method"], "period_charge": period.charge})
     db.session.commit()  # the decision stands whatever Stripe says next
     if claim.is_approved():
-        _issue(claim, actor, decision["method"], decision["stripe_ref"])
+        _issue(claim, actor, decision["method"], decision["stripe_ref"], period)
     notify_user(claim)
     return claim
 
 
-def _issue(claim: SlaCreditRequest, actor: User, method: str, stripe_ref: str | None) -> None:
-    credit.issue(claim, method, stripe_ref)
+def _issue(claim: SlaCreditRequest, actor: User, method: str, stripe_ref: str | None,
+           period: periods.BillingPeriod | None) -> None:
+    credit.issue(claim, method, stripe_ref, period=period)
     audit.record(f"sla.credit_{claim.credit_state}", actor_id=actor.id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "credit_method": method, "amount": claim.credit_amount,
@@ -127,8 +128,9 @@ def retry_credit(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     changed = data.get("credit_method") or data.get("stripe_ref")
     method = credit.parse_method(data) if changed else claim.credit_method
     fields = {} if method else {"credit_method": 'One of "balance", "credit_note", "manual".'}
+    period = periods.period_of(claim)  # once: the amount check and the credit both use it
     if data.get("credit_amount") not in (None, ""):
-        amount, problem = check_amount(data.get("credit_amount"), claim_period(claim))
+        amount, problem = check_amount(data.get("credit_amount"), _required(claim, period))
         if problem:
             fields["credit_amount"] = problem
         else:
@@ -136,7 +138,7 @@ def retry_credit(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     if fields:
         db.session.rollback()
         raise ValidationFailed("The retry needs a few fixes.", fields=fields)
-    _issue(claim, actor, method, _clean(data.get("stripe_ref"), 255) or None)
+    _issue(claim, actor, method, _clean(data.get("stripe_ref"), 255) or None, period)
     if claim.credit_state == CreditState.ISSUED:
         notify_user(claim, follow_up=True)  # the user was told it was on its way; now tell them it is applied
     return claim

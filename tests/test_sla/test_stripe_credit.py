@@ -12,7 +12,7 @@ import stripe
 from app.common import billing
 from app.extensions import db
 from app.models import AuditLog, SlaCreditRequest
-from app.sla import credit
+from app.sla import credit, periods
 from tests.support.services import mail_parts
 from tests.support.stripe_standin import StripeStandIn
 from tests.test_sla.conftest import Signed, payload
@@ -86,7 +86,7 @@ def test_issuing_again_with_the_same_key_replays_instead_of_crediting_twice(app,
     staff.decide(claim_id, status="approved", credit_amount=490)
     claim = db.session.get(SlaCreditRequest, claim_id)
     first = claim.stripe_ref
-    credit.issue(claim, "balance")
+    credit.issue(claim, "balance", period=periods.period_of(claim))
     assert claim.stripe_ref == first and len(stripe_api.balance_transactions) == 1
 
 
@@ -105,6 +105,16 @@ def test_credit_note_on_a_paid_invoice_credits_the_balance(app, login, user, sta
     assert post["params"]["invoice"] == "in_49_0"
     assert post["params"]["amount"] == "490" and post["params"]["credit_amount"] == "490"
     assert post["key"] == f"levqor-sla-{claim_id}-credit_note-490"
+
+
+def test_a_decision_reads_the_billing_period_once(app, login, user, staff, stripe_api, monkeypatch):
+    """The amount check and the credit note use one reading of the billing period, not one each."""
+    claim_id = _claim(app, login, user)
+    read, period_of = [], periods.period_of
+    monkeypatch.setattr(periods, "period_of", lambda claim: read.append(claim.id) or period_of(claim))
+    res = staff.decide(claim_id, status="approved", credit_amount=490, credit_method="credit_note")
+    assert res.get_json()["request"]["credit_state"] == "issued", res.get_json()["request"]["credit_error"]
+    assert read == [claim_id]
 
 
 def test_credit_note_on_an_open_invoice_reduces_the_amount_due(app, login, user, staff, stripe_api):
