@@ -144,19 +144,13 @@ def retry_credit(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     return claim
 
 
-def email_job_id(claim_id: int) -> str:
-    return f"sla-decision-email-{claim_id}"
-
-
 def notify_user(claim: SlaCreditRequest, follow_up: bool = False) -> None:
     """Queue the decision email by claim id; the job renders it when it sends, so no address or body
     waits in Redis (nor in RQ's failed registry). A failure to queue is caught by the sweeper."""
     if claim.user is None:
         return
-    try:
-        tasks.enqueue(MAIL_JOB, claim.id, job_id=None if follow_up else email_job_id(claim.id))
-    except Exception:  # the decision stands; sweep_decision_emails sends it later
-        log.exception("could not enqueue the decision email for %s", claim.ticket_id)
+    # A follow-up gets a fresh job id: the first mail's job may still be held by RQ.
+    tasks.try_enqueue(MAIL_JOB, claim.id, key=None if follow_up else (claim.id,))
 
 
 def sweep_decision_emails(now: datetime | None = None) -> int:
@@ -168,7 +162,7 @@ def sweep_decision_emails(now: datetime | None = None) -> int:
         select(SlaCreditRequest).where(SlaCreditRequest.status != ClaimStatus.PENDING.value,
                                        SlaCreditRequest.emailed_at.is_(None),
                                        SlaCreditRequest.decided_at < now - timedelta(minutes=1))).unique().all()
-    return sum(tasks.enqueue_unless_present(MAIL_JOB, claim.id, job_id=email_job_id(claim.id))
+    return sum(tasks.enqueue_unless_present(MAIL_JOB, claim.id, key=(claim.id,))
                for claim in missed if claim.user is not None)
 
 
