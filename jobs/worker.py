@@ -12,7 +12,6 @@ from rq.timeouts import TimerDeathPenalty
 
 from app.common.tasks import QUEUES
 from app.common.tasks import connection as redis_connection
-from app.dsar.recovery import WORKER_JOB_MONITORING_INTERVAL
 from app.extensions import db
 from app.status import worker_health
 from jobs.schedule import make_scheduler, register_periodic_jobs
@@ -24,19 +23,19 @@ log = logging.getLogger(__name__)
 def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> bool:
     """A production RQ worker. The app context pushed here is inherited by each forked work horse.
 
-    Heartbeats every 15 s let the DSAR sweeper tell a dead worker within 2 minutes
-    (app/dsar/recovery.py). Without Redis or the database it says so and waits with back-off
-    instead of exiting (jobs/supervise.py); a worker loop that RQ ends after losing Redis mid-run is
-    started again the same way."""
+    Heartbeats every WORKER_JOB_MONITORING_INTERVAL seconds (15 by default) let the DSAR sweeper tell
+    a dead worker within 2 minutes (app/dsar/recovery.py). Without Redis or the database it says so
+    and waits with back-off instead of exiting (jobs/supervise.py); a worker loop that RQ ends after
+    losing Redis mid-run is started again the same way."""
     names = list(queues or QUEUES)
     with app.app_context():
         warm_for_forks(app)
         db.engine.dispose()  # never share pooled connections with forked children
         connection = redis_connection(app)
+        interval = app.config["WORKER_JOB_MONITORING_INTERVAL"]
 
         def work() -> bool:
-            worker = SurvivingWorker(names, connection=connection,
-                                     job_monitoring_interval=WORKER_JOB_MONITORING_INTERVAL)
+            worker = SurvivingWorker(names, connection=connection, job_monitoring_interval=interval)
             worked = worker.work(burst=burst, with_scheduler=True)
             # A signal (warm shutdown) stamps _shutdown_requested_date; an idle worker's stop never sets
             # _stop_requested. Anything else ending the loop means RQ lost Redis.

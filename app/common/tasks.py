@@ -98,3 +98,34 @@ def enqueue_unless_present(name: str, *args, key: tuple) -> bool:
         return False
     enqueue(name, *args, job_id=job_id(name, *key))
     return True
+
+
+def fetch_job(job_id: str):
+    """RQ's view of a job as (status, last sign of life), or None when RQ holds no job of that id.
+
+    The last sign of life is its last heartbeat, else its start (UTC-aware, None before it started).
+    Raises when Redis cannot be reached."""
+    from datetime import UTC
+
+    try:
+        job = Job.fetch(job_id, connection=connection())
+    except NoSuchJobError:
+        return None
+    beat = job.last_heartbeat or job.started_at
+    if beat is not None and beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    return job.get_status(refresh=False), beat
+
+
+def forget_started(job_id: str) -> None:
+    """Drop every run of `job_id` from RQ's started registries (a run whose worker died), so RQ's own
+    later clean-up of that run does not retry the job once more."""
+    from rq.registry import StartedJobRegistry
+
+    redis = connection()
+    for name in QUEUES:
+        key = StartedJobRegistry(queue=queue(name), connection=redis).key
+        for raw in redis.zrange(key, 0, -1):  # members are "<job id>:<execution id>"
+            entry = raw.decode() if isinstance(raw, bytes) else raw
+            if entry == job_id or entry.startswith(job_id + ":"):
+                redis.zrem(key, raw)

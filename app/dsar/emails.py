@@ -53,8 +53,7 @@ def _send(export: DsarExport, subject: str, template: str, action: str, column: 
     send_template(export.user.email, subject, template, export=export, user=export.user,
                   page_url=f"{current_app.config['PUBLIC_BASE_URL']}/data-requests")
     setattr(export, column, utcnow())
-    audit.record(action, actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"subject": subject})
+    audit.record(action, on=export, details={"subject": subject})
     db.session.commit()
     return True
 

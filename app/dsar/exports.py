@@ -21,7 +21,7 @@ from app.common import audit, tasks
 from app.common.errors import NotFound, ServiceError
 from app.common.mailer import send_template
 from app.common.storage import get_storage
-from app.dsar import emails, throttle
+from app.dsar import export_jobs, recovery, throttle
 from app.dsar.archive import build_archive
 from app.extensions import db
 from app.models import DsarExport, User
@@ -33,21 +33,12 @@ log = logging.getLogger(__name__)
 TOKEN_SALT = "levqor.dsar.download"
 READY_SUBJECT = "Your Levqor data export is ready"
 GDPR_DEADLINE_DAYS = 30
-PENDING_GRACE = timedelta(minutes=2)  # a fresh pending row's job may not be visible yet
 _SQLITE_WRITE_LOCK = threading.Lock()
 
 
 class LinkGone(ServiceError):
     status = 410
     code = "gone"
-
-
-def export_job_id(export_id: int) -> str:
-    return f"dsar-export-{export_id}"
-
-
-def email_job_id(export_id: int) -> str:
-    return f"dsar-email-{export_id}"
 
 
 def _days(name: str) -> timedelta:
@@ -61,11 +52,9 @@ def request_export(user_id: int, *, actor_id: int | None = None, reason: str | N
     """Insert a pending export (unless the 30-day throttle refuses), commit it, then enqueue its job.
 
     An earlier export that nothing is working on any more (dead worker, lost job) never blocks it."""
-    from app.dsar import recovery
-
     recovery.release_stalled(user_id)
     export = _insert_pending(user_id, actor_id, reason, bypass_throttle)
-    enqueue_export(export.id)
+    export_jobs.enqueue_export(export.id)
     return export
 
 
@@ -82,9 +71,8 @@ def _insert_pending(user_id: int, actor_id: int | None, reason: str | None, bypa
                             requested_by_id=actor_id if on_behalf else user_id, reason=reason)
         db.session.add(export)
         db.session.flush()
-        audit.record("dsar.requested_on_behalf" if on_behalf else "dsar.requested",
-                     actor_id=actor_id or user_id, target_user_id=user_id, target_type="dsar_export",
-                     target_id=export.id, details={"reason": reason} if on_behalf else {})
+        audit.record("dsar.requested_on_behalf" if on_behalf else "dsar.requested", on=export,
+                     actor_id=actor_id or user_id, details={"reason": reason} if on_behalf else {})
         db.session.commit()
         return export
 
@@ -124,21 +112,6 @@ def _lock_user(user_id: int) -> None:
         raise NotFound("No such user.")
 
 
-def enqueue_export(export_id: int) -> None:
-    """Best effort: if Redis is away the row stays pending and sweep_stuck() enqueues it later."""
-    try:
-        tasks.enqueue("dsar.export", export_id, job_id=export_job_id(export_id))
-    except Exception:
-        log.exception("could not enqueue DSAR export %s; the sweeper will pick it up", export_id)
-
-
-def enqueue_email(export_id: int, resend: bool = False) -> None:
-    try:
-        tasks.enqueue("dsar.email_ready", export_id, resend, job_id=None if resend else email_job_id(export_id))
-    except Exception:
-        log.exception("could not enqueue the DSAR email for %s; the sweeper will pick it up", export_id)
-
-
 # --- the job ---------------------------------------------------------------------------------
 
 def new_storage_key(user_id: int) -> str:
@@ -152,8 +125,7 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
     if export is None or not export.is_open:
         return str(export.status) if export else "missing"
     export.mark_running(utcnow(), new_storage_key(export.user_id))
-    audit.record("dsar.started", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"attempt": export.attempts})
+    audit.record("dsar.started", on=export, details={"attempt": export.attempts})
     db.session.commit()
     key, user_id = export.storage_key, export.user_id
     try:
@@ -165,18 +137,17 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
             .with_for_update().execution_options(populate_existing=True)).scalar_one()
         if export.status != ExportStatus.RUNNING:  # invalidated by staff meanwhile: keep nothing
             db.session.commit()
-            delete_archive(key)
+            export_jobs.delete_archive(key)
             return str(export.status)
         export.mark_ready(utcnow(), _days("DSAR_LINK_DAYS"), download_url(export), archive.size)
-        audit.record("dsar.completed", actor_id=None, target_user_id=user_id, target_type="dsar_export",
-                     target_id=export_id, details={"size_bytes": archive.size, "files": {
-                         f["name"]: f["records"] for f in archive.manifest["files"] if f["records"] is not None}})
+        audit.record("dsar.completed", on=export, details={"size_bytes": archive.size, "files": {
+            f["name"]: f["records"] for f in archive.manifest["files"] if f["records"] is not None}})
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         _record_failure(export_id, exc, final_attempt)
         raise
-    enqueue_email(export_id)
+    export_jobs.enqueue_email(export_id)
     return str(ExportStatus.READY)
 
 
@@ -186,31 +157,10 @@ def _record_failure(export_id: int, exc: Exception, final: bool) -> None:
         return
     message = f"{type(exc).__name__}: {exc}"[:2000]
     if final:
-        mark_failed(export, message)
+        export_jobs.mark_failed(export, message)
     else:
         export.mark_retrying(message)  # RQ retries it after its back-off
         db.session.commit()
-
-
-def mark_failed(export: DsarExport, error: str) -> None:
-    """Final failure: the user may ask again at once (failed exports do not count against the throttle)."""
-    export.mark_failed(error)
-    audit.record("dsar.failed", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"error": error, "attempts": export.attempts})
-    db.session.commit()
-    emails.enqueue(emails.FAILED_JOB, export.id)
-    if export.storage_key:
-        delete_archive(export.storage_key)
-
-
-def delete_archive(key: str) -> bool:
-    """Delete a stored archive; False (logged) when storage refuses."""
-    try:
-        get_storage().delete(key)
-        return True
-    except Exception:
-        log.exception("could not delete DSAR archive %s", key)
-        return False
 
 
 def send_ready_email(export_id: int, resend: bool = False) -> bool:
@@ -221,8 +171,7 @@ def send_ready_email(export_id: int, resend: bool = False) -> bool:
     send_template(export.user.email, READY_SUBJECT, "dsar_ready", url=export.download_url, export=export,
                   user=export.user, link_days=current_app.config["DSAR_LINK_DAYS"])
     export.emailed_at = utcnow()
-    audit.record("dsar.emailed", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"resend": resend})
+    audit.record("dsar.emailed", on=export, details={"resend": resend})
     db.session.commit()
     return True
 
@@ -260,8 +209,8 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
     if export.status != ExportStatus.READY:
         raise NotFound("This export is not ready.")
     export.mark_downloaded(utcnow())
-    audit.record("dsar.downloaded", actor_id=user_id, target_user_id=user_id, target_type="dsar_export",
-                 target_id=export.id, details={"storage": current_app.config["STORAGE_BACKEND"]})
+    audit.record("dsar.downloaded", on=export, actor_id=user_id,
+                 details={"storage": current_app.config["STORAGE_BACKEND"]})
     db.session.commit()
     return export
 
@@ -287,8 +236,7 @@ def expire_archives(now: datetime | None = None, batch: int = 500) -> int:
             log.exception("could not delete expired DSAR archive %s", export.id)
             continue
         export.mark_expired()
-        audit.record("dsar.expired", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
-                     target_id=export.id, details={"expires_at": export.expires_at.isoformat()})
+        audit.record("dsar.expired", on=export, details={"expires_at": export.expires_at.isoformat()})
         db.session.commit()
         done += 1
     return done
@@ -300,23 +248,23 @@ def sweep_stuck(now: datetime | None = None) -> dict:
     now = now or utcnow()
     result = {"requeued": 0, "failed": 0, "emails": 0}
     pending = db.session.scalars(select(DsarExport).where(
-        DsarExport.status == ExportStatus.PENDING, DsarExport.requested_at < now - PENDING_GRACE)).all()
+        DsarExport.status == ExportStatus.PENDING, DsarExport.requested_at < now - export_jobs.PENDING_GRACE)).all()
     for export in pending:
-        if not tasks.is_job_live(export_job_id(export.id)):
-            enqueue_export(export.id)
+        if not tasks.is_job_live(export_jobs.export_job_id(export.id)):
+            export_jobs.enqueue_export(export.id)
             result["requeued"] += 1
     timeout = timedelta(seconds=current_app.config["DSAR_JOB_TIMEOUT"] + 60)
     stuck = db.session.scalars(select(DsarExport).where(
         DsarExport.status == ExportStatus.RUNNING, DsarExport.started_at < now - timeout)).all()
     for export in stuck:
-        mark_failed(export, f"The export job did not finish within {timeout.total_seconds():.0f} seconds.")
+        export_jobs.mark_failed(export, f"The export job did not finish within {timeout.total_seconds():.0f} seconds.")
         result["failed"] += 1
     unsent = db.session.scalars(select(DsarExport).where(
         DsarExport.status == ExportStatus.READY, DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
-        DsarExport.completed_at < now - PENDING_GRACE)).all()
+        DsarExport.completed_at < now - export_jobs.PENDING_GRACE)).all()
     for export in unsent:  # only when no mail job exists: a failed one waits in RQ's failed registry
         result["emails"] += tasks.enqueue_unless_present("dsar.email_ready", export.id, False,
-                                                         job_id=email_job_id(export.id))
+                                                         job_id=export_jobs.email_job_id(export.id))
     return result
 
 

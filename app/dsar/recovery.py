@@ -1,12 +1,13 @@
 """No user waits on a dead worker.
 
-A worker heartbeats the job it runs every WORKER_JOB_MONITORING_INTERVAL seconds (RQ's
+A worker heartbeats the job it runs every WORKER_JOB_MONITORING_INTERVAL seconds (config.py; RQ's
 `last_heartbeat`, the worker runs with that interval). When the whole worker process dies
 (SIGKILL, OOM, a lost machine), the job stays `started` in Redis and the export stays `running`
 until RQ's own maintenance, ~10 minutes later. Instead, the DSAR sweeper (every minute) treats a
-running export whose job has not heartbeated for HEARTBEAT_STALE as stopped and retries it, so a
-dead worker is noticed within HEARTBEAT_STALE + one sweep interval = 2 minutes. The user sees the
-export as retrying, with the reason. After MAX_ATTEMPTS runs it fails for good (the user may ask again).
+running export whose job has missed MISSED_HEARTBEATS heartbeats (60 s at the default 15 s) as
+stopped and retries it, so a dead worker is noticed within that bound + one sweep interval =
+2 minutes. The user sees the export as retrying, with the reason. After MAX_ATTEMPTS runs it fails
+for good (the user may ask again).
 
 And a request is never refused because of an export that nothing is working on: when the user asks
 again, a pending or running export that has stalled is failed with its reason and the new one goes ahead.
@@ -14,45 +15,48 @@ again, a pending or running export that has stalled is failed with its reason an
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.common import audit, tasks
-from app.dsar import exports
+from app.dsar import export_jobs
 from app.extensions import db
 from app.models import DsarExport
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-WORKER_JOB_MONITORING_INTERVAL = 15  # seconds between heartbeats of a running job
-HEARTBEAT_STALE = timedelta(seconds=60)  # four missed heartbeats: the worker is gone
+MISSED_HEARTBEATS = 4  # heartbeats a running job may miss before its worker counts as gone
 MAX_ATTEMPTS = 4  # one run and three retries, as RQ's own retry schedule for the export job
+
+
+def heartbeat_stale() -> timedelta:
+    """How long a running job may go without a heartbeat before its worker counts as gone."""
+    return timedelta(seconds=MISSED_HEARTBEATS * current_app.config["WORKER_JOB_MONITORING_INTERVAL"])
 
 
 def stalled_reason(export: DsarExport, now: datetime | None = None) -> str | None:
     """Why nothing is working on this pending/running export any more, or None while something is."""
     now = now or utcnow()
-    job_id = exports.export_job_id(export.id)
     try:
-        job = _fetch(job_id)
+        job = tasks.fetch_job(export_jobs.export_job_id(export.id))
     except Exception:  # Redis away: we cannot tell, so we do not guess
         log.warning("cannot check the job of export %s: Redis unavailable", export.id)
         return None
     if export.status == "pending":
-        if job is None and export.requested_at < now - exports.PENDING_GRACE:
+        if job is None and export.requested_at < now - export_jobs.PENDING_GRACE:
             return "its job was lost (the queue was unavailable or restarted)"
         return None
     if job is None:
         return "its job was lost while running"
-    status = job.get_status(refresh=False)
+    status, beat = job
     if status in ("queued", "scheduled", "deferred"):
         return None  # RQ will run it again (the work horse died and RQ scheduled its retry)
     if status != "started":
         return f"its job ended ({status}) without finishing the export"
-    beat = _aware(job.last_heartbeat or job.started_at)
-    if beat is not None and now - beat > HEARTBEAT_STALE:
+    if beat is not None and now - beat > heartbeat_stale():
         return f"the worker stopped responding (last heartbeat {int((now - beat).total_seconds())} s ago)"
     return None
 
@@ -67,7 +71,7 @@ def recover_stalled(now: datetime | None = None) -> dict:
         if reason is None:
             continue
         if (export.attempts or 0) >= MAX_ATTEMPTS:
-            exports.mark_failed(export, f"Attempt {export.attempts} of {MAX_ATTEMPTS} stopped: {reason}.")
+            export_jobs.mark_failed(export, f"Attempt {export.attempts} of {MAX_ATTEMPTS} stopped: {reason}.")
             result["failed"] += 1
             continue
         _retry(export, reason)
@@ -84,7 +88,7 @@ def release_stalled(user_id: int, now: datetime | None = None) -> int:
     for export in rows:
         reason = stalled_reason(export, now)
         if reason:
-            exports.mark_failed(export, f"Stopped: {reason}. Replaced by a new request.")
+            export_jobs.mark_failed(export, f"Stopped: {reason}. Replaced by a new request.")
             released += 1
     return released
 
@@ -92,38 +96,10 @@ def release_stalled(user_id: int, now: datetime | None = None) -> int:
 def _retry(export: DsarExport, reason: str) -> None:
     export.status = "pending"
     export.error = f"Attempt {export.attempts} stopped: {reason}. Retrying."
-    audit.record("dsar.retrying", actor_id=None, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"attempt": export.attempts, "reason": reason})
+    audit.record("dsar.retrying", on=export, details={"attempt": export.attempts, "reason": reason})
     db.session.commit()
-    _forget_started(exports.export_job_id(export.id))
-    exports.enqueue_export(export.id)
+    # Drop the dead run from RQ's started registry, so its later clean-up does not run it a third time.
+    tasks.forget_started(export_jobs.export_job_id(export.id))
+    export_jobs.enqueue_export(export.id)
     log.warning("DSAR export %s: attempt %s stopped (%s); retrying", export.id, export.attempts, reason)
 
-
-def _fetch(job_id: str):
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    try:
-        return Job.fetch(job_id, connection=tasks.connection())
-    except NoSuchJobError:
-        return None
-
-
-def _forget_started(job_id: str) -> None:
-    """Drop the dead run from RQ's started registry, so its later clean-up does not run it a third time."""
-    from rq.registry import StartedJobRegistry
-
-    redis = tasks.connection()
-    for name in tasks.QUEUES:
-        key = StartedJobRegistry(queue=tasks.queue(name), connection=redis).key
-        for raw in redis.zrange(key, 0, -1):  # members are "<job id>:<execution id>"
-            entry = raw.decode() if isinstance(raw, bytes) else raw
-            if entry == job_id or entry.startswith(job_id + ":"):
-                redis.zrem(key, raw)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -16,7 +16,7 @@ from app.common.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.common.iso import iso
 from app.common.listing import ListFilters, parse_list_filters
 from app.dsar import emails as dsar_emails
-from app.dsar import exports, serializers
+from app.dsar import export_jobs, exports, serializers
 from app.extensions import db
 from app.models import DsarExport, User
 from app.models.dsar import ExportStatus
@@ -86,10 +86,9 @@ def resend(export_id: int, actor_id: int) -> DsarExport:
         db.session.rollback()
         raise Conflict(f"Export {export_id} is {export.status}; only a ready export with a working link "
                        "can be emailed again.", code="not_ready")
-    audit.record("dsar.resent", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"expires_at": iso(export.expires_at)})
+    audit.record("dsar.resent", on=export, actor_id=actor_id, details={"expires_at": iso(export.expires_at)})
     db.session.commit()
-    exports.enqueue_email(export.id, resend=True)
+    export_jobs.enqueue_email(export.id, resend=True)
     return export
 
 
@@ -100,10 +99,10 @@ def invalidate(export_id: int, actor_id: int, reason: str | None = None) -> Dsar
         db.session.rollback()
         raise Conflict(f"Export {export_id} is already {export.status}.", code=f"already_{export.status}")
     previous = export.invalidate()
-    audit.record("dsar.invalidated", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"previous_status": str(previous), "reason": reason})
+    audit.record("dsar.invalidated", on=export, actor_id=actor_id,
+                 details={"previous_status": str(previous), "reason": reason})
     db.session.commit()  # the link answers 410 from here on, whatever storage does next
-    if export.storage_key and not exports.delete_archive(export.storage_key):
+    if export.storage_key and not export_jobs.delete_archive(export.storage_key):
         raise ServiceError("The link is withdrawn, but deleting the archive failed; it is logged. Try again "
                            "later to delete it.", code="storage_error", status=502)
     return export
@@ -145,9 +144,8 @@ def extend_deadline(export_id: int, actor_id: int, reason: str, months=2) -> Dsa
         db.session.rollback()
         raise Conflict(_EXTENSION_REFUSED[refused].format(id=export_id, status=export.status), code=refused)
     previous = export.extend_deadline(now, months, reason, actor_id)
-    audit.record("dsar.extended", actor_id=actor_id, target_user_id=export.user_id, target_type="dsar_export",
-                 target_id=export.id, details={"reason": reason, "months": months, "previous_due_at": iso(previous),
-                                               "due_at": iso(export.due_at)})
+    audit.record("dsar.extended", on=export, actor_id=actor_id, details={
+        "reason": reason, "months": months, "previous_due_at": iso(previous), "due_at": iso(export.due_at)})
     db.session.commit()
     dsar_emails.enqueue(dsar_emails.EXTENDED_JOB, export.id)
     return export

@@ -44,6 +44,7 @@ MAX_EXTENSION_MONTHS = 2
 
 class DsarExport(db.Model):
     __tablename__ = "dsar_exports"
+    audit_type = "dsar_export"  # audit_log.target_type of rows about an export (app.common.audit.Target)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)

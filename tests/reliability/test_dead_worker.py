@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from app.common import tasks
-from app.dsar import exports, recovery
+from app.dsar import export_jobs, exports, recovery
 from app.extensions import db
 from app.models import DsarExport
 from tests.support.worker import ROOT, run_flask_worker, worker_env
@@ -56,7 +56,7 @@ def kill_worker_mid_export(app, export_id: int):
                             start_new_session=True)
     try:
         wait_for(lambda: status_of(export_id).status == "running", 90, "export running")
-        job = Job.fetch(exports.export_job_id(export_id), connection=tasks.connection())
+        job = Job.fetch(export_jobs.export_job_id(export_id), connection=tasks.connection())
         wait_for(lambda: job.get_status(refresh=True) == "started", 30, "job started")
         time.sleep(1)  # a heartbeat or two
     finally:
@@ -73,7 +73,7 @@ def test_an_export_whose_worker_was_killed_is_retried_within_two_minutes(app, us
     job = kill_worker_mid_export(app, export.id)
     assert status_of(export.id).status == "running"
     job.refresh()
-    beat = recovery._aware(job.last_heartbeat or job.started_at)
+    _, beat = tasks.fetch_job(job.id)  # its last heartbeat, as the sweeper reads it
     assert job.get_status() == "started"  # what RQ believes until its own clean-up, 10+ minutes later
 
     # Within the heartbeat bound the worker might just be slow: nothing happens.
@@ -101,7 +101,7 @@ def test_a_request_is_not_refused_because_of_an_export_nothing_works_on(app, use
     stuck = exports.request_export(user.id)
     job = kill_worker_mid_export(app, stuck.id)
     job.refresh()
-    beat = recovery._aware(job.last_heartbeat or job.started_at)
+    _, beat = tasks.fetch_job(job.id)  # its last heartbeat, as the sweeper reads it
 
     assert recovery.release_stalled(user.id, now=beat + timedelta(seconds=30)) == 0
     assert recovery.release_stalled(user.id, now=beat + timedelta(seconds=61)) == 1
@@ -119,7 +119,7 @@ def test_a_worker_that_keeps_dying_on_an_export_fails_it_visibly(app, user):
     row.attempts = recovery.MAX_ATTEMPTS
     db.session.commit()
     job.refresh()
-    beat = recovery._aware(job.last_heartbeat or job.started_at)
+    _, beat = tasks.fetch_job(job.id)  # its last heartbeat, as the sweeper reads it
     assert recovery.recover_stalled(now=beat + timedelta(seconds=61)) == {"retried": 0, "failed": 1}
     row = status_of(export.id)
     assert row.status == "failed" and f"Attempt {recovery.MAX_ATTEMPTS} of" in row.error

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from app.common import tasks
-from app.dsar import exports
+from app.dsar import export_jobs, exports
 from app.extensions import db
 from app.models import DsarExport
 from app.models.types import utcnow
@@ -62,11 +62,11 @@ def test_mail_reaches_a_relay_that_comes_back_exactly_once(app, user, relay, dra
     db.session.commit()
     relay.stop()
 
-    tasks.enqueue("dsar.email_ready", export.id, job_id=exports.email_job_id(export.id))
+    tasks.enqueue("dsar.email_ready", export.id, job_id=export_jobs.email_job_id(export.id))
     drain_queues()  # relay down: the job fails and waits for its first retry
     db.session.expire_all()
     assert db.session.get(DsarExport, export.id).emailed_at is None
-    assert 0 < scheduled_retry_delay(exports.email_job_id(export.id)) <= MAIL_RETRY_INTERVALS[0] + 1
+    assert 0 < scheduled_retry_delay(export_jobs.email_job_id(export.id)) <= MAIL_RETRY_INTERVALS[0] + 1
     fast_forward_retries("mail")
     drain_queues()  # still down: the second attempt fails too
     assert db.session.get(DsarExport, export.id).emailed_at is None

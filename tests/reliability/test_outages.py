@@ -71,13 +71,13 @@ def test_redis_down_sign_in_still_works_the_throttle_still_counts_and_an_export_
         assert wrong[-1] == 429 or 429 in wrong, wrong
 
         private_redis.start()  # back, and empty
-        from app.dsar import exports
+        from app.dsar import export_jobs, exports
         from app.models.types import utcnow
 
         assert exports.sweep_stuck(now=utcnow() + timedelta(minutes=3))["requeued"] == 1
         from app.common.tasks import is_job_live
 
-        assert is_job_live(exports.export_job_id(export_id))
+        assert is_job_live(export_jobs.export_job_id(export_id))
         assert db.session.scalar(select(DsarExport.status).where(DsarExport.id == export_id)) == "pending"
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from app.common.redis import client as get_connection
 from app.common.tasks import is_job_live
-from app.dsar import exports
+from app.dsar import export_jobs, exports
 from app.extensions import db
 from app.models import AuditLog, DsarExport
 from app.models.types import utcnow
@@ -39,7 +39,7 @@ def test_s3_unavailable_retries_with_backoff_then_fails_and_the_user_may_ask_aga
         export = _export(export_id)
         assert export.status == "pending" and export.attempts == 1
         assert export.error.startswith("Attempt 1 failed, retrying")
-        assert is_job_live(exports.export_job_id(export_id))  # waiting for its back-off, not lost
+        assert is_job_live(export_jobs.export_job_id(export_id))  # waiting for its back-off, not lost
         for _ in run_export_job.spec.retry_intervals:
             assert fast_forward_retries("dsar") == 1
             drain_queues()
@@ -48,7 +48,7 @@ def test_s3_unavailable_retries_with_backoff_then_fails_and_the_user_may_ask_aga
         assert "Could not connect" in export.error
         assert _actions(export_id).count("dsar.failed") == 1
         assert _actions(export_id).count("dsar.started") == 4
-        assert not is_job_live(exports.export_job_id(export_id))
+        assert not is_job_live(export_jobs.export_job_id(export_id))
     finally:
         app.config.update(saved)
         app.extensions.pop("levqor_storage", None)
@@ -64,7 +64,7 @@ def test_running_the_job_twice_leaves_one_archive_and_one_ready_row(client, user
     first = _export(export_id)
     assert first.status == "ready"
     key, completed = first.storage_key, first.completed_at
-    run_export_job.enqueue(export_id, job_id=exports.export_job_id(export_id))
+    run_export_job.enqueue(export_id, job_id=export_jobs.export_job_id(export_id))
     drain_queues()
     again = _export(export_id)
     assert (again.status, again.storage_key, again.completed_at, again.attempts) == ("ready", key, completed, 1)
@@ -95,7 +95,7 @@ def test_a_mail_failure_retries_the_mail_only_and_never_fails_the_export(app, cl
         drain_queues()
         export = _export(export_id)
         assert export.status == "ready" and export.emailed_at is None and export.attempts == 1
-        assert is_job_live(exports.email_job_id(export_id))
+        assert is_job_live(export_jobs.email_job_id(export_id))
     finally:
         state.port = saved_port
     assert fast_forward_retries("mail") == 1
@@ -162,7 +162,7 @@ def test_sweeper_sends_a_ready_email_that_never_went_out(client, user, login, sm
     export = _export(export_id)
     export.emailed_at, export.completed_at = None, utcnow() - timedelta(minutes=10)  # enqueue lost
     db.session.commit()
-    get_connection().delete(f"rq:job:{exports.email_job_id(export_id)}")
+    get_connection().delete(f"rq:job:{export_jobs.email_job_id(export_id)}")
     assert exports.sweep_stuck()["emails"] == 1
     drain_queues()
     assert len(smtp.wait_for(2)) == 2 and _export(export_id).emailed_at is not None

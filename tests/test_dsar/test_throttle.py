@@ -61,9 +61,9 @@ def test_only_an_export_that_delivered_or_can_still_deliver_counts(client, user,
     db.session.commit()
     if status in ("pending", "running"):  # counts while a job exists for it (see dsar_recovery)
         from app.common import tasks
-        from app.dsar import exports
+        from app.dsar import export_jobs
 
-        tasks.enqueue("dsar.export", earlier.id, job_id=exports.export_job_id(earlier.id))
+        tasks.enqueue("dsar.export", earlier.id, job_id=export_jobs.export_job_id(earlier.id))
     res = _post(client, login(user))
     if reason is None:
         assert res.status_code == 202, res.get_json()
