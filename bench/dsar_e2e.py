@@ -80,6 +80,41 @@ def _request_and_wait(conn, uid: int, worker_pid: int, poll_s: float = 0.002) ->
     return total, (row[2] - row[1]).total_seconds(), (row[3] - row[2]).total_seconds(), peak, row[4] / 1e6
 
 
+def _measure(conn, libpq_url: str, size: int, worker_pid: int, args, app) -> tuple:
+    """Interleaved rounds at one size: floor, export, floor, export …; prints them, returns the medians."""
+    import psycopg
+
+    uid, _ = seed(conn, size)
+    with psycopg.connect(libpq_url, autocommit=True) as vac:
+        vac.execute("VACUUM ANALYZE run_logs")
+    floors, runs, loads = [], [], []
+    for _ in range(args.repeat):
+        floors.append(floor_seconds(libpq_url, uid))
+        runs.append(_request_and_wait(conn, uid, worker_pid, args.poll_ms / 1000))
+        loads.append(os.getloadavg()[0])
+    floor, total = median(floors), median(r[0] for r in runs)
+    pairs = [r[0] / f for r, f in zip(runs, floors, strict=True)]
+    print(f"{size:>9,} logs: floor median {floor:.3f}s  request→ready median {total:.3f}s  "
+          f"ratio {total / floor:.2f}x (pairwise median {median(pairs):.2f}x)  "
+          f"over the floor {total - floor:+.3f}s  queue+fork median {median(r[1] for r in runs):.3f}s  "
+          f"peak RSS {max(r[3] for r in runs):.0f} MB  ZIP {runs[-1][4]:.2f} MB "
+          f"(DSAR_COMPRESS_LEVEL {app.config['DSAR_COMPRESS_LEVEL']})\n"
+          f"    runs {[round(r[0], 3) for r in runs]}\n"
+          f"    floors {[round(f, 3) for f in floors]}\n    load {[round(x, 1) for x in loads]}",
+          flush=True)
+    return (size, floor, total, median(r[1] for r in runs), median(r[2] for r in runs),
+            median(pairs), median(loads), max(r[3] for r in runs))
+
+
+def _print_table(rows: list[tuple]) -> None:
+    print("\n| run_logs | floor (median) | request → ready (median) | queue + fork | job | ratio of medians "
+          "| pairwise ratio (median) | over the floor | load (median) | worker peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, floor, total, queued, job, pair, load, rss in rows:
+        print(f"| {size:,} | {floor:.3f} s | {total:.3f} s | {queued:.3f} s | {job:.3f} s | {total / floor:.2f}× "
+              f"| {pair:.2f}× | {total - floor:+.3f} s | {load:.1f} | {rss:.0f} MB |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,1000000")
@@ -117,38 +152,12 @@ def main() -> None:
             with psycopg.connect(libpq_url) as conn, app.app_context():
                 warm_uid, _ = seed(conn, 100)
                 _request_and_wait(conn, warm_uid, worker.pid)  # the worker is warm from here on
-                rows = []
-                for size in (int(s) for s in args.sizes.split(",")):
-                    uid, _ = seed(conn, size)
-                    with psycopg.connect(libpq_url, autocommit=True) as vac:
-                        vac.execute("VACUUM ANALYZE run_logs")
-                    floors, runs, loads = [], [], []
-                    for _ in range(args.repeat):  # interleaved: floor, export, floor, export …
-                        floors.append(floor_seconds(libpq_url, uid))
-                        runs.append(_request_and_wait(conn, uid, worker.pid, args.poll_ms / 1000))
-                        loads.append(os.getloadavg()[0])
-                    floor, total = median(floors), median(r[0] for r in runs)
-                    pairs = [r[0] / f for r, f in zip(runs, floors, strict=True)]
-                    print(f"{size:>9,} logs: floor median {floor:.3f}s  request→ready median {total:.3f}s  "
-                          f"ratio {total / floor:.2f}x (pairwise median {median(pairs):.2f}x)  "
-                          f"over the floor {total - floor:+.3f}s  queue+fork median {median(r[1] for r in runs):.3f}s  "
-                          f"peak RSS {max(r[3] for r in runs):.0f} MB  ZIP {runs[-1][4]:.2f} MB "
-                          f"(DSAR_COMPRESS_LEVEL {app.config['DSAR_COMPRESS_LEVEL']})\n"
-                          f"    runs {[round(r[0], 3) for r in runs]}\n"
-                          f"    floors {[round(f, 3) for f in floors]}\n    load {[round(x, 1) for x in loads]}",
-                          flush=True)
-                    rows.append((size, floor, total, median(r[1] for r in runs), median(r[2] for r in runs),
-                                 median(pairs), median(loads), max(r[3] for r in runs)))
+                rows = [_measure(conn, libpq_url, int(size), worker.pid, args, app)
+                        for size in args.sizes.split(",")]
         finally:
             worker.send_signal(signal.SIGTERM)
             worker.wait(30)
-    print("\n| run_logs | floor (median) | request → ready (median) | queue + fork | job | ratio of medians "
-          "| pairwise ratio (median) | over the floor | load (median) | worker peak RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, floor, total, queued, job, pair, load, rss in rows:
-        print(f"| {size:,} | {floor:.3f} s | {total:.3f} s | {queued:.3f} s | {job:.3f} s | {total / floor:.2f}× "
-              f"| {pair:.2f}× | {total - floor:+.3f} s | {load:.1f} | {rss:.0f} MB |")
-
+    _print_table(rows)
 
 if __name__ == "__main__":
     main()

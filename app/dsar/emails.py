@@ -28,17 +28,10 @@ SWEEP_GRACE = timedelta(minutes=1)  # an extension's own enqueue follows its com
 SWEEP_WINDOW = timedelta(days=30)  # older events are not worth a first mail any more
 
 
-def mail_job_id(name: str, export_id: int) -> str:
-    return f"{name.replace('.', '-')}-{export_id}"
-
-
 def enqueue(name: str, export_id: int) -> None:
     """Best effort, after the commit: a lost enqueue is logged, never undoes the change, and
     sweep_unsent() queues the mail later."""
-    try:
-        tasks.enqueue(name, export_id, job_id=mail_job_id(name, export_id))
-    except Exception:
-        log.exception("could not enqueue %s for DSAR export %s; the mail sweeper will", name, export_id)
+    tasks.try_enqueue(name, export_id, key=(export_id,))
 
 
 def _locked(export_id: int) -> DsarExport | None:
@@ -91,5 +84,5 @@ def sweep_unsent(now: datetime | None = None) -> dict:
 
 
 def _requeue(name: str, ids) -> int:
-    return sum(tasks.enqueue_unless_present(name, export_id, job_id=mail_job_id(name, export_id))
+    return sum(tasks.enqueue_unless_present(name, export_id, key=(export_id,))
                for export_id in db.session.scalars(ids.order_by(DsarExport.id)).all())

@@ -18,29 +18,25 @@ from app.models import DsarExport
 log = logging.getLogger(__name__)
 
 PENDING_GRACE = timedelta(minutes=2)  # a fresh pending row's job may not be visible yet
+EXPORT_JOB, READY_MAIL_JOB = "dsar.export", "dsar.email_ready"
 
 
 def export_job_id(export_id: int) -> str:
-    return f"dsar-export-{export_id}"
+    return tasks.job_id(EXPORT_JOB, export_id)
 
 
 def email_job_id(export_id: int) -> str:
-    return f"dsar-email-{export_id}"
+    return tasks.job_id(READY_MAIL_JOB, export_id)
 
 
 def enqueue_export(export_id: int) -> None:
     """Best effort: if Redis is away the row stays pending and sweep_stuck() enqueues it later."""
-    try:
-        tasks.enqueue("dsar.export", export_id, job_id=export_job_id(export_id))
-    except Exception:
-        log.exception("could not enqueue DSAR export %s; the sweeper will pick it up", export_id)
+    tasks.try_enqueue(EXPORT_JOB, export_id, key=(export_id,))
 
 
 def enqueue_email(export_id: int, resend: bool = False) -> None:
-    try:
-        tasks.enqueue("dsar.email_ready", export_id, resend, job_id=None if resend else email_job_id(export_id))
-    except Exception:
-        log.exception("could not enqueue the DSAR email for %s; the sweeper will pick it up", export_id)
+    """A resend gets a fresh job id (the first mail's job may still be held by RQ)."""
+    tasks.try_enqueue(READY_MAIL_JOB, export_id, resend, key=None if resend else (export_id,))
 
 
 def mark_failed(export: DsarExport, error: str) -> None:

@@ -263,8 +263,8 @@ def sweep_stuck(now: datetime | None = None) -> dict:
         DsarExport.status == ExportStatus.READY, DsarExport.emailed_at.is_(None), DsarExport.expires_at > now,
         DsarExport.completed_at < now - export_jobs.PENDING_GRACE)).all()
     for export in unsent:  # only when no mail job exists: a failed one waits in RQ's failed registry
-        result["emails"] += tasks.enqueue_unless_present("dsar.email_ready", export.id, False,
-                                                         job_id=export_jobs.email_job_id(export.id))
+        result["emails"] += tasks.enqueue_unless_present(export_jobs.READY_MAIL_JOB, export.id, False,
+                                                         key=(export.id,))
     return result
 
 
