@@ -3,7 +3,7 @@
     .venv/bin/python bench/sla_measure.py [--pg postgresql://…/postgres] [--days 30]
 
 Creates a scratch PostgreSQL database (dropped afterwards), migrates it, seeds `--days` of 5-minute
-snapshots (288 a day) plus a year of hourly rollups, then times sla_measure.measure() for a 2-hour claim,
+snapshots (288 a day) plus a year of hourly rollups, then times app.sla.measure for a 2-hour claim,
 a whole-month claim, and a claim straddling the raw-retention cutoff (rollups + snapshots), and a full
 POST /api/support/sla-credit with a 5 MB log attached (validation, measurement, local storage, insert).
 """
