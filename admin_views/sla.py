@@ -16,7 +16,8 @@ from app.common.errors import ServiceError
 from app.extensions import db
 from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
-from app.sla import claims, staff
+from app.models.sla_thread import MessageSide
+from app.sla import claims, disputes, staff, thread
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -33,6 +34,20 @@ class DecisionForm(FlaskForm):
     stripe_ref = StringField("Stripe reference (coupon or credit note made by hand)",
                              validators=[Optional(), Length(max=255)])
     credit_method = SelectField("How the credit is made", choices=METHOD_CHOICES, default="balance")
+
+
+class DisputeDecisionForm(FlaskForm):
+    outcome = RadioField("Outcome", validators=[InputRequired()],
+                         choices=[SelectChoice("upheld", "Uphold the first decision"),
+                                  SelectChoice("revised", "Revise: raise the claim's credit")])
+    credit_amount = StringField("New total credit of the claim (in the subscription's currency, e.g. 9.80)",
+                                validators=[Optional(), Length(max=20)])
+    notes = TextAreaField("Why (the customer reads this)", validators=[Length(max=5000)])
+    credit_method = SelectField("How the difference is credited", choices=METHOD_CHOICES, default="balance")
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField("Message to the customer", validators=[InputRequired(), Length(max=5000)])
 
 
 class RetryForm(FlaskForm):
@@ -86,6 +101,18 @@ def _credit_outcome(claim) -> str:
     return f": credit PENDING — {claim.credit_error}"
 
 
+def _dispute_outcome(dispute) -> str:
+    if not dispute.credit_state:
+        return ""
+    if dispute.credit_state == "issued":
+        return f": difference credited ({dispute.stripe_ref})"
+    return f": difference credit PENDING — {dispute.credit_error}"
+
+
+def _dispute(view, context, model, name):
+    return model.dispute.status if model.dispute else "—"
+
+
 def _utc(view, context, model, name):
     value = getattr(model, name)
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
@@ -105,7 +132,7 @@ class SlaCreditView(SecureModelView):
     can_view_details = False
     list_template = "admin/model/list.html"
     column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "billing_period", "measured",
-                   "monthly_uptime_percent", "suggested", "status", "credit", "credit_state", "created_at")
+                   "monthly_uptime_percent", "suggested", "status", "dispute", "credit", "credit_state", "created_at")
     column_labels = {"user.email": "Email", "period_start": "Window from", "period_end": "Window to",
                      "billing_period": "Billing period", "measured": "Claimed vs measured",
                      "monthly_uptime_percent": "Monthly uptime", "suggested": "Suggested credit",
@@ -113,7 +140,7 @@ class SlaCreditView(SecureModelView):
     column_formatters = {"ticket": _ticket, "measured": _measured, "suggested": _money("suggested_credit_amount"),
                          "credit": _money("credit_amount"), "period_start": _utc, "period_end": _utc,
                          "created_at": _utc, "billing_period": _billing_period, "monthly_uptime_percent": _uptime,
-                         "credit_state": _credit_state}
+                         "credit_state": _credit_state, "dispute": _dispute}
     column_sortable_list = ("period_start", "period_end", "status", "created_at", "plan")
     column_default_sort = ("created_at", True)
     column_filters = (
@@ -155,18 +182,71 @@ class SlaCreditView(SecureModelView):
                 claim = claims.get_claim(claim_id)
                 return self._page(claim, form, exc.status)
             claim = claims.get_claim(claim_id)
-            flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
+            flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The email to the user is queued.",
+                  "success")
             return redirect(url_for(".claim", claim_id=claim_id))
         status = 422 if request.method == "POST" else 200  # a form with errors is not a success
         return self._page(claim, form, status)
 
-    def _page(self, claim, form, status: int):
+    def _page(self, claim, form, status: int, dispute_form=None):
         """The claim page, from the sla package's claim view (the admin JSON reads the same one)."""
         view = claims.claim_view(claim)
         retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
+        dispute_form = dispute_form or (DisputeDecisionForm() if claim.dispute and claim.dispute.is_open() else None)
         return self.render("admin/sla_claim.html", claim=view.claim, form=form, period=view.period,
                            events=view.events, decider=view.decider_email, retry_form=retry,
+                           credited=view.credited_elsewhere, dispute_form=dispute_form, message_form=MessageForm(),
                            fmt=money.format_amount, stripe_configured=billing.stripe_configured()), status
+
+    @expose("/claim/<int:claim_id>/dispute-decision", methods=("POST",))
+    def dispute_decision(self, claim_id: int):
+        claim = claims.get_claim(claim_id)
+        form = DisputeDecisionForm()
+        if not form.validate_on_submit():
+            return self._page(claim, DecisionForm(), 422, dispute_form=form)
+        credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
+        if form.credit_amount.data and credit is None:
+            form.credit_amount.errors = [money.amount_error(claim.currency)]
+            return self._page(claim, DecisionForm(), 422, dispute_form=form)
+        try:
+            claim = disputes.decide_dispute(claim_id, current_user, {
+                "outcome": form.outcome.data, "credit_amount": credit, "notes": form.notes.data,
+                "credit_method": form.credit_method.data})
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            for field, message in (exc.fields or {}).items():
+                if hasattr(form, field):
+                    getattr(form, field).errors = [*getattr(form, field).errors, message]
+            return self._page(claims.get_claim(claim_id), DecisionForm(), exc.status, dispute_form=form)
+        flash(f"Dispute of {claim.ticket_id} {claim.dispute.status}{_dispute_outcome(claim.dispute)}. "
+              "The email to the user is queued.", "success")
+        return redirect(url_for(".claim", claim_id=claim_id))
+
+    @expose("/claim/<int:claim_id>/dispute-credit/retry", methods=("POST",))
+    def retry_dispute_credit(self, claim_id: int):
+        if not FlaskForm().validate_on_submit():
+            flash("Your form expired. Reload and try again.", "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        try:
+            claim = disputes.retry_credit(claim_id, current_user, {})
+            issued = claim.dispute.credit_state == "issued"
+            flash(f"{claim.ticket_id}{_dispute_outcome(claim.dispute)}.", "success" if issued else "error")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
+
+    @expose("/claim/<int:claim_id>/message", methods=("POST",))
+    def message(self, claim_id: int):
+        form = MessageForm()
+        if not form.validate_on_submit():
+            flash("Write a message (at most 5000 characters).", "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        try:
+            thread.post(claim_id, current_user, {"body": form.body.data}, MessageSide.SUPPORT)
+            flash("Message posted; the email to the customer is queued.", "success")
+        except ServiceError as exc:
+            flash(" ".join([exc.message, *(exc.fields or {}).values()]), "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
 
     @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
     def retry_credit(self, claim_id: int):

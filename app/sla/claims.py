@@ -12,12 +12,12 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.common import audit, inputs
 from app.common.errors import Conflict, NotFound, ValidationFailed
@@ -25,11 +25,13 @@ from app.common.inputs import parse_time
 from app.common.iso import iso
 from app.common.listing import ListFilters
 from app.extensions import db
-from app.models import SlaCreditRequest, Subscription, User
+from app.models import SlaCreditRequest, SlaDispute, Subscription, User
+from app.models.sla_thread import DisputeStatus
 from app.models.types import utcnow
 from app.sla import attachments, events, measure, periods
 
 MAX_DESCRIPTION = 5000
+DISPUTED = "disputed"  # the staff list's filter for claims with an open dispute
 
 
 def _parse_claim(data: dict, now: datetime) -> dict:
@@ -191,9 +193,15 @@ def active_subscriptions(user_id: int) -> list[Subscription]:
 
 
 def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[SlaCreditRequest], int]:
-    """Filter on status, the user's email, plan and the filing date (created_at, whole UTC days)."""
+    """Filter on status ("disputed": an open dispute), the user's email, plan and the filing date (created_at,
+    whole UTC days). Claims with an open dispute come first."""
+    disputed = filters.status == DISPUTED
+    filters = replace(filters, status=None) if disputed else filters
+    open_dispute = select(SlaDispute.claim_id).where(SlaDispute.status == DisputeStatus.OPEN.value)
     query = filters.where(select(SlaCreditRequest), SlaCreditRequest.user_id, SlaCreditRequest.status,
                           SlaCreditRequest.created_at)
+    if disputed:
+        query = query.where(SlaCreditRequest.id.in_(open_dispute))
     if plan:
         known = [p["code"] for p in current_app.config["PLANS"]]
         if plan not in known:
@@ -201,7 +209,8 @@ def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[Sl
         query = query.where(SlaCreditRequest.plan == plan)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        query.order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
+        query.order_by(case((SlaCreditRequest.id.in_(open_dispute), 0), else_=1),  # open disputes first
+                       SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
         .limit(filters.per_page).offset((filters.page - 1) * filters.per_page)).unique().all()
     return list(rows), total
 
@@ -225,6 +234,13 @@ class ClaimView:
         claim = self.claim
         return periods.period_of(claim) or periods.BillingPeriod(claim.period_start, claim.period_end, 0,
                                                                  claim.currency or "USD")
+
+    @cached_property
+    def credited_elsewhere(self) -> int:
+        """What other claims of the billing period credited (the cap's other side), shown with the form."""
+        if self.claim.subscription_id is None or self.claim.billing_period_start is None:
+            return 0
+        return periods.already_credited(self.claim.subscription_id, self.period, exclude_claim_id=self.claim.id)
 
     @cached_property
     def decider_email(self) -> str | None:

@@ -21,8 +21,29 @@ def user(claim: SlaCreditRequest) -> dict:
         "attachment_name": claim.attachment_name,
         "credit_amount_display": _display(claim.credit_amount, claim.currency),
         "credit_state": claim.credit_state, "credit_method": claim.credit_method,
-        "explanation": explanation(claim),
+        "explanation": explanation(claim), "source": claim.source,
+        "dispute": dispute(claim.dispute, claim.currency), "messages": [message(m) for m in claim.messages],
     }
+
+
+def dispute(found, currency: str | None, view: str = "user") -> dict | None:
+    """The claim's dispute; staff also see who decided it and the difference credit's Stripe details."""
+    if found is None:
+        return None
+    row = {"status": found.status, "reason": found.reason, "opened_at": iso(found.opened_at),
+           "decided_at": iso(found.decided_at), "notes": found.notes, "attachment_name": found.attachment_name,
+           "first_credit_amount": found.first_credit_amount, "credit_difference": found.credit_difference,
+           "credit_difference_display": _display(found.credit_difference, currency),
+           "credit_state": found.credit_state, "credit_method": found.credit_method}
+    if view == "admin":
+        row.update(decided_by=found.decided_by, stripe_ref=found.stripe_ref, credit_error=found.credit_error,
+                   emailed_at=iso(found.emailed_at))
+    return row
+
+
+def message(found) -> dict:
+    """Staff write as "support", never by name."""
+    return {"id": found.id, "from": found.side, "body": found.body, "created_at": iso(found.created_at)}
 
 
 def explanation(claim: SlaCreditRequest) -> str | None:
@@ -56,6 +77,7 @@ def admin(claim: SlaCreditRequest) -> dict:
         "monthly_uptime_percent": claim.monthly_uptime_percent,
         "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
         "decided_by": claim.decided_by, "credit_error": claim.credit_error, "emailed_at": iso(claim.emailed_at),
+        "dispute": dispute(claim.dispute, claim.currency, view="admin"),
     }
 
 
