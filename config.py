@@ -134,7 +134,9 @@ class Config:
 
     PLANS = parse_plans(env_str("PLANS", "starter:Starter:1900:USD,pro:Pro:4900:USD,business:Business:19900:USD"))
     SLA_TIERS = parse_tiers(env_str("SLA_TIERS", "99.9:10,99:25,95:100"))
-    SLA_FILING_DAYS = env_int("SLA_FILING_DAYS", 30)  # claims are accepted this long after a period ends
+    # Claims are accepted until this long after the end of the billing period holding the outage.
+    SLA_FILING_DAYS = env_int("SLA_FILING_DAYS", 60)
+    SLA_DECISION_DAYS = env_int("SLA_DECISION_DAYS", 30)  # staff should decide a claim this long after filing
     # Components the SLA promises; Stripe and the frontend edge are third parties (issue 11).
     SLA_COMPONENTS = tuple(c.strip() for c in env_str("SLA_COMPONENTS", "api,database,workflows").split(",")
                            if c.strip())

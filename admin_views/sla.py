@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
 from app.models.sla_thread import MessageSide
+from app.models.types import utcnow
 from app.sla import claims, disputes, staff, thread
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
@@ -93,24 +94,29 @@ def _major(amount: int, currency: str | None) -> str:
     return str(amount) if places == 0 else f"{amount / 10**places:.{places}f}"
 
 
-def _credit_outcome(claim) -> str:
-    if not claim.credit_state:
-        return ""
-    if claim.credit_state == "issued":
-        return f": credit issued ({claim.stripe_ref})"
-    return f": credit PENDING — {claim.credit_error}"
+DIFFERENCE = "difference credit"  # what a revised dispute credits
 
 
-def _dispute_outcome(dispute) -> str:
-    if not dispute.credit_state:
+def _credit_outcome(row, what: str = "credit") -> str:
+    """A claim's credit, or a dispute's difference credit (the same three columns), in one vocabulary."""
+    if not row.credit_state:
         return ""
-    if dispute.credit_state == "issued":
-        return f": difference credited ({dispute.stripe_ref})"
-    return f": difference credit PENDING — {dispute.credit_error}"
+    if row.credit_state == "issued":
+        return f": {what} issued ({row.stripe_ref})"
+    return f": {what} PENDING — {row.credit_error}"
 
 
 def _dispute(view, context, model, name):
     return model.dispute.status if model.dispute else "—"
+
+
+def _age(view, context, model, name):
+    """Days since filing; a pending claim past SLA_DECISION_DAYS is flagged, like a DSAR past its due date."""
+    days = (utcnow() - model.created_at).days
+    if claims.is_overdue(model):
+        return Markup('{} d <strong class="text-danger">overdue</strong> (due {:%Y-%m-%d})').format(
+            days, claims.decision_due(model))
+    return f"{days} d"
 
 
 def _utc(view, context, model, name):
@@ -132,15 +138,16 @@ class SlaCreditView(SecureModelView):
     can_view_details = False
     list_template = "admin/model/list.html"
     column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "billing_period", "measured",
-                   "monthly_uptime_percent", "suggested", "status", "dispute", "credit", "credit_state", "created_at")
+                   "monthly_uptime_percent", "suggested", "status", "dispute", "credit", "credit_state", "created_at",
+                   "age")
     column_labels = {"user.email": "Email", "period_start": "Window from", "period_end": "Window to",
                      "billing_period": "Billing period", "measured": "Claimed vs measured",
                      "monthly_uptime_percent": "Monthly uptime", "suggested": "Suggested credit",
-                     "credit": "Credit", "credit_state": "Credit state", "created_at": "Filed"}
+                     "credit": "Credit", "credit_state": "Credit state", "created_at": "Filed", "age": "Age"}
     column_formatters = {"ticket": _ticket, "measured": _measured, "suggested": _money("suggested_credit_amount"),
                          "credit": _money("credit_amount"), "period_start": _utc, "period_end": _utc,
                          "created_at": _utc, "billing_period": _billing_period, "monthly_uptime_percent": _uptime,
-                         "credit_state": _credit_state, "dispute": _dispute}
+                         "credit_state": _credit_state, "dispute": _dispute, "age": _age}
     column_sortable_list = ("period_start", "period_end", "status", "created_at", "plan")
     column_default_sort = ("created_at", True)
     column_filters = (
@@ -196,6 +203,7 @@ class SlaCreditView(SecureModelView):
         return self.render("admin/sla_claim.html", claim=view.claim, form=form, period=view.period,
                            events=view.events, decider=view.decider_email, retry_form=retry,
                            credited=view.credited_elsewhere, dispute_form=dispute_form, message_form=MessageForm(),
+                           due=claims.decision_due(claim), overdue=claims.is_overdue(claim),
                            fmt=money.format_amount, stripe_configured=billing.stripe_configured()), status
 
     @expose("/claim/<int:claim_id>/dispute-decision", methods=("POST",))
@@ -218,8 +226,9 @@ class SlaCreditView(SecureModelView):
                 if hasattr(form, field):
                     getattr(form, field).errors = [*getattr(form, field).errors, message]
             return self._page(claims.get_claim(claim_id), DecisionForm(), exc.status, dispute_form=form)
-        flash(f"Dispute of {claim.ticket_id} {claim.dispute.status}{_dispute_outcome(claim.dispute)}. "
-              "The email to the user is queued.", "success")
+        outcome = _credit_outcome(claim.dispute, DIFFERENCE)
+        flash(f"Dispute of {claim.ticket_id} {claim.dispute.status}{outcome}. The email to the user is queued.",
+              "success")
         return redirect(url_for(".claim", claim_id=claim_id))
 
     @expose("/claim/<int:claim_id>/dispute-credit/retry", methods=("POST",))
@@ -230,7 +239,7 @@ class SlaCreditView(SecureModelView):
         try:
             claim = disputes.retry_credit(claim_id, current_user, {})
             issued = claim.dispute.credit_state == "issued"
-            flash(f"{claim.ticket_id}{_dispute_outcome(claim.dispute)}.", "success" if issued else "error")
+            flash(f"{claim.ticket_id}{_credit_outcome(claim.dispute, DIFFERENCE)}.", "success" if issued else "error")
         except ServiceError as exc:
             flash(exc.message, "error")
         return redirect(url_for(".claim", claim_id=claim_id))

@@ -59,8 +59,7 @@ def open_dispute(user: User, claim_id: int, data: dict, upload=None) -> SlaCredi
         raise _refuse(f"{claim.ticket_id} is not decided yet: there is nothing to dispute.", "not_decided")
     if claim.dispute is not None:
         raise _refuse(f"{claim.ticket_id} was already disputed; a claim is disputed once.", "already_disputed")
-    closes = claim.decided_at + timedelta(days=current_app.config["SLA_DISPUTE_DAYS"])
-    if utcnow() > closes:
+    if utcnow() > dispute_closes(claim):
         raise _refuse(f"Decisions can be disputed within {current_app.config['SLA_DISPUTE_DAYS']} days; "
                       f"{claim.ticket_id} was decided on {claim.decided_at:%Y-%m-%d}.", "dispute_window_closed")
     key = attachments.store(attachment) if attachment else None
@@ -78,6 +77,18 @@ def open_dispute(user: User, claim_id: int, data: dict, upload=None) -> SlaCredi
         attachments.discard(key)
         raise
     return claim
+
+
+def dispute_closes(claim: SlaCreditRequest):
+    """When the decision can no longer be disputed (None while pending)."""
+    if claim.decided_at is None:
+        return None
+    return claim.decided_at + timedelta(days=current_app.config["SLA_DISPUTE_DAYS"])
+
+
+def can_dispute(claim: SlaCreditRequest) -> bool:
+    return claim.dispute is None and not claim.is_pending() and claim.decided_at is not None \
+        and utcnow() <= dispute_closes(claim)
 
 
 def _refuse(message: str, code: str) -> Conflict:
