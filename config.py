@@ -126,19 +126,24 @@ class Config:
     MAIL_PASSWORD = env_str("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Levqor <no-reply@levqor.example>")
     MAIL_OUTBOX_DIR = env_str("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@levqor.example")  # gets customer messages nobody owns yet
 
     STRIPE_API_KEY = env_str("STRIPE_API_KEY")
     STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point this at a local recorder
+    STRIPE_TIMEOUT = float(env_str("STRIPE_TIMEOUT", "20"))  # seconds per Stripe request
 
     PLANS = parse_plans(env_str("PLANS", "starter:Starter:1900:USD,pro:Pro:4900:USD,business:Business:19900:USD"))
     SLA_TIERS = parse_tiers(env_str("SLA_TIERS", "99.9:10,99:25,95:100"))
-    SLA_FILING_DAYS = env_int("SLA_FILING_DAYS", 30)  # claims are accepted this long after a period ends
+    # Claims are accepted until this long after the end of the billing period holding the outage.
+    SLA_FILING_DAYS = env_int("SLA_FILING_DAYS", 60)
+    SLA_DECISION_DAYS = env_int("SLA_DECISION_DAYS", 30)  # staff should decide a claim this long after filing
     # Components the SLA promises; Stripe and the frontend edge are third parties (issue 11).
     SLA_COMPONENTS = tuple(c.strip() for c in env_str("SLA_COMPONENTS", "api,database,workflows").split(",")
                            if c.strip())
     # Above this share of the billing period without data, staff are told the measurement cannot be trusted.
     SLA_NO_DATA_MAX_PCT = float(env_str("SLA_NO_DATA_MAX_PCT", "5"))
     SLA_MIN_CREDIT = env_str("SLA_MIN_CREDIT", "1.00")  # in the currency's major unit; smaller approvals refused
+    SLA_DISPUTE_DAYS = env_int("SLA_DISPUTE_DAYS", 30)  # a decision may be disputed this long after it was made
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)

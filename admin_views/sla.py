@@ -16,7 +16,9 @@ from app.common.errors import ServiceError
 from app.extensions import db
 from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
-from app.sla import claims, staff
+from app.models.sla_thread import MessageSide
+from app.models.types import utcnow
+from app.sla import claims, disputes, staff, thread
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -33,6 +35,20 @@ class DecisionForm(FlaskForm):
     stripe_ref = StringField("Stripe reference (coupon or credit note made by hand)",
                              validators=[Optional(), Length(max=255)])
     credit_method = SelectField("How the credit is made", choices=METHOD_CHOICES, default="balance")
+
+
+class DisputeDecisionForm(FlaskForm):
+    outcome = RadioField("Outcome", validators=[InputRequired()],
+                         choices=[SelectChoice("upheld", "Uphold the first decision"),
+                                  SelectChoice("revised", "Revise: raise the claim's credit")])
+    credit_amount = StringField("New total credit of the claim (in the subscription's currency, e.g. 9.80)",
+                                validators=[Optional(), Length(max=20)])
+    notes = TextAreaField("Why (the customer reads this)", validators=[Length(max=5000)])
+    credit_method = SelectField("How the difference is credited", choices=METHOD_CHOICES, default="balance")
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField("Message to the customer", validators=[InputRequired(), Length(max=5000)])
 
 
 class RetryForm(FlaskForm):
@@ -78,12 +94,29 @@ def _major(amount: int, currency: str | None) -> str:
     return str(amount) if places == 0 else f"{amount / 10**places:.{places}f}"
 
 
-def _credit_outcome(claim) -> str:
-    if not claim.credit_state:
+DIFFERENCE = "difference credit"  # what a revised dispute credits
+
+
+def _credit_outcome(row, what: str = "credit") -> str:
+    """A claim's credit, or a dispute's difference credit (the same three columns), in one vocabulary."""
+    if not row.credit_state:
         return ""
-    if claim.credit_state == "issued":
-        return f": credit issued ({claim.stripe_ref})"
-    return f": credit PENDING — {claim.credit_error}"
+    if row.credit_state == "issued":
+        return f": {what} issued ({row.stripe_ref})"
+    return f": {what} PENDING — {row.credit_error}"
+
+
+def _dispute(view, context, model, name):
+    return model.dispute.status if model.dispute else "—"
+
+
+def _age(view, context, model, name):
+    """Days since filing; a pending claim past SLA_DECISION_DAYS is flagged, like a DSAR past its due date."""
+    days = (utcnow() - model.created_at).days
+    if claims.is_overdue(model):
+        return Markup('{} d <strong class="text-danger">overdue</strong> (due {:%Y-%m-%d})').format(
+            days, claims.decision_due(model))
+    return f"{days} d"
 
 
 def _utc(view, context, model, name):
@@ -105,15 +138,16 @@ class SlaCreditView(SecureModelView):
     can_view_details = False
     list_template = "admin/model/list.html"
     column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "billing_period", "measured",
-                   "monthly_uptime_percent", "suggested", "status", "credit", "credit_state", "created_at")
+                   "monthly_uptime_percent", "suggested", "status", "dispute", "credit", "credit_state", "created_at",
+                   "age")
     column_labels = {"user.email": "Email", "period_start": "Window from", "period_end": "Window to",
                      "billing_period": "Billing period", "measured": "Claimed vs measured",
                      "monthly_uptime_percent": "Monthly uptime", "suggested": "Suggested credit",
-                     "credit": "Credit", "credit_state": "Credit state", "created_at": "Filed"}
+                     "credit": "Credit", "credit_state": "Credit state", "created_at": "Filed", "age": "Age"}
     column_formatters = {"ticket": _ticket, "measured": _measured, "suggested": _money("suggested_credit_amount"),
                          "credit": _money("credit_amount"), "period_start": _utc, "period_end": _utc,
                          "created_at": _utc, "billing_period": _billing_period, "monthly_uptime_percent": _uptime,
-                         "credit_state": _credit_state}
+                         "credit_state": _credit_state, "dispute": _dispute, "age": _age}
     column_sortable_list = ("period_start", "period_end", "status", "created_at", "plan")
     column_default_sort = ("created_at", True)
     column_filters = (
@@ -155,18 +189,73 @@ class SlaCreditView(SecureModelView):
                 claim = claims.get_claim(claim_id)
                 return self._page(claim, form, exc.status)
             claim = claims.get_claim(claim_id)
-            flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The user has been emailed.", "success")
+            flash(f"{claim.ticket_id} {claim.status}{_credit_outcome(claim)}. The email to the user is queued.",
+                  "success")
             return redirect(url_for(".claim", claim_id=claim_id))
         status = 422 if request.method == "POST" else 200  # a form with errors is not a success
         return self._page(claim, form, status)
 
-    def _page(self, claim, form, status: int):
+    def _page(self, claim, form, status: int, dispute_form=None):
         """The claim page, from the sla package's claim view (the admin JSON reads the same one)."""
         view = claims.claim_view(claim)
         retry = RetryForm(credit_method=claim.credit_method) if claim.credit_state == "pending" else None
+        dispute_form = dispute_form or (DisputeDecisionForm() if claim.dispute and claim.dispute.is_open() else None)
         return self.render("admin/sla_claim.html", claim=view.claim, form=form, period=view.period,
                            events=view.events, decider=view.decider_email, retry_form=retry,
+                           credited=view.credited_elsewhere, dispute_form=dispute_form, message_form=MessageForm(),
+                           due=claims.decision_due(claim), overdue=claims.is_overdue(claim),
                            fmt=money.format_amount, stripe_configured=billing.stripe_configured()), status
+
+    @expose("/claim/<int:claim_id>/dispute-decision", methods=("POST",))
+    def dispute_decision(self, claim_id: int):
+        claim = claims.get_claim(claim_id)
+        form = DisputeDecisionForm()
+        if not form.validate_on_submit():
+            return self._page(claim, DecisionForm(), 422, dispute_form=form)
+        credit = money.to_minor(form.credit_amount.data, claim.currency) if form.credit_amount.data else None
+        if form.credit_amount.data and credit is None:
+            form.credit_amount.errors = [money.amount_error(claim.currency)]
+            return self._page(claim, DecisionForm(), 422, dispute_form=form)
+        try:
+            claim = disputes.decide_dispute(claim_id, current_user, {
+                "outcome": form.outcome.data, "credit_amount": credit, "notes": form.notes.data,
+                "credit_method": form.credit_method.data})
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            for field, message in (exc.fields or {}).items():
+                if hasattr(form, field):
+                    getattr(form, field).errors = [*getattr(form, field).errors, message]
+            return self._page(claims.get_claim(claim_id), DecisionForm(), exc.status, dispute_form=form)
+        outcome = _credit_outcome(claim.dispute, DIFFERENCE)
+        flash(f"Dispute of {claim.ticket_id} {claim.dispute.status}{outcome}. The email to the user is queued.",
+              "success")
+        return redirect(url_for(".claim", claim_id=claim_id))
+
+    @expose("/claim/<int:claim_id>/dispute-credit/retry", methods=("POST",))
+    def retry_dispute_credit(self, claim_id: int):
+        if not FlaskForm().validate_on_submit():
+            flash("Your form expired. Reload and try again.", "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        try:
+            claim = disputes.retry_credit(claim_id, current_user, {})
+            issued = claim.dispute.credit_state == "issued"
+            flash(f"{claim.ticket_id}{_credit_outcome(claim.dispute, DIFFERENCE)}.", "success" if issued else "error")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
+
+    @expose("/claim/<int:claim_id>/message", methods=("POST",))
+    def message(self, claim_id: int):
+        form = MessageForm()
+        if not form.validate_on_submit():
+            flash("Write a message (at most 5000 characters).", "error")
+            return redirect(url_for(".claim", claim_id=claim_id))
+        try:
+            thread.post(claim_id, current_user, {"body": form.body.data}, MessageSide.SUPPORT)
+            flash("Message posted; the email to the customer is queued.", "success")
+        except ServiceError as exc:
+            flash(" ".join([exc.message, *(exc.fields or {}).values()]), "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
 
     @expose("/claim/<int:claim_id>/retry-credit", methods=("POST",))
     def retry_credit(self, claim_id: int):

@@ -3,8 +3,9 @@
     .venv/bin/python bench/sla_measure.py [--pg postgresql://…/postgres] [--days 30]
 
 Creates a scratch PostgreSQL database (dropped afterwards), migrates it, seeds `--days` of 5-minute
-snapshots (288 a day) plus a year of hourly rollups, then times app.sla.measure for a 2-hour claim,
-a whole-month claim, and a claim straddling the raw-retention cutoff (rollups + snapshots), and a full
+snapshots (288 a day) plus a year of hourly rollups, then times measure.measure_period() for a 2-hour window,
+a whole-month window, and a window straddling the raw-retention cutoff (rollups + snapshots), the customer's
+GET /api/support/sla-credit/preview for a 30-day billing period (issue 21: under 100 ms), and a full
 POST /api/support/sla-credit with a 5 MB log attached (validation, measurement, local storage, insert).
 """
 from __future__ import annotations
@@ -92,12 +93,13 @@ def run(days: int) -> None:
             "2-day claim straddling the cutoff": (now - timedelta(days=31), now - timedelta(days=29)),
         }
         for label, (start, end) in cases.items():
-            ms, result = timed(lambda s=start, e=end: measure.measure(s, e, now=now))
+            ms, result = timed(lambda s=start, e=end: measure.measure_period(s, e, now=now))
             print(f"measure {label:36s} {ms:8.1f} ms  (down {result['down_minutes']} min, "
                   f"uptime {result['uptime_pct']}%, sources {[p['source'] for p in result['sources']]})")
 
         client = app.test_client()
         client.post("/api/auth/login", json={"email": "bench@example.com", "password": "bench-password"})
+        preview(client, db, Subscription, user, now)
         log = (b"2026-11-22T19:50:00Z GET /api/workflows 503 Service Unavailable\n" * 80_000)[: 5 * 1024 * 1024]
         start = now - timedelta(days=2)
         started = time.perf_counter()
@@ -107,6 +109,20 @@ def run(days: int) -> None:
             "description": "bench", "attachment": (io.BytesIO(log), "api.log")})
         elapsed = (time.perf_counter() - started) * 1000
         print(f"POST /api/support/sla-credit with a 5 MB log: {res.status_code} in {elapsed:.1f} ms")
+
+
+def preview(client, db, Subscription, user, now) -> None:
+    """The customer's preview of a 30-day billing period (the median of 5 requests, through the whole app)."""
+    sub = Subscription(user_id=user.id, plan="pro", status="active", price_amount=4900, currency="USD",
+                       current_period_start=now - timedelta(days=29), current_period_end=now + timedelta(days=1))
+    db.session.add(sub)
+    db.session.commit()
+    query = {"subscription_id": sub.id, "period_start": (now - timedelta(days=3)).isoformat(),
+             "period_end": (now - timedelta(days=3, hours=-2)).isoformat()}
+    ms, res = timed(lambda: client.get("/api/support/sla-credit/preview", query_string=query))
+    body = res.get_json()
+    print(f"GET /api/support/sla-credit/preview (30-day period)  {ms:8.1f} ms  ({res.status_code}, uptime "
+          f"{body.get('monthly_uptime_percent')}%, credit {body.get('suggested_credit_amount')})")
 
 
 if __name__ == "__main__":

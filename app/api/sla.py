@@ -7,13 +7,24 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, send_file
 from flask_login import current_user
 
-from app.api import json_body
+from app.api import json_body, optional_json_body
 from app.auth import admin_required, login_required
 from app.common.listing import parse_list_filters
+from app.common.money import format_amount
 from app.models.sla import SLA_STATUSES
-from app.sla import claims, events, serializers, staff
+from app.models.sla_thread import MessageSide
+from app.sla import claims, disputes, events, facts, serializers, staff, thread
+from app.sla import preview as sla_preview
 
 bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
+
+
+def _mine(claim) -> dict:
+    return serializers.user(claim, facts.customer(claim))
+
+
+def _staff(claim) -> dict:
+    return serializers.admin(claim, facts.staff(claim))
 
 
 @bp.post("/sla-credit")
@@ -24,13 +35,42 @@ def file_claim():
     else:
         data, upload = json_body(), None
     claim = claims.file_claim(current_user, data, upload)
-    return jsonify(ok=True, ticket_id=claim.ticket_id, request=serializers.user(claim)), 201
+    return jsonify(ok=True, ticket_id=claim.ticket_id, request=_mine(claim)), 201
 
 
 @bp.get("/sla-credit")
 @login_required
 def my_claims():
-    return jsonify(ok=True, requests=[serializers.user(c) for c in claims.claims_for_user(current_user.id)])
+    return jsonify(ok=True, requests=[_mine(c) for c in claims.claims_for_user(current_user.id)])
+
+
+@bp.get("/sla-credit/preview")
+@login_required
+def preview():
+    """The measurement staff will see for this window, before filing."""
+    found = sla_preview.preview(current_user, request.args.to_dict())
+    return jsonify(ok=True, **found, suggested_credit_display=format_amount(found["suggested_credit_amount"],
+                                                                             found["currency"]),
+                   period_charge_display=format_amount(found["period_charge"], found["currency"]))
+
+
+@bp.post("/sla-credit/<int:claim_id>/dispute")
+@login_required
+def dispute(claim_id: int):
+    if request.mimetype == "multipart/form-data":
+        data, upload = request.form.to_dict(), request.files.get("attachment")
+    else:
+        data, upload = json_body(), None
+    claim = disputes.open_dispute(current_user, claim_id, data, upload)
+    return jsonify(ok=True, request=_mine(claim)), 201
+
+
+@bp.post("/sla-credit/<int:claim_id>/messages")
+@login_required
+def customer_message(claim_id: int):
+    disputes.own_claim(current_user, claim_id)
+    message = thread.post(claim_id, current_user, json_body(), MessageSide.CUSTOMER)
+    return jsonify(ok=True, message=serializers.message(message)), 201
 
 
 @bp.get("/sla-credit/overlaps")
@@ -49,9 +89,9 @@ staff_bp = Blueprint("api_admin_sla", __name__, url_prefix="/api/admin/sla-credi
 @staff_bp.get("")
 @admin_required
 def queue():
-    filters = parse_list_filters(request.args, SLA_STATUSES)
+    filters = parse_list_filters(request.args, (*SLA_STATUSES, claims.DISPUTED))
     rows, total = claims.admin_search(filters, plan=(request.args.get("plan") or "").strip() or None)
-    return jsonify(ok=True, requests=[serializers.admin(c) for c in rows], total=total,
+    return jsonify(ok=True, requests=[_staff(c) for c in rows], total=total,
                    page=filters.page, per_page=filters.per_page)
 
 
@@ -59,28 +99,49 @@ def queue():
 @admin_required
 def one(claim_id: int):
     view = claims.claim_view(claims.get_claim(claim_id))
-    return jsonify(ok=True, request=serializers.admin(view.claim), overlapping=serializers.events(view.events))
+    return jsonify(ok=True, request=_staff(view.claim), overlapping=serializers.events(view.events))
 
 
 @staff_bp.post("/<int:claim_id>/decision")
 @admin_required
 def decide(claim_id: int):
     claim = staff.decide_claim(claim_id, current_user, json_body())
-    return jsonify(ok=True, request=serializers.admin(claim))
+    return jsonify(ok=True, request=_staff(claim))
+
+
+@staff_bp.post("/<int:claim_id>/dispute-decision")
+@admin_required
+def decide_dispute(claim_id: int):
+    claim = disputes.decide_dispute(claim_id, current_user, json_body())
+    return jsonify(ok=True, request=_staff(claim))
+
+
+@staff_bp.post("/<int:claim_id>/dispute-credit/retry")
+@admin_required
+def retry_dispute_credit(claim_id: int):
+    claim = disputes.retry_credit(claim_id, current_user, optional_json_body())
+    return jsonify(ok=True, request=_staff(claim))
+
+
+@staff_bp.post("/<int:claim_id>/messages")
+@admin_required
+def staff_message(claim_id: int):
+    message = thread.post(claim_id, current_user, json_body(), MessageSide.SUPPORT)
+    return jsonify(ok=True, message=serializers.message(message)), 201
 
 
 @staff_bp.post("/<int:claim_id>/credit/retry")
 @admin_required
 def retry_credit(claim_id: int):
     claim = staff.retry_credit(claim_id, current_user, json_body())
-    return jsonify(ok=True, request=serializers.admin(claim))
+    return jsonify(ok=True, request=_staff(claim))
 
 
 @staff_bp.post("/<int:claim_id>/remeasure")
 @admin_required
 def remeasure(claim_id: int):
     claim = claims.remeasure(claim_id, current_user.id)
-    return jsonify(ok=True, request=serializers.admin(claim))
+    return jsonify(ok=True, request=_staff(claim))
 
 
 @staff_bp.get("/<int:claim_id>/attachment")

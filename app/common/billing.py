@@ -12,8 +12,10 @@ def stripe_configured() -> bool:
     return bool(current_app.config.get("STRIPE_API_KEY"))
 
 
-def stripe_client(timeout: float = 20):
+def stripe_client(timeout: float | None = None):
     import stripe
+
+    timeout = timeout or current_app.config.get("STRIPE_TIMEOUT") or 20
 
     key = current_app.config.get("STRIPE_API_KEY")
     if not key:

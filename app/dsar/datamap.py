@@ -46,6 +46,13 @@ DATA_MAP: tuple[Source, ...] = (
            "claims you filed, with the decision, its reasons and your uploaded evidence (attachments/)", excluded=(
                ("sla_credit_requests.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
                ("sla_credit_requests.attachment_key", "An internal storage address; the file itself is included."))),
+    Source("sla_disputes", "SLA credit claims: disputes", "sla_claims.json",
+           "your disputes of decisions on your claims, with their outcome (under each claim's `dispute`)", excluded=(
+               ("sla_disputes.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
+               ("sla_disputes.attachment_key", "An internal storage address."))),
+    Source("sla_claim_messages", "SLA credit claims: messages", "sla_claims.json",
+           "the message thread on each of your claims, yours and support's (under each claim's `messages`)",
+           excluded=(("sla_claim_messages.author_id", f"Staff who wrote are shown as '{STAFF}' (`from: support`)."),)),
     Source("audit_log", "Account activity", "account_activity.json",
            "entries about you: sign-ins (time, IP address), downloads, staff actions on your data", excluded=(
                ("staff identities and IP addresses in audit_log",

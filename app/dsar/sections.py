@@ -16,7 +16,7 @@ from app.common.storage import get_storage
 from app.dsar.datamap import STAFF
 from app.dsar.zipstream import HashedEntry, dumps, stream
 from app.extensions import db
-from app.models import AuditLog, DsarExport, SlaCreditRequest, User
+from app.models import AuditLog, DsarExport, SlaClaimMessage, SlaCreditRequest, SlaDispute, User
 
 SYSTEM = "Levqor (automatic)"
 YOU = "you"
@@ -58,6 +58,7 @@ def _sla_claims(zf: zipfile.ZipFile, user_id: int, counts: dict) -> list[dict]:
             record["attachment_file"] = f"attachments/{row.id}-{row.attachment_name or 'evidence'}"
             attachments.append((record["attachment_file"], row.attachment_key))
         claims.append(record)
+    _sla_thread(claims, user_id, counts)
     files = [_array(zf, "sla_claims.json", claims)]
     for name, key in attachments:
         entry = HashedEntry(zf, name)
@@ -67,6 +68,26 @@ def _sla_claims(zf: zipfile.ZipFile, user_id: int, counts: dict) -> list[dict]:
         files.append(entry.close(None, newline=False))
     counts["sla_credit_requests"] = len(claims)
     return files
+
+
+def _sla_thread(claims: list[dict], user_id: int, counts: dict) -> None:
+    """Each claim's dispute and message thread, staff shown by role (a claim has a handful of each)."""
+    by_id = {c["id"]: c for c in claims}
+    for claim in by_id.values():
+        claim.update(dispute=None, messages=[])
+    for row in db.session.execute(select(SlaDispute.__table__).where(SlaDispute.user_id == user_id)):
+        record = redact({k: v for k, v in row._mapping.items() if k not in ("attachment_key", "user_id")})
+        record["decided_by"] = STAFF if row.decided_by is not None else None
+        if row.claim_id in by_id:
+            by_id[row.claim_id]["dispute"] = record
+    stmt = select(SlaClaimMessage).where(SlaClaimMessage.user_id == user_id).order_by(SlaClaimMessage.id)
+    for msg in db.session.scalars(stmt):
+        if msg.claim_id in by_id:
+            by_id[msg.claim_id]["messages"].append(
+                {"from": YOU if msg.side == "customer" else STAFF, "body": redact_text(msg.body),
+                 "created_at": msg.created_at})
+    counts["sla_disputes"] = sum(1 for c in claims if c["dispute"])
+    counts["sla_claim_messages"] = sum(len(c["messages"]) for c in claims)
 
 
 def _account_activity(zf: zipfile.ZipFile, user_id: int, counts: dict) -> dict:

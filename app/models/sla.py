@@ -69,15 +69,22 @@ class SlaCreditRequest(db.Model):
     credit_error: Mapped[str | None] = mapped_column(Text)  # why the last Stripe attempt failed
     emailed_at = mapped_column(UTCDateTime)  # the decision email went out
     computation = mapped_column(JSONType)  # how the suggestion was reached, shown to staff
+    # "customer" (filed by the customer) or "proactive" (drafted by us, issue 22); one cap covers both.
+    source: Mapped[str] = mapped_column(String(16), nullable=False, server_default="customer", default="customer")
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
     subscription = relationship("Subscription", lazy="joined")
+    dispute = relationship("SlaDispute", uselist=False, lazy="selectin", back_populates="claim")
+    messages = relationship("SlaClaimMessage", lazy="selectin", order_by="SlaClaimMessage.id",
+                            back_populates="claim")
 
     __table_args__ = (
         Index("ix_sla_credit_requests_user_id", "user_id"),
         Index("ix_sla_credit_requests_status_created_at", "status", "created_at"),
         Index("ix_sla_credit_requests_subscription_id", "subscription_id"),
     )
+
+    audit_type = "sla_credit_request"
 
     @property
     def ticket_id(self) -> str:

@@ -12,12 +12,12 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.common import audit, inputs
 from app.common.errors import Conflict, NotFound, ValidationFailed
@@ -25,15 +25,17 @@ from app.common.inputs import parse_time
 from app.common.iso import iso
 from app.common.listing import ListFilters
 from app.extensions import db
-from app.models import SlaCreditRequest, Subscription, User
+from app.models import SlaCreditRequest, SlaDispute, Subscription, User
+from app.models.sla_thread import DisputeStatus
 from app.models.types import utcnow
 from app.sla import attachments, events, measure, periods
 
 MAX_DESCRIPTION = 5000
+DISPUTED = "disputed"  # the staff list's filter for claims with an open dispute
 
 
-def _parse_claim(data: dict, now: datetime) -> dict:
-    fields: dict[str, str] = {}
+def parse_window(data: dict, now: datetime, fields: dict[str, str]) -> tuple[int | None, datetime, datetime]:
+    """subscription_id, period_start, period_end as filing and the preview read them; problems go in `fields`."""
     sub_id = inputs.parse_id(data.get("subscription_id"))
     if sub_id is None:
         fields["subscription_id"] = "Choose one of your subscriptions."
@@ -43,13 +45,38 @@ def _parse_claim(data: dict, now: datetime) -> dict:
     if end is None:
         fields["period_end"] = "Enter the end of the outage period (ISO 8601 date and time)."
     if start and end:
-        window = timedelta(days=current_app.config["SLA_FILING_DAYS"])
         if start >= end:
             fields["period_end"] = "The period must end after it starts."
         elif end > now:
             fields["period_end"] = "The period cannot end in the future."
-        elif now - end > window:
-            fields["period_end"] = f"Claims must be filed within {window.days} days after the period ends."
+    return sub_id, start, end
+
+
+def filing_deadline(period_end: datetime) -> datetime:
+    """A claim may be filed until SLA_FILING_DAYS after the end of the billing period holding the outage."""
+    return period_end + timedelta(days=current_app.config["SLA_FILING_DAYS"])
+
+
+def decision_due(claim: SlaCreditRequest) -> datetime:
+    """Staff are expected to decide within SLA_DECISION_DAYS of filing (like a DSAR's due date)."""
+    return claim.created_at + timedelta(days=current_app.config["SLA_DECISION_DAYS"])
+
+
+def is_overdue(claim: SlaCreditRequest, now: datetime | None = None) -> bool:
+    return claim.is_pending() and (now or utcnow()) > decision_due(claim)
+
+
+def check_filing_deadline(period: periods.BillingPeriod, now: datetime) -> None:
+    deadline = filing_deadline(period.end)
+    if now > deadline:
+        message = (f"Claims for the billing period ending {period.end:%Y-%m-%d} could be filed until "
+                   f"{deadline:%Y-%m-%d %H:%M} UTC ({current_app.config['SLA_FILING_DAYS']} days after it ended).")
+        raise ValidationFailed(message, fields={"period_end": message})
+
+
+def _parse_claim(data: dict, now: datetime) -> dict:
+    fields: dict[str, str] = {}
+    sub_id, start, end = parse_window(data, now, fields)
     minutes = inputs.parse_int(data.get("claimed_downtime_minutes"), 0, inputs.INT32_MAX)
     if minutes is None or minutes < 0:
         fields["claimed_downtime_minutes"] = "Enter the downtime in whole minutes (0 or more)."
@@ -73,13 +100,9 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     """Validate everything first; only then store the attachment and insert the row (one commit)."""
     now = utcnow()
     parsed = _parse_claim(data, now)
-    sub = db.session.get(Subscription, parsed["subscription_id"])
-    if sub is None or sub.user_id != user.id:
-        raise NotFound("No such subscription on your account.", fields={"subscription_id": "not_found"})
-    if sub.status != "active":
-        raise ValidationFailed("Only active subscriptions can claim SLA credits.",
-                               fields={"subscription_id": f"This subscription is {sub.status}."})
-    period = _billing_period(sub, parsed["start"], parsed["end"])
+    sub = own_active_subscription(user, parsed["subscription_id"])
+    period = billing_period_for(sub, parsed["start"], parsed["end"])
+    check_filing_deadline(period, now)
     attachment = None
     if upload is not None and getattr(upload, "filename", ""):
         attachment = attachments.check(upload.filename, upload.stream)
@@ -123,7 +146,17 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
     return claim
 
 
-def _billing_period(sub: Subscription, start: datetime, end: datetime) -> periods.BillingPeriod:
+def own_active_subscription(user: User, sub_id: int) -> Subscription:
+    sub = db.session.get(Subscription, sub_id)
+    if sub is None or sub.user_id != user.id:
+        raise NotFound("No such subscription on your account.", fields={"subscription_id": "not_found"})
+    if sub.status != "active":
+        raise ValidationFailed("Only active subscriptions can claim SLA credits.",
+                               fields={"subscription_id": f"This subscription is {sub.status}."})
+    return sub
+
+
+def billing_period_for(sub: Subscription, start: datetime, end: datetime) -> periods.BillingPeriod:
     touching = periods.periods_touching(periods.billing_periods(sub), start, end)
     if not touching or (len(touching) == 1 and not touching[0].contains(start, end)):
         raise ValidationFailed("The period is outside what this subscription covered.",
@@ -164,7 +197,7 @@ def remeasure(claim_id: int, actor_id: int) -> SlaCreditRequest:
     before = claim.measured_downtime_minutes
     period = periods.period_of(claim) if claim.billing_period_start else None
     if period is None and claim.subscription is not None:  # filed before measurements were per period
-        period = _billing_period(claim.subscription, claim.period_start, claim.period_end)
+        period = billing_period_for(claim.subscription, claim.period_start, claim.period_end)
     if period is None:
         raise Conflict(f"{claim.ticket_id} has no billing period to measure.", code="no_billing_period")
     measured = _apply_measurement(claim, period)
@@ -191,9 +224,15 @@ def active_subscriptions(user_id: int) -> list[Subscription]:
 
 
 def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[SlaCreditRequest], int]:
-    """Filter on status, the user's email, plan and the filing date (created_at, whole UTC days)."""
+    """Filter on status ("disputed": an open dispute), the user's email, plan and the filing date (created_at,
+    whole UTC days). Claims with an open dispute come first."""
+    disputed = filters.status == DISPUTED
+    filters = replace(filters, status=None) if disputed else filters
+    open_dispute = select(SlaDispute.claim_id).where(SlaDispute.status == DisputeStatus.OPEN.value)
     query = filters.where(select(SlaCreditRequest), SlaCreditRequest.user_id, SlaCreditRequest.status,
                           SlaCreditRequest.created_at)
+    if disputed:
+        query = query.where(SlaCreditRequest.id.in_(open_dispute))
     if plan:
         known = [p["code"] for p in current_app.config["PLANS"]]
         if plan not in known:
@@ -201,7 +240,8 @@ def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[Sl
         query = query.where(SlaCreditRequest.plan == plan)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        query.order_by(SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
+        query.order_by(case((SlaCreditRequest.id.in_(open_dispute), 0), else_=1),  # open disputes first
+                       SlaCreditRequest.created_at.desc(), SlaCreditRequest.id.desc())
         .limit(filters.per_page).offset((filters.page - 1) * filters.per_page)).unique().all()
     return list(rows), total
 
@@ -225,6 +265,13 @@ class ClaimView:
         claim = self.claim
         return periods.period_of(claim) or periods.BillingPeriod(claim.period_start, claim.period_end, 0,
                                                                  claim.currency or "USD")
+
+    @cached_property
+    def credited_elsewhere(self) -> int:
+        """What other claims of the billing period credited (the cap's other side), shown with the form."""
+        if self.claim.subscription_id is None or self.claim.billing_period_start is None:
+            return 0
+        return periods.already_credited(self.claim.subscription_id, self.period, exclude_claim_id=self.claim.id)
 
     @cached_property
     def decider_email(self) -> str | None:

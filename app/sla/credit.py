@@ -26,14 +26,12 @@ from app.models.sla import CreditMethod, CreditState
 from app.sla import periods
 
 log = logging.getLogger(__name__)
+NOT_CONFIGURED = ("Stripe is not configured (STRIPE_API_KEY): retry once it is, or make the credit by hand and "
+                  "record it as manual.")
 
 
 class CreditRefused(Exception):
     """A reason known before asking Stripe (no invoice, wrong invoice state)."""
-
-
-def idempotency_key(claim: SlaCreditRequest, method: str, amount: int) -> str:
-    return f"levqor-sla-{claim.id}-{method}-{amount}"
 
 
 def min_credit(currency: str | None) -> int:
@@ -56,25 +54,42 @@ def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None, *
     Stripe trouble (the decision stands either way). `period` is the claim's billing period as the
     decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on."""
     claim.credit_method = method
+    _settle(claim, *_make(claim, method, claim.credit_amount, stripe_ref, period, ""))
+
+
+def issue_difference(claim: SlaCreditRequest, dispute, period: periods.BillingPeriod | None) -> None:
+    """Credit what a revised dispute added (dispute.credit_difference), once: its own idempotency key
+    (`…-dispute-<method>-<amount>`), so a retry after a timeout replays Stripe's first answer. The outcome
+    goes on the dispute; the claim's first credit stays as it was."""
+    _settle(dispute, *_make(claim, dispute.credit_method, dispute.credit_difference, dispute.stripe_ref, period,
+                            "dispute-"))
+
+
+def _make(claim: SlaCreditRequest, method: str, amount: int, stripe_ref: str | None, period,
+          tag: str) -> tuple[str | None, str | None]:
     if method == CreditMethod.MANUAL:
-        _settle(claim, stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand.")
-        return
+        return stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand."
     if not billing.stripe_configured():
-        _settle(claim, None, "Stripe is not configured (STRIPE_API_KEY): retry once it is, or make the credit "
-                             "by hand and record it as manual.")
-        return
+        return None, NOT_CONFIGURED
+    return _attempt(claim, method, amount, period, tag)
+
+
+def _attempt(claim: SlaCreditRequest, method: str, amount: int, period, tag: str) -> tuple[str | None, str | None]:
+    """(stripe ref, None) or (None, why not); never raises for Stripe trouble."""
+    key = f"levqor-sla-{claim.id}-{tag}{method}-{amount}"
     try:
-        ref = _balance_credit(claim) if method == CreditMethod.BALANCE else _credit_note(claim, period)
+        if method == CreditMethod.BALANCE:
+            return _balance_credit(claim, amount, key), None
+        return _credit_note(claim, period, amount, key), None
     except CreditRefused as exc:
-        _settle(claim, None, str(exc))
+        return None, str(exc)
     except Exception as exc:  # Stripe errors, timeouts: pending, with Stripe's words for staff
         log.warning("stripe credit for %s failed: %s", claim.ticket_id, exc)
-        _settle(claim, None, f"Stripe refused the credit: {getattr(exc, 'user_message', None) or exc}")
-    else:
-        _settle(claim, ref, None)
+        return None, f"Stripe refused the credit: {getattr(exc, 'user_message', None) or exc}"
 
 
-def _settle(claim: SlaCreditRequest, ref: str | None, error: str | None) -> None:
+def _settle(claim, ref: str | None, error: str | None) -> None:
+    """On a claim (its first credit) or a dispute (the difference): the same three columns."""
     claim.credit_state = CreditState.ISSUED.value if ref else CreditState.PENDING.value
     claim.stripe_ref = ref or claim.stripe_ref
     claim.credit_error = error
@@ -84,28 +99,26 @@ def _metadata(claim: SlaCreditRequest) -> dict:
     return {"sla_claim_id": claim.id, "ticket_id": claim.ticket_id}
 
 
-def _balance_credit(claim: SlaCreditRequest) -> str:
+def _balance_credit(claim: SlaCreditRequest, amount: int, key: str) -> str:
     sub = claim.subscription
     if sub is None or not sub.stripe_subscription_id:
         raise CreditRefused("The subscription has no Stripe id: make the credit by hand and record it as manual.")
     customer = billing.subscription_customer(sub.stripe_subscription_id)
     return billing.credit_customer_balance(
-        customer, claim.credit_amount, claim.currency or sub.currency, metadata=_metadata(claim),
-        description=f"SLA credit {claim.ticket_id}",
-        idempotency_key=idempotency_key(claim, CreditMethod.BALANCE.value, claim.credit_amount))
+        customer, amount, claim.currency or sub.currency, metadata=_metadata(claim),
+        description=f"SLA credit {claim.ticket_id}", idempotency_key=key)
 
 
-def _credit_note(claim: SlaCreditRequest, period: periods.BillingPeriod | None) -> str:
+def _credit_note(claim: SlaCreditRequest, period: periods.BillingPeriod | None, amount: int, key: str) -> str:
     invoice_id = period.stripe_invoice_id if period else None
     if not invoice_id:
         raise CreditRefused("No Stripe invoice bills this period: use a balance credit instead.")
     state = billing.invoice_state(invoice_id)
-    if state["status"] == "open" and (state["amount_remaining"] or 0) < claim.credit_amount:
+    if state["status"] == "open" and (state["amount_remaining"] or 0) < amount:
         left = money.format_amount(state["amount_remaining"] or 0, claim.currency)
         raise CreditRefused(f"Invoice {invoice_id} is open with only {left} left to pay: use a balance credit.")
     if state["status"] not in ("paid", "open"):
         raise CreditRefused(f"Invoice {invoice_id} is {state['status']}: credit notes need a paid or open invoice.")
     return billing.create_credit_note(
-        invoice_id, claim.credit_amount, paid=state["status"] == "paid", metadata=_metadata(claim),
-        memo=f"SLA credit {claim.ticket_id}",
-        idempotency_key=idempotency_key(claim, CreditMethod.CREDIT_NOTE.value, claim.credit_amount))
+        invoice_id, amount, paid=state["status"] == "paid", metadata=_metadata(claim),
+        memo=f"SLA credit {claim.ticket_id}", idempotency_key=key)

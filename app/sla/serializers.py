@@ -10,7 +10,8 @@ def _display(amount: int | None, currency: str | None) -> str | None:
     return format_amount(amount, currency) if amount is not None else None
 
 
-def user(claim: SlaCreditRequest) -> dict:
+def user(claim: SlaCreditRequest, facts: dict | None = None) -> dict:
+    """`facts`: what the domain works out from settings and other tables (app/sla/facts.py)."""
     return {
         "id": claim.id, "ticket_id": claim.ticket_id, "subscription_id": claim.subscription_id,
         "plan": claim.plan, "period_start": iso(claim.period_start), "period_end": iso(claim.period_end),
@@ -21,8 +22,45 @@ def user(claim: SlaCreditRequest) -> dict:
         "attachment_name": claim.attachment_name,
         "credit_amount_display": _display(claim.credit_amount, claim.currency),
         "credit_state": claim.credit_state, "credit_method": claim.credit_method,
-        "explanation": explanation(claim),
+        "explanation": explanation(claim), "source": claim.source,
+        "credit_state_display": credit_state_text(claim.credit_state, claim.credit_method),
+        "dispute": dispute(claim.dispute, claim.currency), "messages": [message(m) for m in claim.messages],
+        **(facts or {}),
     }
+
+
+# One vocabulary for a credit's real state, on every page and in every email.
+CREDIT_STATE_TEXT = {
+    "issued": "Credit issued: on your account, taken off your next invoice.",
+    "pending": "Credit pending: approved but not on your account yet; we are issuing it and will email you.",
+}
+
+
+def credit_state_text(state: str | None, method: str | None = None) -> str | None:
+    if state == "issued" and method == "manual":
+        return "Credit issued by hand by our billing team: on your account, taken off your next invoice."
+    return CREDIT_STATE_TEXT.get(state)
+
+
+def dispute(found, currency: str | None, view: str = "user") -> dict | None:
+    """The claim's dispute; staff also see who decided it and the difference credit's Stripe details."""
+    if found is None:
+        return None
+    row = {"status": found.status, "reason": found.reason, "opened_at": iso(found.opened_at),
+           "decided_at": iso(found.decided_at), "notes": found.notes, "attachment_name": found.attachment_name,
+           "first_credit_amount": found.first_credit_amount, "credit_difference": found.credit_difference,
+           "credit_difference_display": _display(found.credit_difference, currency),
+           "credit_state": found.credit_state, "credit_method": found.credit_method,
+           "credit_state_display": credit_state_text(found.credit_state, found.credit_method)}
+    if view == "admin":
+        row.update(decided_by=found.decided_by, stripe_ref=found.stripe_ref, credit_error=found.credit_error,
+                   emailed_at=iso(found.emailed_at))
+    return row
+
+
+def message(found) -> dict:
+    """Staff write as "support", never by name."""
+    return {"id": found.id, "from": found.side, "body": found.body, "created_at": iso(found.created_at)}
 
 
 def explanation(claim: SlaCreditRequest) -> str | None:
@@ -39,14 +77,16 @@ def explanation(claim: SlaCreditRequest) -> str | None:
         charge = format_amount(claim.period_charge, claim.currency)
         below, pct = comp["tier_applied"][0], comp["credit_pct"]
         text += f" Below {below}% the SLA gives {pct}% of what the period cost ({charge})."
+    elif claim.is_approved():
+        text += " That is within the SLA by our measurement; support approved a credit after reviewing your claim."
     else:
         text += " That is within the SLA."
     return text
 
 
-def admin(claim: SlaCreditRequest) -> dict:
+def admin(claim: SlaCreditRequest, facts: dict | None = None) -> dict:
     return {
-        **user(claim),
+        **user(claim, facts),
         "user_id": claim.user_id, "user_email": claim.user.email if claim.user else None,
         "billing_period_start": iso(claim.billing_period_start), "billing_period_end": iso(claim.billing_period_end),
         "period_charge": claim.period_charge, "period_charge_display": _display(claim.period_charge, claim.currency),
@@ -56,6 +96,7 @@ def admin(claim: SlaCreditRequest) -> dict:
         "monthly_uptime_percent": claim.monthly_uptime_percent,
         "suggested_credit_amount": claim.suggested_credit_amount, "computation": claim.computation,
         "decided_by": claim.decided_by, "credit_error": claim.credit_error, "emailed_at": iso(claim.emailed_at),
+        "dispute": dispute(claim.dispute, claim.currency, view="admin"),
     }
 
 

@@ -13,7 +13,7 @@ from app.common import audit, mailer, money, tasks
 from app.common.errors import Conflict, ValidationFailed
 from app.common.inputs import INT32_MAX, parse_int
 from app.extensions import db
-from app.models import SlaCreditRequest, User
+from app.models import SlaCreditRequest, Subscription, User
 from app.models.sla import ClaimStatus, CreditState
 from app.models.types import utcnow
 from app.sla import credit, periods
@@ -28,8 +28,9 @@ def _clean(value, limit: int) -> str:
     return value.replace("\x00", "").strip()[:limit + 1] if isinstance(value, str) else ""
 
 
-def check_amount(raw, period: periods.BillingPeriod) -> tuple[int | None, str | None]:
-    """(amount, None) or (None, what is wrong): above 0, at least SLA_MIN_CREDIT, at most the period's charge."""
+def check_amount(raw, period: periods.BillingPeriod, credited: int = 0) -> tuple[int | None, str | None]:
+    """(amount, None) or (None, what is wrong): above 0, at least SLA_MIN_CREDIT, at most what is left of the
+    period's charge once `credited` (every other credit of the period: claims, disputes, proactive) is taken off."""
     amount = parse_int(raw, -INT32_MAX, INT32_MAX)  # the credit_amount column is a 32-bit integer
     minimum = credit.min_credit(period.currency)
     if amount is None or amount <= 0:
@@ -37,12 +38,30 @@ def check_amount(raw, period: periods.BillingPeriod) -> tuple[int | None, str | 
     if amount < minimum:
         return None, (f"Below the minimum credit of {money.format_amount(minimum, period.currency)} (SLA_MIN_CREDIT): "
                       "reject the claim with a note instead.")
-    if amount > period.charge:
-        return None, f"At most the billing period's charge: {money.format_amount(period.charge, period.currency)}."
+    if amount > period.charge - credited:
+        return None, cap_message(period, credited)
     return amount, None
 
 
-def _validate(data: dict, period: periods.BillingPeriod) -> dict:
+def cap_message(period: periods.BillingPeriod, credited: int) -> str:
+    charge = money.format_amount(period.charge, period.currency)
+    if not credited:
+        return f"At most the billing period's charge: {charge}."
+    left = money.format_amount(max(period.charge - credited, 0), period.currency)
+    return (f"At most {left}: the billing period cost {charge} and "
+            f"{money.format_amount(credited, period.currency)} of it was already credited.")
+
+
+def credited_elsewhere(claim: SlaCreditRequest, period: periods.BillingPeriod) -> int:
+    """What the claim's billing period has credited on other claims, with the subscription locked, so two
+    decisions on one period at once cannot together pass its charge."""
+    if claim.subscription_id is None:
+        return 0
+    db.session.execute(select(Subscription.id).where(Subscription.id == claim.subscription_id).with_for_update())
+    return periods.already_credited(claim.subscription_id, period, exclude_claim_id=claim.id)
+
+
+def _validate(data: dict, period: periods.BillingPeriod, credited: int) -> dict:
     status = data.get("status")
     if status not in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
         raise ValidationFailed('status must be "approved" or "rejected".', fields={"status": "invalid"})
@@ -54,7 +73,7 @@ def _validate(data: dict, period: periods.BillingPeriod) -> dict:
         fields["stripe_ref"] = "At most 255 characters."
     amount = method = None
     if status == ClaimStatus.APPROVED:
-        amount, problem = check_amount(data.get("credit_amount"), period)
+        amount, problem = check_amount(data.get("credit_amount"), period, credited)
         if problem:
             fields["credit_amount"] = problem
         method = credit.parse_method(data)
@@ -68,14 +87,14 @@ def _validate(data: dict, period: periods.BillingPeriod) -> dict:
             "method": method}
 
 
-def _required(claim: SlaCreditRequest, period: periods.BillingPeriod | None) -> periods.BillingPeriod:
+def required(claim: SlaCreditRequest, period: periods.BillingPeriod | None) -> periods.BillingPeriod:
     """The period an amount is checked against; a claim without one cannot be credited yet."""
     if period is None:
         raise Conflict(f"{claim.ticket_id} has no billing period: measure it again first.", code="no_billing_period")
     return period
 
 
-def _locked(claim_id: int) -> SlaCreditRequest:
+def locked(claim_id: int) -> SlaCreditRequest:
     get_claim(claim_id)  # 404 before anything else
     # Lock the claim so two staff members acting at once cannot both win.
     db.session.execute(select(SlaCreditRequest.id).where(SlaCreditRequest.id == claim_id).with_for_update())
@@ -85,12 +104,12 @@ def _locked(claim_id: int) -> SlaCreditRequest:
 
 
 def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
-    claim = _locked(claim_id)
+    claim = locked(claim_id)
     if not claim.is_pending():
         db.session.rollback()
         raise Conflict(f"{claim.ticket_id} was already {claim.status}.", code="not_pending")
-    period = _required(claim, periods.period_of(claim))  # once: the amount check and the credit both use it
-    decision = _validate(data, period)
+    period = required(claim, periods.period_of(claim))  # once: the amount check and the credit both use it
+    decision = _validate(data, period, credited_elsewhere(claim, period))
     currency = claim.subscription.currency if claim.subscription else claim.currency
     if decision["status"] == ClaimStatus.APPROVED:
         claim.approve(actor.id, decision["amount"], currency, decision["notes"], utcnow())
@@ -121,7 +140,7 @@ def _issue(claim: SlaCreditRequest, actor: User, method: str, stripe_ref: str | 
 
 def retry_credit(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     """Try a pending credit again, possibly corrected (another method or amount, or the manual reference)."""
-    claim = _locked(claim_id)
+    claim = locked(claim_id)
     if not claim.is_approved() or claim.credit_state != CreditState.PENDING:
         db.session.rollback()
         raise Conflict(f"{claim.ticket_id} has no pending credit.", code="credit_not_pending")
@@ -130,7 +149,8 @@ def retry_credit(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     fields = {} if method else {"credit_method": 'One of "balance", "credit_note", "manual".'}
     period = periods.period_of(claim)  # once: the amount check and the credit both use it
     if data.get("credit_amount") not in (None, ""):
-        amount, problem = check_amount(data.get("credit_amount"), _required(claim, period))
+        period = required(claim, period)
+        amount, problem = check_amount(data.get("credit_amount"), period, credited_elsewhere(claim, period))
         if problem:
             fields["credit_amount"] = problem
         else:

@@ -53,7 +53,8 @@ document.addEventListener("DOMContentLoaded", () => {
       tr.dataset.ticket = c.ticket_id;
       const cells = [c.ticket_id, levqor.fmt(c.period_start) + " – " + levqor.fmt(c.period_end),
                      c.claimed_downtime_minutes + " min", null,
-                     money(c.credit_amount_display) + (c.explanation ? " — " + c.explanation : ""), c.notes || "",
+                     money(c.credit_amount_display) + (c.credit_state_display ? " — " + c.credit_state_display : "") +
+                       (c.explanation ? " — " + c.explanation : ""), c.notes || "",
                      levqor.fmt(c.created_at)];
       cells.forEach((text, i) => {
         const td = document.createElement("td");
@@ -132,6 +133,8 @@ document.addEventListener("DOMContentLoaded", () => {
         confirmation.hidden = false;
         levqor.toast("Claim " + res.data.ticket_id + " filed.");  // replaces any earlier error toast
         form.reset();
+        overlaps.hidden = true;  // what we recorded in the old window no longer describes the empty form
+        overlaps.replaceChildren();
         const list = await levqor.api("GET", "/api/support/sla-credit");
         if (list.status === 200) renderClaims(list.data.requests);
       } else {

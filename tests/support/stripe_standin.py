@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
 
 from werkzeug import Response
 
@@ -39,12 +40,29 @@ class StripeStandIn:
         self.customers = {"sub_49": "cus_49"}  # subscription → customer
         self.invoices: dict[str, dict] = {}
         self.refusals: dict[str, str] = {}  # path fragment → message for the next matching request
+        self.failures: dict[str, int] = {}  # path fragment → status of a server error before anything executed
+        self.stalls: dict[str, float] = {}  # path fragment → seconds to hold the answer of an executed request
         self._keys: dict[str, tuple] = {}
         self._ids = itertools.count(1)
         server.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self._handle)
 
     def refuse_next(self, path_fragment: str, message: str) -> None:
         self.refusals[path_fragment] = message
+
+    def fail_next(self, path_fragment: str, status: int = 500) -> None:
+        """The next matching POST fails with a server error before executing (nothing stored under its key)."""
+        self.failures[path_fragment] = status
+
+    def stall_next(self, path_fragment: str, seconds: float) -> None:
+        """The next matching POST executes (and is stored under its key) but answers only after `seconds`:
+        a client with a shorter timeout gives up on a request that did happen."""
+        self.stalls[path_fragment] = seconds
+
+    def _take(self, faults: dict, path: str):
+        for fragment in list(faults):
+            if fragment in path:
+                return faults.pop(fragment)
+        return None
 
     # --- dispatch -------------------------------------------------------------------------------
     def _handle(self, request) -> Response:
@@ -62,10 +80,14 @@ class StripeStandIn:
                                           f"they were first used with. Try using a key other than '{key}' if you "
                                           "meant to execute a different request."), replayed=False)
             return self._json(status, body, replayed=True)
+        if request.method == "POST" and (failure := self._take(self.failures, request.path)):
+            return self._json(*_error(failure, "api_error", "An unknown error occurred (stand-in server error)."))
         status, body = self._route(request.method, request.path, params)
         # Validation failures are not kept under the key; results of requests that executed are.
         if key and request.method == "POST" and (status < 400 or body["error"].get("stored")):
             self._keys[key] = (fingerprint, status, body)
+        if request.method == "POST" and (stall := self._take(self.stalls, request.path)):
+            time.sleep(stall)
         return self._json(status, body)
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:

@@ -83,6 +83,21 @@ class Signed:
 
 
 @pytest.fixture
+def stripe_api(app, httpserver):
+    """The Stripe stand-in (tests/support/stripe_standin.py) with the $49 month's paid invoice (monthly.py)."""
+    from tests.support.stripe_standin import StripeStandIn
+    from tests.test_sla.monthly import MONTHLY
+
+    saved = {k: app.config.get(k) for k in ("STRIPE_API_KEY", "STRIPE_API_BASE")}
+    app.config.update(STRIPE_API_KEY="sk_test_levqor", STRIPE_API_BASE=httpserver.url_for("").rstrip("/"))
+    standin = StripeStandIn(httpserver)
+    standin.invoices["in_49_0"] = {"status": "paid", "amount_paid": MONTHLY, "amount_remaining": 0,
+                                   "customer": "cus_49", "currency": "usd"}
+    yield standin
+    app.config.update(saved)
+
+
+@pytest.fixture
 def sub(user):
     return make_subscription(user)
 

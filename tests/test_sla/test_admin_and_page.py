@@ -116,7 +116,7 @@ def test_public_page_explains_the_sla_and_lists_own_claims(app, filed, client):
     assert "Sign in to file a claim" in anon and "api, database, workflows" in anon and "Stripe" in anon
     assert "SLA-" not in anon
     html = filed.get("/sla-credits").get_data(as_text=True)
-    assert 'id="sla-form"' in html and "Pro · $7,200.00/period" in html
+    assert 'id="sla-form"' in html and "Pro · $7,200.00 / month" in html
     assert filed.claim.ticket_id in html and "pending" in html
 
 

@@ -59,7 +59,7 @@ def test_claim_with_attachment_is_approved_in_admin_and_user_sees_it(live_server
         staff.fill("#credit_amount", "15.00")  # major units, as staff think of money
         staff.fill("#notes", "Confirmed by our monitoring.")
         staff.click("#decide")
-        staff.wait_for_selector("text=The user has been emailed")
+        staff.wait_for_selector("text=The email to the user is queued")
         assert staff.locator("#claim-status").inner_text() == "approved"
     finally:
         staff_context.close()
@@ -114,7 +114,7 @@ def test_filing_shows_overlapping_incidents_and_staff_see_the_monthly_computatio
         staff.select_option("#credit_method", "manual")
         staff.fill("#stripe_ref", "ccn_by_hand_1")
         staff.click("#decide")
-        staff.wait_for_selector("text=The user has been emailed")
+        staff.wait_for_selector("text=The email to the user is queued")
         assert staff.locator("#credit-state").inner_text() == "issued"
     finally:
         staff_context.close()

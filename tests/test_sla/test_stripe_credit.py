@@ -14,20 +14,8 @@ from app.extensions import db
 from app.models import AuditLog, SlaCreditRequest
 from app.sla import credit, periods
 from tests.support.services import mail_parts
-from tests.support.stripe_standin import StripeStandIn
 from tests.test_sla.conftest import Signed, payload
 from tests.test_sla.monthly import MONTHLY, api_down, monitor, past_period, subscription_with_period
-
-
-@pytest.fixture
-def stripe_api(app, httpserver):
-    saved = {k: app.config.get(k) for k in ("STRIPE_API_KEY", "STRIPE_API_BASE")}
-    app.config.update(STRIPE_API_KEY="sk_test_levqor", STRIPE_API_BASE=httpserver.url_for("").rstrip("/"))
-    standin = StripeStandIn(httpserver)
-    standin.invoices["in_49_0"] = {"status": "paid", "amount_paid": MONTHLY, "amount_remaining": 0,
-                                   "customer": "cus_49", "currency": "usd"}
-    yield standin
-    app.config.update(saved)
 
 
 @pytest.fixture
