@@ -1,11 +1,13 @@
 """/data-requests: what a data export holds, the request button, past exports; and the download link."""
-from flask import current_app, redirect, render_template, send_file
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.auth import login_required
+from app.common import inputs
+from app.common.errors import ServiceError
 from app.common.storage import get_storage
+from app.dsar import datamap, erasure, serializers
 from app.dsar import exports as dsar_exports
-from app.dsar import serializers
 from public import bp
 
 
@@ -16,7 +18,35 @@ def data_requests():
     return render_template("data_requests.html", exports=exports,
                            next_allowed_at=dsar_exports.next_allowed_at(current_user.id),
                            throttle_days=current_app.config["DSAR_THROTTLE_DAYS"],
-                           link_days=current_app.config["DSAR_LINK_DAYS"])
+                           link_days=current_app.config["DSAR_LINK_DAYS"],
+                           erasure=erasure.latest_for_user(current_user.id), erasure_rules=datamap.ERASURE,
+                           grace_days=current_app.config["DSAR_ERASURE_GRACE_DAYS"])
+
+
+@bp.post("/data-requests/erasure")
+@login_required
+def request_erasure():
+    """The form twin of POST /api/dsar/erasure (CSRF checked globally)."""
+    password = request.form.get("password", "")
+    try:
+        inputs.check_form_value("password", password)
+        row = erasure.request_erasure(current_user.id, password)
+        flash(f"Your account will be erased on {row.scheduled_for:%d %B %Y}. You can cancel until then; "
+              "we emailed you the details.", "info")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("public.data_requests") + "#erasure-h")
+
+
+@bp.post("/data-requests/erasure/<int:erasure_id>/cancel")
+@login_required
+def cancel_erasure(erasure_id: int):
+    try:
+        erasure.cancel(erasure_id, current_user.id)
+        flash("The erasure is canceled. Your account stays as it is.", "info")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("public.data_requests") + "#erasure-h")
 
 
 @bp.get("/data-requests/download/<token>")

@@ -134,11 +134,11 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
             get_storage().upload_fileobj(key, archive.file, "application/zip")
         export = db.session.execute(
             select(DsarExport).where(DsarExport.id == export_id).options(lazyload(DsarExport.user))
-            .with_for_update().execution_options(populate_existing=True)).scalar_one()
-        if export.status != ExportStatus.RUNNING:  # invalidated by staff meanwhile: keep nothing
+            .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+        if export is None or export.status != ExportStatus.RUNNING:  # withdrawn or erased meanwhile: keep nothing
             db.session.commit()
             export_jobs.delete_archive(key)
-            return str(export.status)
+            return str(export.status) if export else "erased"
         export.mark_ready(utcnow(), _days("DSAR_LINK_DAYS"), download_url(export), archive.size)
         audit.record("dsar.completed", on=export, details={"size_bytes": archive.size, "files": {
             f["name"]: f["records"] for f in archive.manifest["files"] if f["records"] is not None}})
