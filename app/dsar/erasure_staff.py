@@ -53,6 +53,11 @@ def list_erasures(filters: ListFilters, actor_id: int) -> tuple[list[dict], int]
     return rows, total
 
 
+def record_grid_view(actor_id: int, page: str) -> None:
+    audit.record("dsar.erasure_admin_view", actor_id=actor_id, target_type="dsar_erasure", details={"page": page})
+    db.session.commit()
+
+
 def _locked(erasure_id: int) -> ErasureRequest:
     erasure = db.session.execute(select(ErasureRequest).where(ErasureRequest.id == erasure_id)
                                  .with_for_update()).scalar_one_or_none()

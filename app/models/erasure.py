@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import StrEnumType, UTCDateTime, utcnow
@@ -51,6 +51,9 @@ class ErasureRequest(db.Model):
     notify_email: Mapped[str | None] = mapped_column(String(320))
     scheduled_emailed_at = mapped_column(UTCDateTime)
     final_emailed_at = mapped_column(UTCDateTime)
+
+    # Loaded on access (the console's user column): a joined load would break SELECT … FOR UPDATE.
+    user = relationship("User", foreign_keys=[user_id], lazy="select")
 
     __table_args__ = (
         Index("ix_dsar_erasures_user_id", "user_id"),
