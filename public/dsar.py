@@ -1,8 +1,8 @@
 """/data-requests: what a data export holds, the request button, past exports; and the download link."""
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 
-from app.auth import login_required
+from app.auth import deny, login_required
 from app.common import inputs
 from app.common.errors import ServiceError
 from app.common.storage import get_storage
@@ -49,11 +49,35 @@ def cancel_erasure(erasure_id: int):
     return redirect(url_for("public.data_requests") + "#erasure-h")
 
 
+PENDING_DOWNLOAD = "dsar_download_token"
+
+
 @bp.get("/data-requests/download/<token>")
-@login_required
 def dsar_download(token: str):
-    """The owner only; 410 once expired or withdrawn, 404 for anyone else or a tampered token."""
-    export = dsar_exports.resolve_download(token, current_user.id)
+    """The owner only; 410 once expired or withdrawn, 404 for anyone else or a tampered token. Signed
+    out, the token waits in the signed session cookie (never in a URL) while the person signs in."""
+    if not current_user.is_authenticated:
+        if len(token) <= 512:
+            session[PENDING_DOWNLOAD] = token
+        return deny()
+    return _serve_download(token)
+
+
+@bp.get("/data-requests/download/continue")
+@login_required
+def dsar_download_continue():
+    """Where sign-in continues to: the link clicked before signing in, else the data page."""
+    token = session.pop(PENDING_DOWNLOAD, None)
+    if not token:
+        return redirect(url_for("public.data_requests"))
+    return _serve_download(token)
+
+
+def _serve_download(token: str):
+    try:
+        export = dsar_exports.resolve_download(token, current_user.id)
+    except dsar_exports.LinkGone as exc:
+        return render_template("download_gone.html", message=exc.message, **exc.extra), 410
     storage = get_storage()
     filename = dsar_exports.download_filename(export)
     url = storage.presign(export.storage_key, current_app.config["S3_PRESIGN_SECONDS"], filename)

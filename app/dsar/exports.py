@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from app.common import audit, tasks
 from app.common.errors import NotFound, ServiceError
+from app.common.iso import iso
 from app.common.mailer import send_template
 from app.common.storage import get_storage
 from app.dsar import export_jobs, recovery, throttle
@@ -205,7 +206,7 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
     if export is None or export.user_id != user_id:
         raise NotFound("This download link is not valid.")
     if expired or export.link_is_gone:
-        raise LinkGone("This download link has expired or was withdrawn. You can request a new export.")
+        raise gone(export)
     if export.status != ExportStatus.READY:
         raise NotFound("This export is not ready.")
     export.mark_downloaded(utcnow())
@@ -213,6 +214,19 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
                  details={"storage": current_app.config["STORAGE_BACKEND"]})
     db.session.commit()
     return export
+
+
+def gone(export: DsarExport) -> LinkGone:
+    """The 410 in the person's words: what happened to the link, and when they may ask again."""
+    withdrawn = export.status == ExportStatus.INVALIDATED
+    what = ("Our support team withdrew this link, and the archive behind it was deleted." if withdrawn else
+            f"This link expired on {export.expires_at:%d %B %Y} and the archive behind it was deleted."
+            if export.expires_at else "This link has expired.")
+    again = next_allowed_at(export.user_id)
+    when = (f"You can request a new export from {again:%d %B %Y, %H:%M} UTC." if again else
+            "You can request a new export now.")
+    return LinkGone(f"{what} {when}", extra={"link_state": "withdrawn" if withdrawn else "expired",
+                                              "next_allowed_at": iso(again) if again else None})
 
 
 def download_filename(export: DsarExport) -> str:
