@@ -79,8 +79,7 @@ def request_erasure(user_id: int, password: str) -> ErasureRequest:
 
 
 def _owned(erasure_id: int, user_id: int) -> ErasureRequest:
-    erasure = db.session.execute(select(ErasureRequest).where(ErasureRequest.id == erasure_id)
-                                 .with_for_update()).scalar_one_or_none()
+    erasure = ErasureRequest.locked(erasure_id)
     if erasure is None or erasure.user_id != user_id:
         db.session.rollback()
         raise NotFound("No such erasure request.")
@@ -105,8 +104,7 @@ def cancel(erasure_id: int, user_id: int) -> ErasureRequest:
 def run_erasure(erasure_id: int) -> str:
     """Erase one due request. Safe to run twice and after a crash: each phase is idempotent and the
     request is completed in the same transaction as the last database change (see erasure_run)."""
-    erasure = db.session.execute(select(ErasureRequest).where(ErasureRequest.id == erasure_id)
-                                 .with_for_update()).scalar_one_or_none()
+    erasure = ErasureRequest.locked(erasure_id)
     if erasure is None:
         return "missing"
     if erasure.status == ErasureStatus.SCHEDULED and not erasure.is_due():

@@ -4,7 +4,6 @@ once (its column is set only after the relay accepted it)."""
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.common import audit
 from app.common.mailer import send_template
@@ -18,17 +17,12 @@ HELD_SUBJECT = "The erasure of your Levqor account is on hold"
 FINAL_SUBJECT = "Your Levqor account has been erased"
 
 
-def _locked(erasure_id: int) -> ErasureRequest | None:
-    return db.session.execute(select(ErasureRequest).where(ErasureRequest.id == erasure_id)
-                              .with_for_update()).scalar_one_or_none()
-
-
 def _page_url() -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/data-requests"
 
 
 def send_scheduled(erasure_id: int) -> bool:
-    erasure = _locked(erasure_id)
+    erasure = ErasureRequest.locked(erasure_id)
     if erasure is None or erasure.status != ErasureStatus.SCHEDULED or erasure.scheduled_emailed_at:
         db.session.commit()
         return False
@@ -42,7 +36,7 @@ def send_scheduled(erasure_id: int) -> bool:
 
 
 def send_held(erasure_id: int) -> bool:
-    erasure = _locked(erasure_id)
+    erasure = ErasureRequest.locked(erasure_id)
     if erasure is None or erasure.status != ErasureStatus.HELD:
         db.session.commit()
         return False
@@ -55,7 +49,7 @@ def send_held(erasure_id: int) -> bool:
 
 def send_final(erasure_id: int) -> bool:
     """To the address the account had; the address is forgotten once the relay accepted the mail."""
-    erasure = _locked(erasure_id)
+    erasure = ErasureRequest.locked(erasure_id)
     if erasure is None or erasure.status != ErasureStatus.COMPLETED or not erasure.notify_email:
         db.session.commit()
         return False

@@ -93,8 +93,7 @@ def _selector(table, rule: datamap.Erasure, user_id: int, email: str | None):
 
 def erase_rows(erasure_id: int) -> dict:
     """Phase 3: every rule of the data map, then `completed`, in one transaction."""
-    erasure = db.session.execute(select(ErasureRequest).where(ErasureRequest.id == erasure_id)
-                                 .with_for_update()).scalar_one()
+    erasure = ErasureRequest.locked(erasure_id)
     user_id, email = erasure.user_id, erasure.notify_email
     user = db.session.get(User, user_id)
     name = user.name if user is not None else None

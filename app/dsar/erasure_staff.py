@@ -59,8 +59,7 @@ def record_grid_view(actor_id: int, page: str) -> None:
 
 
 def _locked(erasure_id: int) -> ErasureRequest:
-    erasure = db.session.execute(select(ErasureRequest).where(ErasureRequest.id == erasure_id)
-                                 .with_for_update()).scalar_one_or_none()
+    erasure = ErasureRequest.locked(erasure_id)
     if erasure is None:
         db.session.rollback()
         raise NotFound("No such erasure request.")

@@ -60,6 +60,11 @@ class ErasureRequest(db.Model):
         Index("ix_dsar_erasures_status_scheduled_for", "status", "scheduled_for"),
     )
 
+    @classmethod
+    def locked(cls, erasure_id: int) -> ErasureRequest | None:
+        """The request, its row locked until commit: two jobs or clicks never act on it at once."""
+        return db.session.execute(db.select(cls).where(cls.id == erasure_id).with_for_update()).scalar_one_or_none()
+
     def is_due(self, now: datetime | None = None) -> bool:
         return self.status == ErasureStatus.SCHEDULED and self.scheduled_for <= (now or utcnow())
 
