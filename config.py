@@ -147,6 +147,7 @@ class Config:
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
+    DSAR_ERASURE_GRACE_DAYS = env_int("DSAR_ERASURE_GRACE_DAYS", 14)  # Art. 17: erased this long after asking
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
     # Seconds between a worker's heartbeats of the job it runs; a DSAR export whose job misses four is
     # taken for one whose worker died and is retried (app/dsar/recovery.py).

@@ -21,10 +21,11 @@ from wtforms.validators import DataRequired, Length
 from admin_views.base import RowActionsMixin, SecureModelView
 from admin_views.filters import UserEmailFilter
 from app.common.errors import ServiceError
-from app.dsar import staff
+from app.dsar import erasure_staff, staff
 from app.extensions import db
-from app.models import DsarExport
+from app.models import DsarExport, ErasureRequest
 from app.models.dsar import ExportStatus
+from app.models.erasure import ErasureStatus
 
 
 class RequestedDateFilter(BaseSQLAFilter):
@@ -204,5 +205,64 @@ class DsarExportView(RowActionsMixin, SecureModelView):
         return self.render("admin/dsar_on_behalf.html", form=form)
 
 
+class HoldForm(FlaskForm):
+    reason = TextAreaField("Reason (required; the person sees it on their data page and by email)",
+                           validators=[DataRequired(), Length(min=5, max=erasure_staff.MAX_REASON)])
+
+
+def _erasure_status(view, context, model, name):
+    html = _status(view, context, model, name)
+    if model.status == ErasureStatus.RUNNING and model.error:  # retrying: storage down, a worker died
+        html += Markup(' <span class="badge badge-danger stuck" title="{0}">stuck</span> '
+                       '<span class="text-muted small erasure-error">{0}</span>').format(model.error)
+    return html
+
+
+class ErasureView(RowActionsMixin, SecureModelView):
+    """The erasure queue, soonest first: hold (with a reason the person is told) and release."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    list_template = "admin/dsar_erasure_list.html"
+    column_list = ("id", "user", "status", "requested_at", "scheduled_for", "hold_reason", "attempts",
+                   "completed_at")
+    column_labels = {"user": "User", "requested_at": "Requested", "scheduled_for": "Erased on",
+                     "hold_reason": "Hold reason", "completed_at": "Completed"}
+    column_formatters = {"status": _erasure_status, "requested_at": _when, "scheduled_for": _when,
+                         "completed_at": _when}
+    column_default_sort = [("scheduled_for", False), ("id", False)]
+    column_filters = (FilterEqual(ErasureRequest.status, "Status", options=[(s.value, s.value) for s in ErasureStatus]),
+                      UserEmailFilter(ErasureRequest.user_id, "Email"))
+    named_filter_urls = True
+    page_size = 50
+
+    @expose("/")
+    def index_view(self):
+        erasure_staff.record_grid_view(current_user.id, page=request.args.get("page", "0"))
+        return super().index_view()
+
+    @expose("/<int:erasure_id>/hold", methods=["GET", "POST"])
+    def hold_view(self, erasure_id: int):
+        row = db.get_or_404(ErasureRequest, erasure_id)
+        form = HoldForm()
+        if form.validate_on_submit():
+            try:
+                erasure_staff.hold(erasure_id, current_user.id, form.reason.data)
+            except ServiceError as exc:
+                flash(exc.message, "error")
+            else:
+                flash(f"Erasure {erasure_id} is on hold; the person was emailed the reason.", "success")
+                return self._back()
+        return self.render("admin/dsar_erasure_hold.html", form=form, erasure=row)
+
+    @expose("/<int:erasure_id>/release", methods=["POST"])
+    def release_view(self, erasure_id: int):
+        return self._row_action(lambda: erasure_staff.release(erasure_id, current_user.id),
+                                lambda row: f"Erasure {erasure_id} released: it runs on {row.scheduled_for:%Y-%m-%d}.")
+
+
 def add_dsar_view(admin) -> None:
     admin.add_view(DsarExportView(DsarExport, db, name="Data exports", endpoint="dsar", url="/admin/dsar"))
+    admin.add_view(ErasureView(ErasureRequest, db, name="Erasures", endpoint="dsar_erasures",
+                               url="/admin/dsar_erasures"))

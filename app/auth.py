@@ -18,8 +18,9 @@ from app.extensions import db, login_manager
 from app.models import User
 
 # Pages whose URL holds a secret (a download token): after sign-in the user is sent to this page
-# instead, so the token never lands in ?next=, in the sign-in page's own URL or in its logs.
-NEXT_INSTEAD = {"public.dsar_download": "/data-requests"}
+# instead, so the token never lands in ?next=, in the sign-in page's own URL or in its logs. The download
+# keeps its token in the signed session cookie meanwhile and continues from there (public/dsar.py).
+NEXT_INSTEAD = {"public.dsar_download": "/data-requests/download/continue"}
 
 
 def wants_json() -> bool:

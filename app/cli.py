@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from app.accounts.users import create_user, find_by_email, set_password
+from app.cli_dsar import dsar_cli
 from app.cli_status import status_cli
 from app.common.errors import ServiceError
 from app.console.demo import seed
@@ -20,6 +21,7 @@ def register_commands(app) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(serve)
     app.cli.add_command(status_cli)
+    app.cli.add_command(dsar_cli)
 
 
 @click.group("users", help="Manage user accounts.")

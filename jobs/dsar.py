@@ -1,7 +1,7 @@
 """DSAR jobs: build an export, email its link, expire old archives, rescue stuck exports."""
 from rq import get_current_job
 
-from app.dsar import emails, exports, recovery
+from app.dsar import emails, erasure, erasure_emails, exports, recovery
 from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
@@ -41,3 +41,32 @@ def send_failure_email_job(export_id: int) -> bool:
 @job("dsar.email_extended", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
 def send_extension_email_job(export_id: int) -> bool:
     return emails.send_extension_email(export_id)
+
+
+# --- erasure (Art. 17) ---------------------------------------------------------------------------------
+# Retried for a long while: an erasure must finish (storage down is the usual reason), and the
+# every-minute sweep enqueues it again after the last retry.
+@job("dsar.erase", queue="dsar", timeout="DSAR_JOB_TIMEOUT", retry_intervals=(30, 120, 600, 1800),
+     failure_ttl=24 * 3600)
+def run_erasure_job(erasure_id: int) -> str:
+    return erasure.run_erasure(erasure_id)
+
+
+@job("dsar.erase_due", queue="dsar", timeout=300, result_ttl=3600)
+def erase_due_job() -> dict:
+    return erasure.sweep_due()
+
+
+@job("dsar.email_erasure_scheduled", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
+def send_erasure_scheduled_email(erasure_id: int) -> bool:
+    return erasure_emails.send_scheduled(erasure_id)
+
+
+@job("dsar.email_erasure_held", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
+def send_erasure_held_email(erasure_id: int) -> bool:
+    return erasure_emails.send_held(erasure_id)
+
+
+@job("dsar.email_erasure_final", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
+def send_erasure_final_email(erasure_id: int) -> bool:
+    return erasure_emails.send_final(erasure_id)

@@ -27,6 +27,8 @@ PERIODIC_JOBS: list[Periodic] = [
     # Every minute: with 15 s heartbeats judged stale after 60 s, a dead worker is noticed within 2 minutes.
     Periodic("dsar-sweep", "* * * * *", "dsar.sweep",
              "DSAR: re-enqueue pending exports with no live job, retry running ones whose worker died"),
+    Periodic("dsar-erase-due", "* * * * *", "dsar.erase_due",
+             "DSAR: run erasures whose grace period ended (and unfinished ones), send lost final emails"),
     Periodic("dsar-expire", "17 * * * *", "dsar.expire",
              "DSAR: delete archives whose link expired and mark them expired"),
     Periodic("status-snapshot", "*/5 * * * *", "status.snapshot",

@@ -52,6 +52,13 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every stored key starting with `prefix` (a folder such as "dsar/7/"), half-written ones included."""
+        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        if not base.is_dir():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file())
+
     def presign(self, key: str, seconds: int, filename: str | None = None) -> str | None:
         return None  # local files are streamed by the app itself
 
@@ -136,6 +143,13 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every object key starting with `prefix`; unfinished multipart uploads are aborted on the way."""
+        for upload in self._uploads(prefix=prefix):
+            self._abort(upload["Key"], upload["UploadId"])
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
     def presign(self, key: str, seconds: int, filename: str | None = None) -> str:
         params = {"Bucket": self.bucket, "Key": key}

@@ -66,6 +66,9 @@ DATA_MAP: tuple[Source, ...] = (
            "subscriptions under your email address", excluded=(
                ("status_subscribers.confirm_token, webhook_secret",
                 "Access secrets: the confirmation link's nonce and the webhook signing key."),)),
+    Source("dsar_erasures", "Your erasure requests", None, "—",
+           reason="A pending erasure is shown, with its date and any hold, on /data-requests, where you can "
+                  "cancel it."),
     Source("status_notifications", "Status notification deliveries", None, "—",
            reason="Per-message delivery bookkeeping (sent, failed) for the subscriptions above, deleted after "
                   "90 days; the updates themselves are public on /status/history."),
@@ -78,6 +81,78 @@ DATA_MAP: tuple[Source, ...] = (
 )
 
 BY_TABLE = {source.table: source for source in DATA_MAP}
+
+# --- erasure (Art. 17) ----------------------------------------------------------------------------
+# Beside each export rule, what an erasure does to the table: DELETE the person's rows, SCRUB them
+# (keep the row for a legal reason, every column either kept or cleared: a test checks that each
+# column of a scrubbed table has a rule, so a new column cannot slip through), or NOTHING (the table
+# holds nothing about customers). app/dsar/erasure.py runs these rules; README "Retention" states them.
+DELETE, SCRUB, NOTHING = "delete", "scrub", "nothing"
+ACCOUNTING_YEARS = 10  # invoices and credits: commercial and tax law (e.g. HGB §257, AO §147)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    action: str  # DELETE | SCRUB | NOTHING
+    match: str  # whose rows: "user_id", "id" (the user row), "email" (status subscribers), "subscriber", "audit"
+    why: str  # what the person reads: what happens to it and, when kept, why and for how long
+    keep: tuple[str, ...] = ()  # SCRUB: columns kept as they are
+    clear: tuple[str, ...] = ()  # SCRUB: columns emptied (see erasure.CLEARED for the few with a placeholder)
+
+
+_CLAIM_KEPT = ("id", "user_id", "subscription_id", "plan", "period_start", "period_end", "claimed_downtime_minutes",
+               "status", "decision", "credit_amount", "currency", "notes", "stripe_ref", "decided_by", "decided_at",
+               "created_at", "billing_period_start", "billing_period_end", "period_charge",
+               "measured_downtime_minutes", "measured_degraded_minutes", "monthly_uptime_percent",
+               "suggested_credit_amount", "credit_method", "credit_state", "credit_error", "emailed_at", "computation")
+ERASURE: dict[str, Erasure] = {
+    "users": Erasure(SCRUB, "id", "Your account row stays as an empty shell under its number, so invoices can still "
+                     "refer to it: email, name, password and API token are removed and nobody can sign in with it.",
+                     keep=("id", "created_at"), clear=("email", "name", "password_hash", "is_admin", "api_token",
+                                                       "session_version")),
+    "workflows": Erasure(DELETE, "user_id", "Deleted."),
+    "workflow_runs": Erasure(DELETE, "user_id", "Deleted."),
+    "run_logs": Erasure(DELETE, "user_id", "Deleted."),
+    "subscriptions": Erasure(SCRUB, "user_id", f"Kept {ACCOUNTING_YEARS} years for accounting (plan, price, period); "
+                             "they hold nothing else about you.",
+                             keep=("id", "user_id", "plan", "status", "price_amount", "currency",
+                                   "current_period_start", "current_period_end", "stripe_subscription_id",
+                                   "created_at")),
+    "invoices": Erasure(SCRUB, "user_id", f"Kept {ACCOUNTING_YEARS} years, as accounting law requires; the card "
+                        "details are removed.",
+                        keep=("id", "user_id", "subscription_id", "number", "status", "amount_due", "amount_paid",
+                              "currency", "period_start", "period_end", "issued_at", "stripe_invoice_id"),
+                        clear=("payment_details",)),
+    "sla_credit_requests": Erasure(SCRUB, "user_id", f"The decision and any credit are kept {ACCOUNTING_YEARS} years "
+                                   "for accounting; your description and uploaded evidence are deleted.",
+                                   keep=_CLAIM_KEPT, clear=("description", "attachment_key", "attachment_name")),
+    "audit_log": Erasure(SCRUB, "audit", "Kept as a security record with its numbers and times only: IP addresses, "
+                         "email addresses and other personal details are removed.",
+                         keep=("id", "created_at", "actor_id", "action", "target_user_id", "target_type", "target_id"),
+                         clear=("ip", "details")),
+    "dsar_exports": Erasure(DELETE, "user_id", "Deleted, and every archive in storage with them."),
+    "dsar_erasures": Erasure(SCRUB, "user_id", "Kept as proof that we erased your data when asked (dates and "
+                             "status only); the address we send the final email to is removed once it is sent.",
+                             keep=("id", "user_id", "status", "requested_at", "scheduled_for", "canceled_at", "held_at",
+                                   "hold_reason", "held_by_id", "started_at", "completed_at", "attempts", "error",
+                                   "scheduled_emailed_at", "final_emailed_at", "notify_email")),
+    "status_subscribers": Erasure(DELETE, "email", "Subscriptions under your email address are deleted."),
+    "status_notifications": Erasure(DELETE, "subscriber", "Deleted with the subscriptions they belong to."),
+    "status_events": Erasure(NOTHING, "", "Holds nothing about you."),
+    "incident_updates": Erasure(NOTHING, "", "Holds nothing about you."),
+    "scheduled_maintenances": Erasure(NOTHING, "", "Holds nothing about you."),
+}
+
+
+def erasure_gaps(metadata: MetaData) -> list[str]:
+    """Mapped tables without an erasure rule, and columns of scrubbed tables with no rule (must be empty)."""
+    gaps = [s.table for s in DATA_MAP if s.table not in ERASURE and s.table in metadata.tables]
+    for name, rule in ERASURE.items():
+        if rule.action == SCRUB and name in metadata.tables:
+            covered = set(rule.keep) | set(rule.clear)
+            gaps += [f"{name}.{c.name}" for c in metadata.tables[name].columns if c.name not in covered]
+    return sorted(gaps)
+
 OTHER_EXCLUSIONS = (
     ("other users' rows", "The archive holds only rows that belong to your account."),
 )

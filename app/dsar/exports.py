@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from app.common import audit, tasks
 from app.common.errors import NotFound, ServiceError
+from app.common.iso import iso
 from app.common.mailer import send_template
 from app.common.storage import get_storage
 from app.dsar import export_jobs, recovery, throttle
@@ -134,11 +135,11 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
             get_storage().upload_fileobj(key, archive.file, "application/zip")
         export = db.session.execute(
             select(DsarExport).where(DsarExport.id == export_id).options(lazyload(DsarExport.user))
-            .with_for_update().execution_options(populate_existing=True)).scalar_one()
-        if export.status != ExportStatus.RUNNING:  # invalidated by staff meanwhile: keep nothing
+            .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+        if export is None or export.status != ExportStatus.RUNNING:  # withdrawn or erased meanwhile: keep nothing
             db.session.commit()
             export_jobs.delete_archive(key)
-            return str(export.status)
+            return str(export.status) if export else "erased"
         export.mark_ready(utcnow(), _days("DSAR_LINK_DAYS"), download_url(export), archive.size)
         audit.record("dsar.completed", on=export, details={"size_bytes": archive.size, "files": {
             f["name"]: f["records"] for f in archive.manifest["files"] if f["records"] is not None}})
@@ -205,7 +206,7 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
     if export is None or export.user_id != user_id:
         raise NotFound("This download link is not valid.")
     if expired or export.link_is_gone:
-        raise LinkGone("This download link has expired or was withdrawn. You can request a new export.")
+        raise gone(export)
     if export.status != ExportStatus.READY:
         raise NotFound("This export is not ready.")
     export.mark_downloaded(utcnow())
@@ -213,6 +214,19 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
                  details={"storage": current_app.config["STORAGE_BACKEND"]})
     db.session.commit()
     return export
+
+
+def gone(export: DsarExport) -> LinkGone:
+    """The 410 in the person's words: what happened to the link, and when they may ask again."""
+    withdrawn = export.status == ExportStatus.INVALIDATED
+    what = ("Our support team withdrew this link, and the archive behind it was deleted." if withdrawn else
+            f"This link expired on {export.expires_at:%d %B %Y} and the archive behind it was deleted."
+            if export.expires_at else "This link has expired.")
+    again = next_allowed_at(export.user_id)
+    when = (f"You can request a new export from {again:%d %B %Y, %H:%M} UTC." if again else
+            "You can request a new export now.")
+    return LinkGone(f"{what} {when}", extra={"link_state": "withdrawn" if withdrawn else "expired",
+                                              "next_allowed_at": iso(again) if again else None})
 
 
 def download_filename(export: DsarExport) -> str:

@@ -53,7 +53,9 @@ def refusal(blocking: DsarExport, now: datetime) -> RateLimited:
                                        expires=when(blocking.expires_at), downloaded=when(blocking.downloaded_at))
     return RateLimited(
         f"{why} You can request one data export every {days} days; your next export can be requested from "
-        f"{next_allowed:{fmt}} UTC.",
+        f"{next_allowed:{fmt}} UTC. If you need a copy sooner, reply to any of our emails or write to our support "
+        "team and we can make an exception. You also have the right to complain to a data protection supervisory "
+        "authority (GDPR Article 77).",
         extra={"next_allowed_at": iso(next_allowed), "reason": reason, "blocking_export_id": blocking.id},
         headers={"Retry-After": str(max(1, math.ceil((exact - now).total_seconds())))},
     )

@@ -1,6 +1,7 @@
 """Models, one module per aggregate; importing this package registers every table."""
 from app.models.audit import AuditLog
 from app.models.dsar import DsarExport
+from app.models.erasure import ErasureRequest
 from app.models.maintenance import MaintenanceStatus, ScheduledMaintenance
 from app.models.platform import Invoice, RunLog, Subscription, Workflow, WorkflowRun
 from app.models.sla import SlaCreditRequest
@@ -10,8 +11,8 @@ from app.models.subscribers import DeliveryStatus, StatusEvent, StatusNotificati
 from app.models.users import User
 
 __all__ = [
-    "AuditLog", "DeliveryStatus", "DsarExport", "Incident", "IncidentUpdate", "Invoice", "MaintenanceStatus",
-    "RunLog", "ScheduledMaintenance", "SlaClaimMessage", "SlaCreditRequest", "SlaDispute", "StatusEvent",
-    "StatusNotification", "StatusRollup",
-    "StatusSnapshot", "StatusSubscriber", "Subscription", "User", "Workflow", "WorkflowRun",
+    "AuditLog", "DeliveryStatus", "DsarExport", "ErasureRequest", "Incident", "IncidentUpdate", "Invoice",
+    "MaintenanceStatus", "RunLog", "ScheduledMaintenance", "SlaClaimMessage", "SlaCreditRequest", "SlaDispute",
+    "StatusEvent", "StatusNotification", "StatusRollup", "StatusSnapshot", "StatusSubscriber", "Subscription",
+    "User", "Workflow", "WorkflowRun",
 ]

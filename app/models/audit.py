@@ -7,7 +7,12 @@ from app.models.types import JSONType, UTCDateTime
 # SQLite's equivalent of the PostgreSQL trigger (migration 0002 creates these; the test suite drops
 # and re-creates them around its own clean-up, the one place rows may go).
 SQLITE_APPEND_ONLY = (
+    # The one UPDATE allowed: an erasure's pseudonymisation (ids, action and time unchanged, ip gone).
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "WHEN NOT (NEW.id = OLD.id AND NEW.created_at IS OLD.created_at AND NEW.action = OLD.action "
+    "AND NEW.actor_id IS OLD.actor_id AND NEW.target_user_id IS OLD.target_user_id "
+    "AND NEW.target_type IS OLD.target_type AND NEW.target_id IS OLD.target_id "
+    "AND NEW.ip IS NULL AND json_extract(NEW.details, '$.pseudonymised') = 1) "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END",
@@ -16,7 +21,8 @@ SQLITE_APPEND_ONLY_DROP = ("DROP TRIGGER IF EXISTS audit_log_no_update", "DROP T
 
 
 class AuditLog(db.Model):
-    """Append-only: a trigger (see migrations) refuses UPDATE and DELETE, on PostgreSQL and SQLite."""
+    """Append-only: a trigger (see migrations) refuses DELETE and every UPDATE but an erasure's pseudonymisation
+    (migration 0005_25_erasure), on PostgreSQL and SQLite."""
 
     __tablename__ = "audit_log"
 

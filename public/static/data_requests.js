@@ -43,7 +43,7 @@
       const status = document.createElement("td");
       const pill = document.createElement("span");
       pill.className = "pill pill-" + e.status;
-      pill.textContent = e.retrying ? "retrying" : e.status;
+      pill.textContent = e.retrying ? "retrying" : (e.status === "invalidated" ? "withdrawn by support" : e.status);
       status.appendChild(pill);
       if (e.retrying) {  // the worker died or the queue lost the job: say so, and why
         const why = document.createElement("span");

@@ -76,7 +76,7 @@ def test_download_token_stays_out_of_logs_and_the_signin_redirect(gunicorn_serve
     res = gunicorn_server.session().get(f"{gunicorn_server.url}/data-requests/download/{token}",
                                         allow_redirects=False, timeout=10)
     assert res.status_code == 302
-    assert res.headers["Location"].endswith("/signin?next=/data-requests")
+    assert res.headers["Location"].endswith("/signin?next=/data-requests/download/continue")
     log = gunicorn_server.log_text()
     assert "/data-requests/download/[redacted]" in log
     assert token not in log
