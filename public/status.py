@@ -15,10 +15,9 @@ from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
 from app.models.status import COMPONENT_NAMES
 from app.status import archive, badge, cache, days, feeds, page
-from app.status import history as status_history
-from app.status.charts import maintenance_mask
 from app.status.declared import STATUS_WORDS
 from app.status.history import COUNTED, coverage_pct, run_length
+from app.status.page import recent_checks
 from app.web import cached_response
 from public import bp
 
@@ -76,11 +75,7 @@ def status_history_page():
 
 
 def _render_history(page: int) -> str:
-    charts = {}
-    if page == 1:  # the newest page also shows the last 24 hours and 7 days of checks
-        mask = maintenance_mask()
-        charts = {"day": status_history.series_24h(mask=mask),
-                  "week": status_history.series_rollup("hour", 168, mask=mask)}
+    charts = recent_checks() if page == 1 else {}  # the newest page: the last 24 h and 7 days
     return render_template("status/_history.html", names=COMPONENT_NAMES, strip=strip, pct=pct,
                            coverage_note=coverage_note, five_minutes=timedelta(minutes=5),
                            one_hour=timedelta(hours=1), **charts, **archive.history_page(page))

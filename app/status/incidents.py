@@ -115,7 +115,7 @@ def _clean_new(data: dict) -> dict:
             "message": data["message"].strip(), "components": [c for c in COMPONENTS if c in components]}
 
 
-def _clean_declared(value, incident: Incident) -> dict[str, str] | None:
+def clean_declared(value, incident: Incident) -> dict[str, str] | None:
     """An update's `components`: {affected component: Statuspage status}, or ValidationFailed."""
     if value is None or value == {}:
         return None
@@ -157,7 +157,7 @@ def add_update(incident_id: int, data: dict, actor_id: int | None) -> tuple[Inci
     if incident.status == "resolved":
         db.session.rollback()
         raise Conflict("This incident is resolved; open a new incident instead.", code="incident_resolved")
-    declared = _clean_declared(data.get("components"), incident)
+    declared = clean_declared(data.get("components"), incident)
     incident.status, incident.message = data["status"], data["message"].strip()
     apply_change(incident, False, actor_id, declared)
     db.session.commit()

@@ -73,6 +73,19 @@ def status_payload(window: str = "24h") -> dict:
     return serializers.status_body(state, open_incidents, past) | {"maintenance": works, "uptime": uptime}
 
 
+def recent_checks(now=None) -> dict:
+    """The 24-hour and 7-day views (/status/history): {"day", "week"} series, or {} while the database
+    is down (the page then shows the incident history alone)."""
+    now = now or utcnow()
+    try:
+        mask = maintenance_mask(now)
+        return {"day": status_history.series_24h(now, mask),
+                "week": status_history.series_rollup("hour", 168, now, mask)}
+    except DBAPIError:
+        db.session.rollback()
+        return {}
+
+
 def page_context(now=None) -> dict:
     """Everything status.html needs, computed once per cache period. While the database is down the
     90-day bars are left out (the page says so) and the rest comes from the newest check."""

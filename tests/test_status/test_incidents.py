@@ -228,3 +228,27 @@ def test_incident_text_is_escaped_everywhere(client, status):
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
     feed = client.get("/status/feed.atom").get_data(as_text=True)
     assert "<script>" not in feed
+
+
+def test_console_update_declares_a_component_status(client, admin, login, add_snapshot):
+    add_snapshot(utcnow())
+    login(admin)
+    _admin_save(client, "/admin/incidents/new/", title="runs delayed", status="investigating", impact="major",
+                components=["api", "workflows"], message="Runs start late.")
+    incident = db.session.scalars(db.select(Incident)).one()
+    edit = f"/admin/incidents/edit/?id={incident.id}"
+    assert "API: status from this update" in client.get(edit).get_data(as_text=True)
+    _admin_save(client, edit, title="runs delayed", status="identified", impact="major",
+                components=["api", "workflows"], message="The API is down.", declare_api="major_outage")
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).updates[0].components == {"api": "major_outage"}
+    html = client.get("/status").get_data(as_text=True)
+    assert ">Major outage<" in html.split('id="component-api"', 1)[1].split("</li>", 1)[0]
+    assert client.get("/api/status").get_json()["declared"]["api"] == "down"
+    # A component the incident does not affect is refused, and nothing is saved.
+    token = csrf_from(client.get(edit).get_data(as_text=True))
+    client.post(edit, data={"csrf_token": token, "title": "runs delayed", "status": "identified", "impact": "major",
+                            "components": ["api", "workflows"], "message": "Database too?",
+                            "declare_database": "major_outage"})
+    db.session.expire_all()
+    assert [u.message for u in db.session.get(Incident, incident.id).updates][0] == "The API is down."

@@ -140,4 +140,4 @@ def test_maintenance_bar_is_drawn_in_a_browser(live_server, page, planned_day):
     assert page.locator("#component-database svg.status-strip rect.lv-down").count() == 0
     assert page.locator("#component-api svg.status-strip rect.lv-down").count() == 2  # 24 h and 7 d
     assert "Under maintenance, 1 h (" in page.locator("#component-database").inner_text()
-    assert "Scheduled maintenance" in page.locator(".status-legend").inner_text()
+    assert "Under maintenance" in page.locator(".status-legend").inner_text()

@@ -1,6 +1,6 @@
 """incident_updates.components: the Statuspage component status an update declares per component
 
-Revision ID: 0005_23_incident_update_components
+Revision ID: 0005_23_update_components
 Revises: 0004_status_subscribers
 Create Date: 2026-12-01 21:00:00
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0005_23_incident_update_components'
+revision = '0005_23_update_components'
 down_revision = '0004_status_subscribers'
 branch_labels = None
 depends_on = None
