@@ -179,6 +179,7 @@ class Config:
     STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
     STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
     STATUS_REFRESH_SECONDS = env_int("STATUS_REFRESH_SECONDS", 60)  # how often an open /status refreshes itself
+    STATUS_RESOLVED_BANNER_HOURS = env_int("STATUS_RESOLVED_BANNER_HOURS", 2)  # a resolved incident's banner, then gone
     # Status subscriptions (email and webhooks).
     STATUS_SUBSCRIBE_PER_CLIENT = env_str("STATUS_SUBSCRIBE_PER_CLIENT", "10 per hour")  # API/form calls, 429 beyond
     STATUS_SUBSCRIBE_PER_ADDRESS = env_str("STATUS_SUBSCRIBE_PER_ADDRESS", "3 per hour")  # confirmation mails sent

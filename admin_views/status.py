@@ -27,6 +27,10 @@ from app.common.errors import ServiceError
 from app.models.status import COMPONENT_NAMES, COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
 from app.status import incidents, maintenance
+from app.status.declared import COMPONENT_STATUSES, STATUS_WORDS
+
+# Per component, the Statuspage status an update declares (SPEC: the incident-update `components` mapping).
+DECLARE_CHOICES = [SelectChoice("", "No change"), *(SelectChoice(s, STATUS_WORDS[s]) for s in COMPONENT_STATUSES)]
 
 
 def _components(view, context, model, name):
@@ -60,7 +64,12 @@ class IncidentView(SecureModelView):
     column_default_sort = ("started_at", True)
     column_filters = ("status", "impact", "started_at")
     column_searchable_list = ("title",)
-    form_columns = ("title", "status", "impact", "components", "started_at", "message")
+    form_columns = ("title", "status", "impact", "components", "started_at", "message",
+                    *(f"declare_{c}" for c in COMPONENTS))
+    form_extra_fields = {f"declare_{c}": SelectField(
+        f"{COMPONENT_NAMES[c]}: status from this update", choices=DECLARE_CHOICES, default="",
+        description="Shown on the status page until a later update or the resolution changes it.")
+        for c in COMPONENTS}
     form_overrides = {
         "status": SelectField, "impact": SelectField, "components": SelectMultipleField, "message": TextAreaField,
         # The browser's own date-time control: typeable and accessible (Flask-Admin's picker rewrites
@@ -93,7 +102,8 @@ class IncidentView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if model.started_at is None:  # left empty: keep what it was, or now for a new incident
             model.started_at = form.started_at.object_data or utcnow()
-        incidents.apply_change(model, is_created, actor_id=current_user.id)
+        declared = {c: getattr(form, f"declare_{c}").data for c in COMPONENTS if getattr(form, f"declare_{c}").data}
+        incidents.apply_change(model, is_created, current_user.id, incidents.clean_declared(declared, model))
 
     def after_model_change(self, form, model, is_created):
         incidents.after_change(model)

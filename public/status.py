@@ -14,14 +14,16 @@ from markupsafe import Markup
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
 from app.models.status import COMPONENT_NAMES
-from app.status import archive, badge, cache, feeds, page
-from app.status.history import COUNTED, coverage_pct, is_partial, run_length, uptime
+from app.status import archive, badge, cache, days, feeds, page
+from app.status.declared import STATUS_WORDS
+from app.status.history import COUNTED, coverage_pct, run_length
+from app.status.page import recent_checks
 from app.web import cached_response
 from public import bp
 
-DECLARED_LABELS = {"degraded": "Degraded", "down": "Outage"}
-LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "no_data": "No data", "unknown": "Not monitored",
-          "maintenance": "Scheduled maintenance"}
+# A run of checks in Statuspage's words (the 24 h and 7 d views on /status/history).
+LABELS = {"up": "Operational", "degraded": "Degraded performance", "down": "Major outage", "no_data": "No data",
+          "unknown": "Not monitored", "maintenance": "Under maintenance"}
 
 
 @bp.get("/status")
@@ -73,7 +75,10 @@ def status_history_page():
 
 
 def _render_history(page: int) -> str:
-    return render_template("status/_history.html", names=COMPONENT_NAMES, **archive.history_page(page))
+    charts = recent_checks() if page == 1 else {}  # the newest page: the last 24 h and 7 days
+    return render_template("status/_history.html", names=COMPONENT_NAMES, strip=strip, pct=pct,
+                           coverage_note=coverage_note, five_minutes=timedelta(minutes=5),
+                           one_hour=timedelta(hours=1), **charts, **archive.history_page(page))
 
 
 @bp.get("/status/incidents/<int:incident_id>")
@@ -107,51 +112,35 @@ def status_feed():
 
 def _render_body() -> str:
     ctx = page.page_context()
-    return render_template("status/_body.html", strip=strip, bars=bars, pct=pct, labels=LABELS,
-                           declared_labels=DECLARED_LABELS, coverage_note=coverage_note,
-                           maintenance_note=maintenance_note,
-                           five_minutes=timedelta(minutes=5), one_hour=timedelta(hours=1), **ctx)
+    return render_template("status/_body.html", pct=pct, words=STATUS_WORDS, **ctx)
+
+
+@bp.get("/status/how-we-measure")
+@limiter.exempt
+def status_how_we_measure():
+    return cached_response("page:how-we-measure", lambda: render_template("status_measure.html",
+                                                                         csrf_token=lambda: ""), "text/html")
 
 
 def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
-    """SVG rects, one per run of equal buckets (a quiet day is one rect, not 288). A run of partial
-    buckets is hatched and its tooltip says how much of it was measured."""
+    """SVG rects, one per run of equal buckets (a quiet day is one rect, not 288). The text of a run
+    names the downtime it holds ("Major outage, 15 min"), not the length of its buckets; a run of
+    partial buckets is hatched and says how much of it was measured."""
     out = []
     x = 0
     for run in run_length(points, step):
         span = f"{run['start'].strftime(fmt)} – {run['end'].strftime(fmt)} UTC"
-        title = f"{LABELS[run['level']]}: {span}"
+        counts = run["counts"]
+        held = {"down": counts.get("down", 0), "degraded": counts.get("degraded", 0),
+                "maintenance": counts.get("maintenance", 0)}.get(run["level"])
+        what = LABELS[run["level"]] + (f", {days.duration(held)}" if held else "")
+        title = f"{what} ({span})"
         if run["partial"]:
-            title = f"Partial data ({_measured(run['counts'])}), {LABELS[run['level']].lower()}: {span}"
+            title = f"Partial data ({_measured(counts)}), {what.lower()} ({span})"
         out.append({"x": x, "width": run["slots"], "level": run["level"], "partial": run["partial"],
-                    "title": title})
+                    "title": title, "notable": run["level"] in ("down", "degraded", "maintenance")})
         x += run["slots"]
     return out
-
-
-def bars(points: list) -> list[dict]:
-    """One bar per day with its own uptime, and its coverage when checks are missing, in the tooltip."""
-    out = []
-    for i, (day, level, counts) in enumerate(points):
-        u = uptime(counts)
-        measured = f"{pct(u['uptime_pct'])} up" if u["uptime_pct"] is not None else "no data"
-        extra = [f"{counts[k]} {k} checks" for k in COUNTED[1:] if counts.get(k)]
-        title = f"{day.strftime('%Y-%m-%d')}: {measured}" + (f" ({', '.join(extra)})" if extra else "")
-        partial = is_partial(counts)
-        if partial:
-            title = f"{day.strftime('%Y-%m-%d')}: partial data ({_measured(counts)}); " \
-                    f"{measured} over what was measured" + (f" ({', '.join(extra)})" if extra else "")
-        elif u["uptime_pct"] is not None and (u["coverage_pct"] or 0) < 99.95:
-            title += f"; {_measured(counts)}"
-        if counts.get("maintenance"):
-            title += f"; scheduled maintenance {_duration(counts['maintenance'])} (not counted)"
-        out.append({"x": i, "level": level, "partial": partial, "title": title})
-    return out
-
-
-def _duration(slots: int) -> str:
-    hours, minutes = divmod(slots * 5, 60)
-    return f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
 
 
 def _measured(counts: dict) -> str:
@@ -160,18 +149,12 @@ def _measured(counts: dict) -> str:
     return f"{ran} of {expected} checks ran, {pct(coverage_pct(counts))} measured"
 
 
-def maintenance_note(series: dict) -> str:
-    """Next to an uptime figure: the scheduled maintenance it leaves out, if any."""
-    slots = (series.get("counts") or {}).get("maintenance", 0)
-    return f"{_duration(slots)} maintenance not counted" if slots else ""
-
-
 def coverage_note(series: dict) -> str:
     """Next to an uptime figure: how much of the window it was measured over, when not all of it."""
     cov = series.get("coverage_pct")
     if cov is None or series.get("uptime_pct") is None or cov >= 99.95:
         return ""
-    return f"{pct(cov)} measured"
+    return f"measured over {pct(cov)} of the window"
 
 
 def pct(value) -> str:

@@ -49,12 +49,16 @@ def status_subscribe():
 
 @bp.get("/status/subscriptions/confirm/<token>")
 def status_confirm_page(token: str):
-    subscriber = subscribers.check_confirm_link(token)
-    return render_template("status_subscription.html", step="confirm", subscriber=subscriber, form=ButtonForm())
+    subscriber, already = subscribers.check_confirm_link(token)
+    return render_template("status_subscription.html", step="already" if already else "confirm",
+                           subscriber=subscriber, form=ButtonForm())
 
 
 @bp.post("/status/subscriptions/confirm/<token>")
 def status_confirm(token: str):
+    subscriber, already = subscribers.check_confirm_link(token)
+    if already:  # pressed twice, or the page reloaded: nothing to apply
+        return render_template("status_subscription.html", step="already", subscriber=subscriber)
     subscriber, secret = subscribers.confirm(token)
     response = make_response(render_template("status_subscription.html", step="confirmed", subscriber=subscriber,
                                              secret=secret, names=COMPONENT_NAMES))

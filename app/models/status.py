@@ -27,6 +27,15 @@ def worst_level(levels, default: str | None = "unknown") -> str | None:
 def worse_of(levels) -> str:
     """The worst of `levels` by LEVEL_RANK, not-measured levels included (for declared states)."""
     return max(levels, key=lambda level: LEVEL_RANK.get(level, -1))
+
+
+def declared_statuses(update) -> dict[str, str]:
+    """{component: Statuspage status} an incident update declared: an IncidentUpdate row, its JSON, or
+    the copy revived from the cache (attribute access)."""
+    value = (update.get("components") if isinstance(update, dict) else getattr(update, "components", None)) or {}
+    return value if isinstance(value, dict) else vars(value)
+
+
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 INCIDENT_IMPACTS = ("minor", "major", "critical")
 
@@ -115,5 +124,8 @@ class IncidentUpdate(db.Model):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What this update declared per component, in Statuspage's words ({"api": "partial_outage"}); it holds
+    # until a later update names the component again or the incident is resolved. None: no change.
+    components = mapped_column(JSONType)
 
     incident = relationship("Incident", back_populates="updates")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from flask import current_app
+from sqlalchemy import select
 
 from app.common import audit
 from app.common.errors import Conflict, NotFound, ValidationFailed
@@ -18,35 +19,39 @@ from app.models import Incident, IncidentUpdate
 from app.models.status import COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
 from app.status import cache, events, live, maintenance, serializers
+from app.status.declared import COMPONENT_STATUSES
 
-RESOLVED_BANNER_HOURS = 24
 MAX_TITLE = 200
 MAX_MESSAGE = 5000
 CREATE_FIELDS = ("title", "impact", "components", "message", "status")
-UPDATE_FIELDS = ("status", "message")
+UPDATE_FIELDS = ("status", "message", "components")
 
 
 def active_banners() -> list[dict]:
-    """Open incidents, then ones resolved in the last 24 hours, newest first (served from the cache)."""
+    """Maintenance in progress, open incidents, then the newest incident resolved in the last
+    STATUS_RESOLVED_BANNER_HOURS (served from the cache)."""
     return json.loads(cache.get_or_build(
         "banners", lambda: json.dumps(live.last_good("banners", load_banners, default=[]))))
 
 
 def load_banners() -> list[dict]:
-    """Open incidents first, then ones resolved in the last 24 hours, newest first (uncached)."""
-    since = utcnow() - timedelta(hours=RESOLVED_BANNER_HOURS)
+    """One banner per maintenance in progress and per open incident, newest first, then at most one
+    recently resolved incident (uncached): resolved news fades, it never stacks."""
+    since = utcnow() - timedelta(hours=current_app.config.get("STATUS_RESOLVED_BANNER_HOURS", 2))
     rows = db.session.scalars(
-        select(Incident)
-        .where(or_(Incident.status != "resolved", Incident.resolved_at >= since))
-        .order_by((Incident.status == "resolved").asc(), Incident.started_at.desc())
-        .limit(5)
+        select(Incident).where(Incident.status != "resolved").order_by(Incident.started_at.desc()).limit(10)
+    ).all()
+    resolved = db.session.scalars(
+        select(Incident).where(Incident.status == "resolved", Incident.resolved_at >= since)
+        .order_by(Incident.resolved_at.desc()).limit(1)
     ).all()
     works = [serializers.maintenance_banner(m) for m in maintenance.active()]
-    return works + [serializers.banner(i) for i in rows]
+    return works + [serializers.banner(i) for i in [*rows, *resolved]]
 
 
-def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> None:
-    """Keep resolved_at in step with status and add the message to the incident's timeline."""
+def apply_change(incident: Incident, is_created: bool, actor_id: int | None, declared: dict | None = None) -> None:
+    """Keep resolved_at in step with status and add the message to the incident's timeline, with the
+    component statuses it `declared` ({component: Statuspage status}), if any."""
     if incident.components is None:
         incident.components = []
     if incident.status == "resolved" and incident.resolved_at is None:
@@ -57,9 +62,9 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
     latest = incident.updates[0] if incident.updates else None  # updates are ordered newest first
     changed = latest is None or (latest.status, latest.message) != (incident.status, incident.message)
     added = None
-    if incident.message and changed:  # re-saving the form unchanged does not repeat the timeline entry
+    if incident.message and (changed or declared):  # re-saving the form unchanged adds no timeline entry
         added = IncidentUpdate(status=incident.status, message=incident.message, created_by_id=actor_id,
-                               created_at=utcnow())
+                               created_at=utcnow(), components=declared or None)
         incident.updates.insert(0, added)
     db.session.flush()
     if is_created or added is not None:  # subscribers hear of news, not of a re-saved form
@@ -69,7 +74,7 @@ def apply_change(incident: Incident, is_created: bool, actor_id: int | None) -> 
     audit.record("incident.created" if is_created else "incident.updated", actor_id=actor_id,
                  target_type="incident", target_id=incident.id,
                  details={"status": incident.status, "impact": incident.impact, "title": incident.title,
-                          "components": incident.components})
+                          "components": incident.components, **({"declared": declared} if declared else {})})
 
 
 def after_change(incident: Incident | None = None) -> None:
@@ -110,6 +115,19 @@ def _clean_new(data: dict) -> dict:
             "message": data["message"].strip(), "components": [c for c in COMPONENTS if c in components]}
 
 
+def clean_declared(value, incident: Incident) -> dict[str, str] | None:
+    """An update's `components`: {affected component: Statuspage status}, or ValidationFailed."""
+    if value is None or value == {}:
+        return None
+    affected = incident.components or list(COMPONENTS)
+    if not isinstance(value, dict) or any(c not in affected or s not in COMPONENT_STATUSES for c, s in value.items()):
+        db.session.rollback()
+        raise ValidationFailed("The update was not saved.", fields={
+            "components": f"Map components this incident affects ({', '.join(affected)}) to one of: "
+                          f"{', '.join(COMPONENT_STATUSES)}."})
+    return {c: value[c] for c in COMPONENTS if c in value}
+
+
 def get(incident_id: int, lock: bool = False) -> Incident:
     item = db.session.get(Incident, incident_id, with_for_update=lock) if 0 < incident_id < 2**31 else None
     if item is None:
@@ -139,8 +157,9 @@ def add_update(incident_id: int, data: dict, actor_id: int | None) -> tuple[Inci
     if incident.status == "resolved":
         db.session.rollback()
         raise Conflict("This incident is resolved; open a new incident instead.", code="incident_resolved")
+    declared = clean_declared(data.get("components"), incident)
     incident.status, incident.message = data["status"], data["message"].strip()
-    apply_change(incident, False, actor_id)
+    apply_change(incident, False, actor_id, declared)
     db.session.commit()
     after_change(incident)
     return incident, incident.updates[0]

@@ -14,15 +14,15 @@ from app.extensions import db
 from app.models import Incident
 from app.models.status import COMPONENT_NAMES, COMPONENTS
 from app.models.types import utcnow
+from app.status import days, maintenance, serializers
 from app.status import history as status_history
 from app.status import live as status_live
-from app.status import maintenance, serializers
 from app.status.charts import history, maintenance_mask, uptime_windows
 from app.status.declared import declared_state, headline
 from app.status.serializers import maintenance as maintenance_json
 from app.status.state import current
 
-RECENT_INCIDENT_DAYS = 30  # a customer has 30 days to claim an SLA credit
+RECENT_INCIDENT_DAYS = 90  # the 90-day bar opens each day's incidents
 
 
 def incidents_for_page(now=None) -> tuple[list, list]:
@@ -73,26 +73,36 @@ def status_payload(window: str = "24h") -> dict:
     return serializers.status_body(state, open_incidents, past) | {"maintenance": works, "uptime": uptime}
 
 
+def recent_checks(now=None) -> dict:
+    """The 24-hour and 7-day views (/status/history): {"day", "week"} series, or {} while the database
+    is down (the page then shows the incident history alone)."""
+    now = now or utcnow()
+    try:
+        mask = maintenance_mask(now)
+        return {"day": status_history.series_24h(now, mask),
+                "week": status_history.series_rollup("hour", 168, now, mask)}
+    except DBAPIError:
+        db.session.rollback()
+        return {}
+
+
 def page_context(now=None) -> dict:
     """Everything status.html needs, computed once per cache period. While the database is down the
-    history charts are left out (the page says so) and the rest comes from the newest check."""
+    90-day bars are left out (the page says so) and the rest comes from the newest check."""
     now = now or utcnow()
     open_incidents, recent = incidents_for_page(now)
     works = status_live.revive(maintenance_for_page(now))
     state = declared_state(current(now), open_incidents, works.active)
+    everything = open_incidents + recent
     try:
-        mask = maintenance_mask(now)
-        charts = {"day": status_history.series_24h(now, mask),
-                  "week": status_history.series_rollup("hour", 168, now, mask),
-                  "quarter": status_history.series_rollup("day", 90, now, mask)}
-        charts["uptime"] = uptime_windows(now, {"24h": charts["day"], "7d": charts["week"], "90d": charts["quarter"]},
-                                          mask)
+        quarter = status_history.series_rollup("day", 90, now, maintenance_mask(now))
+        cells = days.all_components_cells(quarter, everything)
+        measured = {c: days.measured_days(quarter[c]["points"]) for c in COMPONENTS}
     except DBAPIError:
         db.session.rollback()
-        charts = {"day": None, "week": None, "quarter": None, "uptime": None}
+        quarter = cells = measured = None
     return {
         "state": state, "headline": headline(state), "names": COMPONENT_NAMES,
-        "components": COMPONENTS, "now": now, **charts,
-        "open_incidents": open_incidents, "recent_incidents": recent,
-        "maintenance_active": works.active, "maintenance_upcoming": works.upcoming,
+        "components": COMPONENTS, "now": now, "quarter": quarter, "cells": cells, "measured_days": measured,
+        "past": days.past_incidents(everything, now), "maintenance_upcoming": works.upcoming,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.common.iso import iso
 from app.models import Incident, IncidentUpdate, ScheduledMaintenance
+from app.models.status import declared_statuses
 from app.models.types import utcnow
 
 
@@ -19,7 +20,8 @@ def incident(item: Incident) -> dict:
 
 def update(item: IncidentUpdate) -> dict:
     """One entry of an incident's timeline."""
-    return {"id": item.id, "status": item.status, "message": item.message, "created_at": iso(item.created_at)}
+    return {"id": item.id, "status": item.status, "message": item.message, "created_at": iso(item.created_at),
+            "components": declared_statuses(item)}
 
 
 def banner(item: Incident) -> dict:

@@ -15,20 +15,13 @@ from sqlalchemy.orm import selectinload
 from app.common.iso import iso
 from app.extensions import db
 from app.models import Incident
-from app.models.status import COMPONENT_NAMES
+from app.models.status import COMPONENT_NAMES, declared_statuses
 from app.models.types import utcnow
 from app.status import live, maintenance_feed
-from app.status.declared import declared_state
+from app.status.declared import DESCRIPTIONS, MEASURED_STATUS, declared_state
 from app.status.page import incidents_for_page, maintenance_for_page
 from app.status.state import current
 
-COMPONENT_STATUS = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
-# What staff declared, in Statuspage's words (an incident's impact on the components it names).
-DECLARED_STATUS = {"minor": "degraded_performance", "major": "partial_outage", "critical": "major_outage"}
-COMPONENT_RANK = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
-DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
-                "major": "Partial System Outage", "critical": "Major Service Outage",
-                "maintenance": "Service Under Maintenance"}
 STATUSPAGE_EPOCH = "2026-01-01T00:00:00Z"
 PAGE_ID = "levqor"
 RECENT_INCIDENTS = 50  # what Statuspage's incidents.json lists
@@ -47,7 +40,11 @@ def _component(code: str, status: str, position: int, updated_at) -> dict:
             "only_show_if_degraded": False}
 
 
-def _affected(codes: list[str]) -> list[dict]:
+def _affected(codes: list[str], declared: dict | None) -> list[dict]:
+    """The components an update is about; one that set component statuses names them with
+    `new_status`, as Statuspage's do."""
+    if declared:
+        return [{"code": c, "name": COMPONENT_NAMES.get(c, c), "new_status": s} for c, s in declared.items()]
     return [{"code": c, "name": COMPONENT_NAMES.get(c, c)} for c in codes]
 
 
@@ -66,7 +63,8 @@ def incident(item, statuses: dict | None = None) -> dict:
         "incident_updates": [{
             "id": str(u.id), "status": u.status, "body": u.message, "incident_id": str(item.id),
             "created_at": iso(u.created_at), "updated_at": iso(u.created_at), "display_at": iso(u.created_at),
-            "affected_components": _affected(comps), "deliver_notifications": True, "custom_tweet": None,
+            "affected_components": _affected(comps, declared_statuses(u)),
+            "deliver_notifications": True, "custom_tweet": None,
             "tweet_id": None,
         } for u in item.updates],
         "components": [_component(c, (statuses or {}).get(c, "operational"), i, item.updated_at)
@@ -79,23 +77,12 @@ def _state() -> tuple[dict, list]:
     return declared_state(current(), open_incidents, maintenance_for_page()["active"]), open_incidents
 
 
-def _component_status(code: str, level: str, open_incidents: list, state: dict) -> str:
-    """The worse of the measured level and the impact of open incidents naming the component; planned
-    work in progress reads "under_maintenance" unless an incident says worse."""
-    worst = "under_maintenance" if state["declared"].get(code) == "maintenance" else COMPONENT_STATUS[level]
-    for item in open_incidents:
-        if code in (item.components or [code]):
-            worst = max(worst, DECLARED_STATUS.get(item.impact, "degraded_performance"), key=COMPONENT_RANK.index)
-    return worst
-
-
 def _components(state: dict, open_incidents: list) -> list[dict]:
     out = []
     for position, (code, level) in enumerate(state["levels"].items(), start=1):
-        if level not in COMPONENT_STATUS:
+        if level not in MEASURED_STATUS:  # not monitored: Statuspage has no word for it
             continue
-        out.append(_component(code, _component_status(code, level, open_incidents, state), position,
-                              state["updated_at"]))
+        out.append(_component(code, state["status"][code], position, state["updated_at"]))
     return out
 
 

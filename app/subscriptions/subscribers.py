@@ -152,7 +152,9 @@ def send_confirmation(subscriber_id: int, components: list[str]) -> bool:
 
 # --- confirm / unsubscribe ------------------------------------------------------------------------
 
-def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str]]:
+def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str] | None]:
+    """The link's subscriber and the components it applies; components None for a used link of a
+    subscription that is active (a second click: "you are already subscribed", nothing changes)."""
     try:
         subscriber_id, nonce, components = _confirm_signer().loads(token, max_age=CONFIRM_DAYS * 86400)
     except SignatureExpired:
@@ -162,20 +164,26 @@ def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str]]:
         raise NotFound("This confirmation link is not valid.", code="bad_link") from None
     row = db.session.get(StatusSubscriber, subscriber_id) \
         if isinstance(subscriber_id, int) and 0 < subscriber_id < 2**31 else None
+    if row is not None and row.state == "active" and row.confirm_token is None:
+        return row, None
     if row is None or not isinstance(nonce, str) or not secrets.compare_digest(nonce, row.confirm_token or ""):
         raise ValidationFailed("This link was already used, or a newer one was sent; use the newest email.",
                                code="link_used", status=410)
     return row, [c for c in COMPONENTS if c in (components or [])]
 
 
-def check_confirm_link(token: str) -> StatusSubscriber:
-    return _load_confirm(token)[0]
+def check_confirm_link(token: str) -> tuple[StatusSubscriber, bool]:
+    """(subscriber, already subscribed through this link)."""
+    row, components = _load_confirm(token)
+    return row, components is None
 
 
 def confirm(token: str) -> tuple[StatusSubscriber, str | None]:
     """Applies the link's choice; returns the subscriber and, for a webhook, its new signing secret
     (shown once, on the page that confirms it: we never show or send it again)."""
     row, components = _load_confirm(token)
+    if components is None:  # already subscribed: a second click changes nothing
+        return row, None
     secret = None
     now = utcnow()
     row.components, row.confirm_token = components, None

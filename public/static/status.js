@@ -58,8 +58,53 @@
     });
   }
 
+  // The 90-day bars: each day is a button; a tap, a click or Enter opens it in the panel under its bar.
+  // Arrow keys, Home and End move between days (one tab stop per bar).
+  function openDay(cell) {
+    const panel = document.getElementById(cell.getAttribute("aria-controls"));
+    if (!panel) return;
+    const bar = cell.closest(".day-bar");
+    const wasOpen = cell.getAttribute("aria-expanded") === "true";
+    bar.querySelectorAll(".day-cell").forEach((c) => c.setAttribute("aria-expanded", "false"));
+    if (wasOpen) { panel.hidden = true; return; }
+    const head = document.createElement("p");
+    const date = document.createElement("strong");
+    date.textContent = cell.dataset.date;
+    head.append(date, " · " + cell.dataset.text);
+    panel.replaceChildren(head);
+    const info = cell.dataset.info && document.getElementById(cell.dataset.info);
+    if (info) panel.append(...Array.from(info.childNodes, (n) => n.cloneNode(true)));
+    else { const none = document.createElement("p"); none.textContent = "No incidents or maintenance."; panel.append(none); }
+    cell.setAttribute("aria-expanded", "true");
+    panel.hidden = false;
+  }
+
+  function visibleCells(bar) {
+    return Array.from(bar.querySelectorAll(".day-cell")).filter((c) => c.offsetParent !== null);
+  }
+
+  function setupDays(root) {
+    root.addEventListener("click", (event) => {
+      const cell = event.target.closest(".day-cell");
+      if (cell) openDay(cell);
+    });
+    root.addEventListener("keydown", (event) => {
+      const cell = event.target.closest(".day-cell");
+      if (!cell) return;
+      const cells = visibleCells(cell.closest(".day-bar"));
+      const at = cells.indexOf(cell);
+      const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: cells.length - 1 }[event.key];
+      if (to === undefined || !cells[to]) return;
+      event.preventDefault();
+      cell.tabIndex = -1;
+      cells[to].tabIndex = 0;
+      cells[to].focus();
+    });
+  }
+
   function start() {
     setupSubscribe();
+    setupDays(document);
     localize(document);
     const container = document.querySelector("[data-refresh]");
     if (!container) return;

@@ -115,22 +115,31 @@ def test_atom_feed_of_incidents(client):
 
 def test_status_page_overall_components_history_and_formula(client, healthy_day):
     html = client.get("/status").get_data(as_text=True)
-    assert "All systems operational" in html
-    for name in ("API", "Frontend", "Database", "Stripe (payments)", "Workflows"):
+    assert "All Systems Operational" in html
+    for name in ("API", "Frontend", "Database", "Workflows"):
         assert f"<h3>{name}</h3>" in html
     assert "Last checked" in html and "minute" in html
     assert "stale-warning" not in html
-    assert html.count('class="status-strip"') == 10 and html.count('class="status-bars"') == 5
-    assert "Last 24 hours" in html and "Last 7 days" in html and "Last 90 days" in html
-    assert "uptime % = (up + degraded) ÷ (up + degraded + down)" in html
-    assert "left out rather than counted as downtime" in html
-    assert "Not monitored" in html  # Stripe without a key
+    assert html.count('class="day-bar"') == 4 and html.count('class="day-cell ') == 4 * 90  # one bar each
+    assert 'class="status-strip"' not in html  # the 24 h and 7 d views live on /status/history
+    assert html.count(">Operational<") == 4 and "Measured less than a minute ago" in html
+    # Stripe without a key: one quiet line, no card, no bar.
+    stripe = html.split('id="component-stripe"', 1)[1].split("</li>", 1)[0]
+    assert "Not monitored" in stripe and "day-bar" not in stripe and "<h3>" not in stripe
+    assert "uptime % =" not in html and 'href="/status/how-we-measure"' in html  # the formula moved
+    measure = client.get("/status/how-we-measure").get_data(as_text=True)
+    assert "uptime % = (up + degraded) ÷ (up + degraded + down)" in measure
+    assert "left out rather than counted as downtime" in measure
+    history = client.get("/status/history").get_data(as_text=True)
+    assert history.count('class="status-strip"') == 8  # 24 h and 7 d for the four monitored components
+    assert "Last 24 hours" in history and "Last 7 days" in history
     assert "cdn" not in html.lower() and "<script src=\"http" not in html
 
 
 def test_status_page_headline_follows_the_worst_component(client, add_snapshot):
     add_snapshot(utcnow(), workflows="degraded")
-    assert "Degraded performance" in client.get("/status").get_data(as_text=True)
+    html = client.get("/status").get_data(as_text=True)
+    assert "Minor Service Outage" in html and ">Degraded performance<" in html
 
 
 def test_stale_warning_when_no_recent_snapshot(client, add_snapshot):
@@ -156,7 +165,7 @@ def test_anonymous_visitors_share_one_cached_page_and_signed_in_users_see_their_
     assert anonymous.get("/status").data == first.data  # the same bytes from the cache
     login(user)
     mine = client.get("/status").get_data(as_text=True)
-    assert user.email in mine and "All systems operational" in mine
+    assert user.email in mine and "All Systems Operational" in mine
 
 
 def test_local_copy_is_dropped_on_invalidation(app, client, configure, add_snapshot):

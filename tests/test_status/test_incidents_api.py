@@ -35,7 +35,8 @@ def test_create_update_and_resolve_through_the_api(client, admin, login, add_sna
     assert incident["impact"] == "major" and incident["components"] == ["api", "workflows"]
     assert incident["resolved_at"] is None and [u["message"] for u in incident["updates"]] == [NEW["message"]]
     status_html = client.get("/status").get_data(as_text=True)
-    assert "Major incident:" in status_html and "API errors" in status_html  # the banner, at once
+    banner = status_html.split("</section>", 1)[0]
+    assert "API errors" in banner and "Investigating" in banner  # the banner, at once
     assert [i["name"] for i in client.get("/api/v2/incidents/unresolved.json").get_json()["incidents"]] == \
         ["API errors"]
 

@@ -88,13 +88,13 @@ def test_work_in_progress_reads_under_maintenance_everywhere(client, admin, logi
     assert v2["status"] == {"indicator": "maintenance", "description": "Service Under Maintenance"}
 
     html = client.get("/status").get_data(as_text=True)
-    assert re.search(r'id="overall-status"[^>]*>Scheduled maintenance in progress<', html)
+    assert re.search(r'id="overall-status"[^>]*>Service Under Maintenance<', html)
     database = html.split('id="component-database"', 1)[1].split("</li>", 1)[0]
     assert "Under maintenance" in database
     assert 'id="maintenance-' in html and "Edge certificates" in html
     for path in ("/signin", "/pricing", "/status"):
         page = client.get(path).get_data(as_text=True)
-        assert "Maintenance in progress:" in page and "Database upgrade" in page, path
+        assert "Under maintenance:" in page and "Database upgrade" in page, path
 
 
 def test_console_schedules_through_the_same_service(client, admin, login):

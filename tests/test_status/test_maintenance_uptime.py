@@ -72,17 +72,16 @@ def test_api_status_leaves_maintenance_out_of_uptime_and_draws_it(client, planne
     assert week["database"]["uptime_pct"] == 100.0 and "down" in _statuses(week["api"])
 
 
-def test_status_page_bars_say_maintenance(client, planned_day):
-    html = client.get("/status").get_data(as_text=True)
-    database = html.split('id="component-database"', 1)[1].split('id="component-stripe"', 1)[0]
+def test_history_strips_say_maintenance(client, planned_day):
+    html = client.get("/status/history").get_data(as_text=True)
+    database = html.split('id="component-database"', 1)[1].split('id="component-workflows"', 1)[0]
     api = html.split('id="component-api"', 1)[1].split('id="component-frontend"', 1)[0]
-    assert re.search(r'data-uptime-window="24h">100 %<', database)
-    assert 'data-uptime-window="24h">100 %<' not in api
+    assert 'data-window="24h">100 % uptime<' in database
+    assert 'data-window="24h">100 % uptime<' not in api
     start = planned_day["db_work"][0].strftime("%H:%M")
-    assert re.search(rf'class="lv-maintenance"><title>Scheduled maintenance: {start} – ', database)
+    assert re.search(rf'class="lv-maintenance"><title>Under maintenance, 1 h \({start} – ', database)
     assert "lv-down" not in database and "lv-down" in api and "lv-maintenance" not in api
-    assert "1 h maintenance not counted" in database
-    assert 'class="lv-maintenance"/></svg> Scheduled maintenance' in html  # the legend
+    assert re.search(rf'<li class="run-maintenance">Under maintenance, 1 h \({start} – ', database)  # in words too
 
 
 def test_badge_uptime_leaves_maintenance_out(client, planned_day):
@@ -122,20 +121,23 @@ def test_maintenance_older_than_raw_checks_is_left_out_of_90_days(client, add_sn
     assert client.get("/api/status").get_json()["uptime"]["database"]["90d"] == 100.0
     html = client.get("/status").get_data(as_text=True)
     database = html.split('id="component-database"', 1)[1].split('id="component-stripe"', 1)[0]
-    assert f"{day.strftime('%Y-%m-%d')}: 100 % up; scheduled maintenance 12 h (not counted)" in database
-    assert 'data-uptime-window="90d">100 %<' in database
+    cell = re.search(rf'<button[^>]*data-day="{day.strftime("%Y-%m-%d")}"[^>]*>', database).group(0)
+    assert 'data-text="100 % uptime"' in cell
+    info = re.search(r'data-info="([^"]+)"', cell).group(1)
+    assert "Scheduled maintenance, 12 h (not counted in uptime)" in database.split(f'id="{info}"', 1)[1]
+    assert 'data-uptime="90d">100 % uptime over 90 days<' in database
 
 
 @pytest.mark.browser
 def test_maintenance_bar_is_drawn_in_a_browser(live_server, page, planned_day):
-    page.goto(f"{live_server}/status")
+    page.goto(f"{live_server}/status/history")
     bar = page.locator("#component-database svg.status-strip").first.locator("rect.lv-maintenance")
     assert bar.count() == 1
     box = bar.bounding_box()
     assert box["width"] > 5 and box["height"] > 5  # an hour of 24: a visible block, not a hairline
     assert bar.evaluate("r => getComputedStyle(r).fill") == "rgb(31, 95, 168)"
-    assert bar.locator("title").text_content().startswith("Scheduled maintenance: ")
+    assert bar.locator("title").text_content().startswith("Under maintenance, 1 h (")
     assert page.locator("#component-database svg.status-strip rect.lv-down").count() == 0
     assert page.locator("#component-api svg.status-strip rect.lv-down").count() == 2  # 24 h and 7 d
-    assert "1 h maintenance not counted" in page.locator("#component-database").inner_text()
-    assert "Scheduled maintenance" in page.locator(".status-legend").inner_text()
+    assert "Under maintenance, 1 h (" in page.locator("#component-database").inner_text()
+    assert "Under maintenance" in page.locator(".status-legend").inner_text()

@@ -32,25 +32,22 @@ def test_a_day_with_one_check_is_hatched_partial_not_a_green_100_percent_day(cli
     day = _lonely_check(add_snapshot)
     html = client.get("/status").get_data(as_text=True)
     api_row = html[html.index('id="component-api"'):html.index('id="component-frontend"')]
-    label = day.strftime("%Y-%m-%d")
-    rect = re.search(r'<rect x="\d+" width="3" height="24" class="([^"]+)"><title>' + label + r': ([^<]+)</title>',
-                     api_row)
-    assert rect is not None
-    assert rect.group(1) == "lv-up partial"
-    assert rect.group(2).startswith("partial data (1 of 288 checks ran, 0.35 % measured); 100 % up over what "
-                                    "was measured")
-    # The 90-day figure says how little of the window it rests on.
-    quarter = re.search(r'data-window="90d">([^<]*)<span class="coverage" data-coverage="[\d.]+">([^<]+)</span>',
-                        api_row)
-    assert quarter is not None and quarter.group(1).startswith("100 %") and quarter.group(2).endswith("measured")
-    assert "Partial data (most checks missing)" in html  # the legend explains the hatching
+    cell = re.search(r'<button type="button" class="([^"]+)"[^>]*data-day="' + day.strftime("%Y-%m-%d")
+                     + r'"[^>]*data-text="([^"]+)"', api_row)
+    assert cell is not None
+    assert cell.group(1) == "day-cell lv-up partial"
+    assert cell.group(2) == "Partial data (1 of 288 checks ran), 100 % uptime"
+    # Days before monitoring began are "no data", and the figure says over how many days it was measured.
+    assert 'class="day-cell lv-no_data"' in api_row
+    assert re.search(r'data-uptime="90d">100 % uptime over 2 days<', api_row)
+    assert "measured</span>" not in api_row  # no amber coverage note
 
 
 def test_a_fully_measured_day_is_a_plain_bar_without_a_coverage_note(client, healthy_day):
-    html = client.get("/status").get_data(as_text=True)
+    html = client.get("/status/history").get_data(as_text=True)
     api_row = html[html.index('id="component-api"'):html.index('id="component-frontend"')]
     assert "partial" not in api_row.split('data-window="7d"')[0]  # the 24 h strip: all measured, plain
-    assert re.search(r'data-window="24h">100 %</span>', api_row)  # no "measured" note on a complete day
+    assert re.search(r'data-window="24h">100 % uptime</span>', api_row)  # no "measured" note on a complete day
 
 
 def test_api_history_segments_carry_partial_and_coverage(client, add_snapshot):

@@ -32,10 +32,10 @@ def test_new_snapshot_refreshes_the_cached_page(client, app, fast_checks, add_sn
     from app.status.snapshots import record_snapshot
 
     add_snapshot(utcnow() - timedelta(minutes=2), api="down")
-    assert "Outage" in client.get("/status").get_data(as_text=True)
+    assert "Partial System Outage" in client.get("/status").get_data(as_text=True)
     assert client.get("/api/status").get_json()["overall"] == "down"
     record_snapshot(app)  # everything healthy now; the cached page and JSON are dropped
-    assert "All systems operational" in client.get("/status").get_data(as_text=True)
+    assert "All Systems Operational" in client.get("/status").get_data(as_text=True)
     assert client.get("/api/status").get_json()["overall"] == "up"
 
 

@@ -22,6 +22,7 @@ def _row(email: str) -> StatusSubscriber:
 def test_the_box_on_status_subscribes_without_a_reload_and_the_mail_arrives(live_server, page, smtp, drain_queues):
     page.goto(f"{live_server}/status")
     page.evaluate("window.stillTheSamePage = true")
+    page.click("text=Subscribe to updates")  # one button at the top opens the panel
     page.fill("#subscribe-email", "  Reader@Example.com ")
     page.click("#subscribe-form button[type=submit]")
     result = page.locator("#subscribe-result")
@@ -43,6 +44,7 @@ def test_the_box_on_status_subscribes_without_a_reload_and_the_mail_arrives(live
 @pytest.mark.browser
 def test_the_box_shows_the_field_error_for_a_bad_address(live_server, page, smtp):
     page.goto(f"{live_server}/status")
+    page.click("text=Subscribe to updates")
     page.fill("#subscribe-email", "not-an-address")
     # The browser's own check would stop a bad address first; a script-less form reaches the server anyway.
     page.evaluate("document.getElementById('subscribe-form').noValidate = true")

@@ -2,11 +2,14 @@
 aiosmtpd, notifications with RFC 8058 headers, one-click unsubscribe without a session."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, StatusNotification, StatusSubscriber
+from app.models.types import utcnow
 from app.status import maintenance
 from tests.support.services import mail_parts
 from tests.test_subscriptions.conftest import confirm_from_mail, csrf_from, link_in, open_incident, update_incident
@@ -85,7 +88,14 @@ def test_a_new_confirmation_link_replaces_the_old_and_a_link_works_once(client, 
     confirm_from_mail(client, new)
     assert _subs()[0].components == ["api"]
     new_path = link_in(new, r"http://localhost/status/subscriptions/confirm/").removeprefix("http://localhost")
-    assert client.get(new_path).status_code == 410  # used
+    again = client.get(new_path)  # a second click on the used link: they are subscribed, and told so
+    assert again.status_code == 200 and "You are already subscribed" in again.get_data(as_text=True)
+    assert _subs()[0].components == ["api"] and _subs()[0].state == "active"  # nothing changed
+    token = re.search(r'name="csrf-token" content="([^"]+)"', again.get_data(as_text=True)).group(1)
+    assert "You are already subscribed" in client.post(new_path, data={"csrf_token": token}).get_data(as_text=True)
+    _subs()[0].unsubscribed_at = utcnow()
+    db.session.commit()
+    assert client.get(new_path).status_code == 410  # used, and no longer subscribed
     assert client.get("/status/subscriptions/confirm/not-a-token").status_code == 404
     assert client.get("/status/unsubscribe/forged.token").status_code == 404
 
@@ -108,8 +118,6 @@ def test_only_subscribers_of_an_affected_component_are_told(client, smtp, subscr
 
 def test_maintenance_scheduled_started_and_completed_are_announced(client, smtp, subscribe, drain_queues, admin):
     from datetime import timedelta
-
-    from app.models.types import utcnow
 
     confirm_from_mail(client, subscribe(client, email="ops@example.com", components=["api"]))
     smtp.messages.clear()
