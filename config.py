@@ -197,6 +197,13 @@ class Config:
     EMBEDDED_RUNTIME_AUTOSTART = env_bool("EMBEDDED_RUNTIME_AUTOSTART", True)
     RQ_DASHBOARD_REDIS_URL = REDIS_URL or "redis://embedded"
 
+    # Ops (issue 27): Prometheus metrics at /metrics and the log format.
+    METRICS_TOKEN = env_str("METRICS_TOKEN")  # bearer token for /metrics; unset → loopback callers only
+    # prometheus_client's multiprocess files: every web worker, RQ worker and work horse of a machine writes
+    # here and /metrics sums them. Empty it at boot (gunicorn.conf.py does at start); a tmpfs is ideal.
+    PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", str(INSTANCE_DIR / "prometheus"))
+    LOG_FORMAT = env_str("LOG_FORMAT", "text").lower()  # text (default) | json: one JSON object per line
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse to start without a real secret key outside development, and also in development

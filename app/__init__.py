@@ -32,6 +32,9 @@ def create_app(config_object: str | type = "config.Config", **overrides) -> Flas
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     init_security(app)
     register_extensions(app)
+    from app.api import ops
+
+    ops.init_app(app)  # metrics, request ids and request log lines: first hook of every request
     register_blueprints(app)
     register_jobs(app)
     register_admin(app)

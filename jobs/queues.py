@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app
-from rq import Retry
+from rq import Retry, get_current_job
 
+from app.common import jsonlog
 from app.common.tasks import QUEUES, queue
 from app.extensions import db
 
@@ -63,8 +64,9 @@ class DeclaredJob:
 def job(name: str, *, queue: str, timeout: int | str = 300, retry_intervals: tuple[int, ...] | str = (),
         result_ttl: int = 3600, ttl: int | None = 24 * 3600, failure_ttl: int = 7 * 24 * 3600):
     """Declare job `name`: where it runs, how long it may take (seconds or a setting's name), how it
-    retries. After every run the SQLAlchemy session is removed, so one worker never leaks state from
-    one job into the next."""
+    retries. Each run is counted and timed by outcome (app/common/metrics.py) and its log lines carry the
+    job id (app/common/jsonlog.py). After every run the SQLAlchemy session is removed, so one worker never
+    leaks state from one job into the next."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")
     intervals = retry_intervals if isinstance(retry_intervals, str) else tuple(retry_intervals)
@@ -73,8 +75,10 @@ def job(name: str, *, queue: str, timeout: int | str = 300, retry_intervals: tup
     def decorate(func: Callable) -> Callable:
         @wraps(func)
         def run(*args, **kwargs):
+            current = get_current_job()
             try:
-                return func(*args, **kwargs)
+                with jsonlog.job_scope(name, current.id if current is not None else None):
+                    return func(*args, **kwargs)
             finally:
                 db.session.remove()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 
@@ -10,6 +11,7 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
+from app.common import metrics
 from app.common.tasks import QUEUES
 from app.common.tasks import connection as redis_connection
 from app.extensions import db
@@ -35,7 +37,7 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
         interval = app.config["WORKER_JOB_MONITORING_INTERVAL"]
 
         def work() -> bool:
-            worker = SurvivingWorker(names, connection=connection, job_monitoring_interval=interval)
+            worker = MeteredWorker(names, connection=connection, job_monitoring_interval=interval)
             worked = worker.work(burst=burst, with_scheduler=True)
             # A signal (warm shutdown) stamps _shutdown_requested_date; an idle worker's stop never sets
             # _stop_requested. Anything else ending the loop means RQ lost Redis.
@@ -49,6 +51,14 @@ def run_worker(app, queues: list[str] | None = None, burst: bool = False) -> boo
             db.engine.dispose()  # the probe's pooled connection must not be inherited by forked work horses
 
         return keep_running("worker", work, probe=probe)
+
+
+class MeteredWorker(SurvivingWorker):
+    """Its work horses write their job metrics to one file per worker (app/common/metrics.py)."""
+
+    def main_work_horse(self, job, queue):
+        metrics.as_work_horse_of(os.getppid())
+        return super().main_work_horse(job, queue)
 
 
 def warm_for_forks(app) -> None:

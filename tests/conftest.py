@@ -58,6 +58,7 @@ def app_config(database_url, tmp_path_factory, smtp_server):
         SQLALCHEMY_DATABASE_URI=database_url,
         STORAGE_LOCAL_DIR=str(tmp / "storage"),
         MAIL_OUTBOX_DIR=str(tmp / "outbox"),
+        PROMETHEUS_MULTIPROC_DIR=str(tmp / "prometheus"),  # this process's own metric files
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_server.port,
         PUBLIC_BASE_URL="http://localhost",

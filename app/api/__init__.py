@@ -19,9 +19,9 @@ def optional_json_body() -> dict:
 
 
 def register_api(app) -> None:
-    from app.api import accounts, dsar, sla, status, subscriptions
+    from app.api import accounts, dsar, openapi, sla, status, subscriptions
 
     # One thin module per domain; a domain with a staff API holds both blueprints (BLUEPRINTS).
-    for module in (accounts, sla, status, subscriptions, dsar):
+    for module in (accounts, sla, status, subscriptions, dsar, openapi):
         for blueprint in getattr(module, "BLUEPRINTS", (module.bp,)):
             app.register_blueprint(blueprint)

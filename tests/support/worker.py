@@ -31,6 +31,7 @@ ENV_MAP = {
 
 def worker_env(app, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ENV_MAP.values()}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the test process's own metric files; a child gets the default
     for key, var in ENV_MAP.items():
         value = app.config.get(key)
         if value not in (None, ""):
