@@ -1,7 +1,7 @@
 """incident_updates.components: the Statuspage component status an update declares per component
 
 Revision ID: 0005_23_update_components
-Revises: 0004_status_subscribers
+Revises: 0005_25_erasure
 Create Date: 2026-12-01 21:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0005_23_update_components'
-down_revision = '0004_status_subscribers'
+down_revision = '0005_25_erasure'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """erasure requests (GDPR Art. 17); audit_log stays append-only except for pseudonymisation
 
 Revision ID: 0005_25_erasure
-Revises: 0004_status_subscribers
+Revises: 0005_21_sla_disputes
 Create Date: 2026-12-01 21:00:00
 
 An erasure pseudonymises the person's audit rows: ids, action and time stay, the IP address goes and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_25_erasure'
-down_revision = '0004_status_subscribers'
+down_revision = '0005_21_sla_disputes'
 branch_labels = None
 depends_on = None
 
