@@ -15,6 +15,7 @@ from __future__ import annotations
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 TIME = {"type": ["string", "null"], "format": "date-time"}
 OBJ = {"type": "object"}
+NINT = {"type": ["integer", "null"]}
 
 
 def ref(name: str) -> dict:
@@ -42,6 +43,8 @@ SCHEMAS = {
                    download_url={"type": ["string", "null"]}, retrying=BOOL, reason={"type": ["string", "null"]}),
     "Claim": body(("id", "status"), id=INT, status=ANY_STATE, ticket_id=STR),
     "Incident": body(("id", "title", "status", "impact"), id=INT, title=STR, status=ANY_STATE, impact=ANY_STATE),
+    "Erasure": body(("id", "status", "scheduled_for"), id=INT, status=ANY_STATE, requested_at=TIME,
+                    scheduled_for=TIME, completed_at=TIME, hold_reason={"type": ["string", "null"]}),
     "Maintenance": body(("id", "title", "status"), id=INT, title=STR, status=ANY_STATE),
     "Listing": body(("total", "page", "per_page"), total=INT, page=INT, per_page=INT),
 }
@@ -67,6 +70,8 @@ def _v2(name: str) -> dict:
 
 FILTERS = {"page": INT, "per_page": INT, "status": STR, "email": STR, "date_from": STR, "date_to": STR}
 REASON = body(("reason",), reason=STR)
+MESSAGE = body(("from", "body", "created_at"), body=STR, created_at=TIME, **{"from": {"enum": ["customer", "support"]}})
+MESSAGE_BODY = body(("body",), body=STR)
 
 OPERATIONS: dict[str, dict] = {
     # accounts
@@ -154,4 +159,40 @@ OPERATIONS: dict[str, dict] = {
                      stripe_ref=STR, credit_method=STR), errors=(404, 409)),
     "POST /api/admin/sla-credit/<int:claim_id>/remeasure": op(
         "Measure the claim's billing period again", "staff", returns=ok(request=ref("Claim")), errors=(404, 409)),
+    "GET /api/support/sla-credit/preview": op(
+        "The measurement staff will see for a claim, before filing", "user",
+        returns=ok(billing_period_start=TIME, billing_period_end=TIME, period_charge=NINT,
+                   monthly_uptime_percent={"type": ["number", "null"]}, suggested_credit_amount=NINT,
+                   currency={"type": ["string", "null"]}, affected_runs=OBJ),
+        query={"subscription_id": INT, "period_start": STR, "period_end": STR}, errors=(404,)),
+    "POST /api/support/sla-credit/<int:claim_id>/dispute": op(
+        "Dispute a decided claim (once, within SLA_DISPUTE_DAYS)", "user", 201, ok(request=ref("Claim")),
+        REASON, (404, 409)),
+    "POST /api/support/sla-credit/<int:claim_id>/messages": op(
+        "Write on the claim's thread (support is emailed)", "user", 201, ok(message=MESSAGE), MESSAGE_BODY,
+        (404,)),
+    "POST /api/admin/sla-credit/<int:claim_id>/messages": op(
+        "Write on the claim's thread (the customer is emailed)", "staff", 201, ok(message=MESSAGE), MESSAGE_BODY,
+        (404,)),
+    "POST /api/admin/sla-credit/<int:claim_id>/dispute-decision": op(
+        "Uphold or revise an open dispute (not by the first decider)", "staff", returns=ok(request=ref("Claim")),
+        request=body(("outcome", "notes"), outcome={"enum": ["upheld", "revised"]}, credit_amount=INT, notes=STR,
+                     credit_method=STR), errors=(404, 409)),
+    "POST /api/admin/sla-credit/<int:claim_id>/dispute-credit/retry": op(
+        "Retry a revised dispute's pending difference", "staff", returns=ok(request=ref("Claim")),
+        errors=(404, 409)),
+    # dsar erasure (Art. 17)
+    "POST /api/dsar/erasure": op("Ask for the account to be erased (password re-entered)", "user", 202,
+                                 ok(request=ref("Erasure")), body(("password",), password=STR), (409,)),
+    "GET /api/dsar/erasure": op("The newest erasure request, whatever its state", "user",
+                                returns=ok(request={"anyOf": [ref("Erasure"), {"type": "null"}]})),
+    "POST /api/dsar/erasure/<int:erasure_id>/cancel": op("Cancel a scheduled or held erasure", "user",
+                                                         returns=ok(request=ref("Erasure")), errors=(404, 409)),
+    "GET /api/admin/dsar/erasures": op("The erasure queue, filtered and paginated", "staff",
+                                       returns=ok(erasures=LIST, total=INT, page=INT, per_page=INT), query=FILTERS),
+    "POST /api/admin/dsar/erasures/<int:erasure_id>/hold": op(
+        "Hold an erasure with a reason the person is told", "staff", returns=ok(request=ref("Erasure")),
+        request=REASON, errors=(404, 409)),
+    "POST /api/admin/dsar/erasures/<int:erasure_id>/release": op(
+        "Release a held erasure", "staff", returns=ok(request=ref("Erasure")), errors=(404, 409)),
 }
