@@ -104,7 +104,8 @@ _CLAIM_KEPT = ("id", "user_id", "subscription_id", "plan", "period_start", "peri
                "status", "decision", "credit_amount", "currency", "notes", "stripe_ref", "decided_by", "decided_at",
                "created_at", "billing_period_start", "billing_period_end", "period_charge",
                "measured_downtime_minutes", "measured_degraded_minutes", "monthly_uptime_percent",
-               "suggested_credit_amount", "credit_method", "credit_state", "credit_error", "emailed_at", "computation")
+               "suggested_credit_amount", "credit_method", "credit_state", "credit_error", "emailed_at", "computation",
+               "source")
 ERASURE: dict[str, Erasure] = {
     "users": Erasure(SCRUB, "id", "Your account row stays as an empty shell under its number, so invoices can still "
                      "refer to it: email, name, password and API token are removed and nobody can sign in with it.",
@@ -126,6 +127,14 @@ ERASURE: dict[str, Erasure] = {
     "sla_credit_requests": Erasure(SCRUB, "user_id", f"The decision and any credit are kept {ACCOUNTING_YEARS} years "
                                    "for accounting; your description and uploaded evidence are deleted.",
                                    keep=_CLAIM_KEPT, clear=("description", "attachment_key", "attachment_name")),
+    "sla_disputes": Erasure(SCRUB, "user_id", f"The dispute's outcome and any credit are kept {ACCOUNTING_YEARS} years "
+                            "for accounting; your reasons and uploaded evidence are deleted.",
+                            keep=("id", "claim_id", "user_id", "status", "opened_at", "first_credit_amount",
+                                  "decided_by", "decided_at", "notes", "credit_difference", "credit_method",
+                                  "credit_state", "stripe_ref", "credit_error", "emailed_at"),
+                            clear=("reason", "attachment_key", "attachment_name")),
+    "sla_claim_messages": Erasure(DELETE, "user_id", "Deleted: the messages you and our support team wrote on "
+                                  "your claims."),
     "audit_log": Erasure(SCRUB, "audit", "Kept as a security record with its numbers and times only: IP addresses, "
                          "email addresses and other personal details are removed.",
                          keep=("id", "created_at", "actor_id", "action", "target_user_id", "target_type", "target_id"),

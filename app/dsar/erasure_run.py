@@ -19,7 +19,7 @@ from app.common import audit
 from app.common.storage import get_storage
 from app.dsar import datamap
 from app.extensions import db
-from app.models import DsarExport, ErasureRequest, SlaCreditRequest, User
+from app.models import DsarExport, ErasureRequest, SlaCreditRequest, SlaDispute, User
 from app.models.dsar import ExportStatus
 from app.models.erasure import ErasureStatus
 from app.models.types import utcnow
@@ -61,6 +61,8 @@ def stored_keys(user_id: int) -> list[str]:
         DsarExport.user_id == user_id, DsarExport.storage_key.is_not(None))))
     keys |= set(db.session.scalars(select(SlaCreditRequest.attachment_key).where(
         SlaCreditRequest.user_id == user_id, SlaCreditRequest.attachment_key.is_not(None))))
+    keys |= set(db.session.scalars(select(SlaDispute.attachment_key).where(
+        SlaDispute.user_id == user_id, SlaDispute.attachment_key.is_not(None))))
     db.session.commit()
     return sorted(keys)
 
