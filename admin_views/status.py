@@ -90,6 +90,16 @@ class IncidentView(SecureModelView):
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above
             form.message.data = ""
 
+    def update_model(self, form, model):
+        """A resolved incident takes no more updates: refused before the form touches the row, with
+        the API's message (no second "resolved" entry, no mail, no banner rewrite)."""
+        try:
+            incidents.ensure_open(model.id)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return False
+        return super().update_model(form, model)
+
     def on_model_change(self, form, model, is_created):
         if model.started_at is None:  # left empty: keep what it was, or now for a new incident
             model.started_at = form.started_at.object_data or utcnow()
