@@ -93,6 +93,9 @@ class Incident(db.Model):
     started_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     resolved_at = mapped_column(UTCDateTime)
     updated_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+    # What happened and what changes, written by staff once the incident is resolved (app/status/postmortems.py).
+    postmortem_body: Mapped[str | None] = mapped_column(Text)
+    postmortem_published_at = mapped_column(UTCDateTime)
 
     updates = relationship(
         "IncidentUpdate", back_populates="incident",

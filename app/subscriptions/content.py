@@ -14,6 +14,7 @@ from app.status import maintenance_feed, v2
 
 HEADLINES = {
     "incident.created": "New incident", "incident.updated": "Incident update", "incident.resolved": "Resolved",
+    "incident.postmortem": "Postmortem",
     "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance updated",
     "maintenance.started": "Maintenance started", "maintenance.completed": "Maintenance completed",
     "maintenance.canceled": "Maintenance canceled",
@@ -39,6 +40,8 @@ def build(event: StatusEvent) -> dict:
         update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
         ctx["status_word"] = STATUS_WORDS.get(update.status if update else getattr(item, "status", ""), "")
         ctx["update_text"] = update.message if update else getattr(item, "message", None)
+        if event.kind == "incident.postmortem":
+            ctx["status_word"], ctx["update_text"] = "Postmortem", getattr(item, "postmortem_body", None)
         ctx["link"] = f"{base}/status/incidents/{event.subject_id}"
         ctx["impact"] = getattr(item, "impact", None)
     else:

@@ -1,4 +1,4 @@
-"""status operations (issue 24): the webhook payload format a subscriber chose
+"""status operations (issue 24): the webhook payload format a subscriber chose; incident postmortems
 
 Revision ID: 0005_24_status_operations
 Revises: 0004_status_subscribers
@@ -18,8 +18,14 @@ def upgrade():
     with op.batch_alter_table('status_subscribers') as batch:
         batch.add_column(sa.Column('webhook_format', sa.String(length=16), server_default='statuspage',
                                    nullable=False))
+    with op.batch_alter_table('incidents') as batch:
+        batch.add_column(sa.Column('postmortem_body', sa.Text(), nullable=True))
+        batch.add_column(sa.Column('postmortem_published_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('incidents') as batch:
+        batch.drop_column('postmortem_published_at')
+        batch.drop_column('postmortem_body')
     with op.batch_alter_table('status_subscribers') as batch:
         batch.drop_column('webhook_format')
