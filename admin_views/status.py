@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from flask import flash, request
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_admin.form import Select2Widget
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -26,7 +28,7 @@ from admin_views.base import SecureModelView, utc_text
 from app.common.errors import ServiceError
 from app.models.status import COMPONENT_NAMES, COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
-from app.status import incidents, maintenance
+from app.status import incidents, maintenance, postmortems
 
 
 def _components(view, context, model, name):
@@ -47,6 +49,12 @@ def _timeline(view, context, model, name):
 def _not_in_the_future(form, field):
     if field.data and field.data.replace(tzinfo=UTC) > utcnow() + timedelta(minutes=5):
         raise ValidationError("An incident cannot start in the future; use scheduled maintenance for that.")
+
+
+class PostmortemForm(FlaskForm):
+    body = TextAreaField("Postmortem", validators=[DataRequired(), Length(max=postmortems.MAX_BODY)],
+                         description="What happened, why, and what changes; shown on the incident's page.")
+    notify = BooleanField("Tell subscribers (email and webhooks)")
 
 
 class IncidentView(SecureModelView):
@@ -85,6 +93,28 @@ class IncidentView(SecureModelView):
     edit_template = "admin/incident_edit.html"
     extra_js = ["/static/admin_incident.js"]  # the live banner preview
     can_delete = False
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if template == self.edit_template and model is not None and model.status == "resolved":
+            kwargs.setdefault("postmortem_form", PostmortemForm(body=model.postmortem_body))
+        return super().render(template, **kwargs)
+
+    @expose("/<int:incident_id>/postmortem", methods=["POST"])
+    def postmortem_view(self, incident_id: int):
+        """The same domain call as POST /api/admin/incidents/<id>/postmortem."""
+        form = PostmortemForm()
+        if not form.validate_on_submit():
+            flash("The postmortem was not saved: " + "; ".join(
+                f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()), "error")
+        else:
+            try:
+                postmortems.publish(incident_id, {"body": form.body.data, "notify": form.notify.data}, current_user.id)
+            except ServiceError as exc:
+                flash(exc.message, "error")
+            else:
+                flash("Postmortem published" + (" and subscribers told." if form.notify.data else "."), "success")
+        return redirect(url_for(".edit_view", id=incident_id))
 
     def on_form_prefill(self, form, id):
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above

@@ -60,3 +60,28 @@ def test_the_edit_page_of_a_resolved_incident_says_so_and_offers_no_form(client,
     assert "This incident is resolved; it takes no" in page and "Open a new incident" in page
     assert NEW["message"] in page  # the timeline is still shown
     assert 'name="message"' not in page
+
+
+def test_staff_publish_a_postmortem_from_the_console(client, admin, login):
+    api_token = login(admin)
+    incident_id = client.post("/api/admin/incidents", json={**NEW, "status": "resolved"},
+                              headers={"X-CSRFToken": api_token}).get_json()["incident"]["id"]
+    edit = f"/admin/incidents/edit/?id={incident_id}"
+    token = _token(client.get(edit).get_data(as_text=True))
+    res = client.post(f"/admin/incidents/{incident_id}/postmortem",
+                      data={"csrf_token": token, "body": "A certificate expired.\nWe now alert 30 days ahead."})
+    assert res.status_code == 302
+    page = client.get(edit).get_data(as_text=True)
+    assert "Postmortem published." in page and "We now alert 30 days ahead." in page
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident_id)
+    assert incident.postmortem_body.startswith("A certificate expired.") and incident.postmortem_published_at
+    assert db.session.scalar(select(func.count(StatusEvent.id)).where(StatusEvent.kind == "incident.postmortem")) == 0
+    history = client.get(f"/status/incidents/{incident_id}", follow_redirects=True).get_data(as_text=True)
+    assert "We now alert 30 days ahead." in history
+
+    empty = client.post(f"/admin/incidents/{incident_id}/postmortem", data={"csrf_token": token, "body": ""},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "The postmortem was not saved: Postmortem: This field is required." in empty
+    db.session.expire_all()
+    assert db.session.get(Incident, incident_id).postmortem_body.startswith("A certificate expired.")
