@@ -28,7 +28,7 @@ from admin_views.base import SecureModelView, utc_text
 from app.common.errors import ServiceError
 from app.models.status import COMPONENT_NAMES, COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
-from app.status import incidents, maintenance, postmortems
+from app.status import incident_templates, incidents, maintenance, postmortems
 
 
 def _components(view, context, model, name):
@@ -95,6 +95,8 @@ class IncidentView(SecureModelView):
     can_delete = False
 
     def render(self, template, **kwargs):
+        if template in (self.create_template, self.edit_template):
+            kwargs.setdefault("incident_templates", incident_templates.everything())
         model = kwargs.get("model")
         if template == self.edit_template and model is not None and model.status == "resolved":
             kwargs.setdefault("postmortem_form", PostmortemForm(body=model.postmortem_body))
@@ -118,7 +120,17 @@ class IncidentView(SecureModelView):
 
     def on_form_prefill(self, form, id):
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above
-            form.message.data = ""
+            picked = incident_templates.picked(request.args.get("template"))
+            form.message.data = picked.message if picked else ""
+
+    def create_form(self, obj=None):
+        """`?template=<id>` opens the form filled from that template (all still editable)."""
+        form = super().create_form(obj)
+        picked = incident_templates.picked(request.args.get("template")) if request.method == "GET" else None
+        if picked is not None:
+            form.title.data, form.impact.data, form.message.data = picked.title, picked.impact, picked.message
+            form.components.data = list(picked.components or [])
+        return form
 
     def update_model(self, form, model):
         """A resolved incident takes no more updates: refused before the form touches the row, with

@@ -4,7 +4,7 @@ from app.models.dsar import DsarExport
 from app.models.maintenance import MaintenanceStatus, ScheduledMaintenance
 from app.models.platform import Invoice, RunLog, Subscription, Workflow, WorkflowRun
 from app.models.sla import SlaCreditRequest
-from app.models.status import Incident, IncidentUpdate, StatusRollup, StatusSnapshot
+from app.models.status import Incident, IncidentTemplate, IncidentUpdate, StatusRollup, StatusSnapshot
 from app.models.subscribers import DeliveryStatus, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.users import User
 
@@ -12,4 +12,5 @@ __all__ = [
     "AuditLog", "DeliveryStatus", "DsarExport", "Incident", "IncidentUpdate", "Invoice", "MaintenanceStatus",
     "RunLog", "ScheduledMaintenance", "SlaCreditRequest", "StatusEvent", "StatusNotification", "StatusRollup",
     "StatusSnapshot", "StatusSubscriber", "Subscription", "User", "Workflow", "WorkflowRun",
+    "IncidentTemplate",
 ]

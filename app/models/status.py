@@ -120,3 +120,22 @@ class IncidentUpdate(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     incident = relationship("Incident", back_populates="updates")
+
+
+class IncidentTemplate(db.Model):
+    """Words staff keep ready for the bad hour: picked when opening an incident (title, impact,
+    components, message) or updating one (the message)."""
+
+    __tablename__ = "incident_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    impact: Mapped[str] = mapped_column(String(16), nullable=False, server_default="minor")
+    components = mapped_column(JSONType)  # as for incidents; empty → the whole service
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+    updated_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+
+    def __str__(self) -> str:
+        return self.name
