@@ -170,6 +170,20 @@ def _payload(form) -> dict:
             "starts_at": stamp(form.starts_at.data), "ends_at": stamp(form.ends_at.data)}
 
 
+MAINTENANCE_LABELS = {"title": "Title", "message": "Message", "components": "Affected components",
+                      "starts_at": "Starts at", "ends_at": "Ends at", "status": "Status"}
+
+
+def labelled(fields: dict[str, str]) -> list[str]:
+    """The API's field errors as the form's labels say them: "Ends at must be after starts at."."""
+    out = []
+    for name, text in fields.items():
+        for key, label in MAINTENANCE_LABELS.items():
+            text = text.replace(key, label.lower())
+        out.append(f"{MAINTENANCE_LABELS.get(name, name)} {text[:1].lower()}{text[1:]}")
+    return out
+
+
 class MaintenanceView(SecureModelView):
     column_list = ("id", "title", "status", "components", "starts_at", "ends_at", "ended_at")
     column_formatters = {"components": _components, "status": _state, "starts_at": _utc, "ends_at": _utc,
@@ -181,10 +195,12 @@ class MaintenanceView(SecureModelView):
                       "starts_at": DateTimeLocalField, "ends_at": DateTimeLocalField}
     form_args = {
         "title": {"validators": [DataRequired(), Length(max=200)]},
-        "components": {"choices": [SelectChoice(c, c.capitalize()) for c in COMPONENTS],
-                       "label": "Affected components", "description": "Leave empty for the whole service."},
-        "starts_at": {"label": "Starts (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
-        "ends_at": {"label": "Ends (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
+        # All five components by the names the status page uses; Select2 as on the incident form.
+        "components": {"choices": [SelectChoice(c, COMPONENT_NAMES.get(c, c)) for c in COMPONENTS],
+                       "label": "Affected components", "widget": Select2Widget(multiple=True),
+                       "description": "Leave empty for the whole service."},
+        "starts_at": {"label": "Starts at (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
+        "ends_at": {"label": "Ends at (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
     }
     can_delete = False
 
@@ -198,8 +214,7 @@ class MaintenanceView(SecureModelView):
         try:
             return operation()
         except ServiceError as exc:
-            details = "; ".join(f"{k}: {v}" for k, v in (exc.fields or {}).items())
-            flash(f"{exc.message} {details}".strip(), "error")
+            flash(" ".join([exc.message, *labelled(exc.fields or {})]), "error")
             return False
 
     @action("complete", "Complete now", "Mark the selected maintenance as completed now?")
