@@ -17,7 +17,7 @@ HEADLINES = {
     "incident.postmortem": "Postmortem",
     "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance updated",
     "maintenance.started": "Maintenance started", "maintenance.completed": "Maintenance completed",
-    "maintenance.canceled": "Maintenance canceled",
+    "maintenance.canceled": "Maintenance canceled", "maintenance.reminder": "Maintenance reminder",
 }
 STATUS_WORDS = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
                 "resolved": "Resolved"}

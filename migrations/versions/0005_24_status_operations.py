@@ -1,5 +1,5 @@
 """status operations (issue 24): the webhook payload format a subscriber chose; incident postmortems;
-incident templates
+incident templates; maintenance reminders
 
 Revision ID: 0005_24_status_operations
 Revises: 0004_status_subscribers
@@ -35,12 +35,16 @@ def upgrade():
     with op.batch_alter_table('status_subscribers') as batch:
         batch.add_column(sa.Column('webhook_format', sa.String(length=16), server_default='statuspage',
                                    nullable=False))
+    with op.batch_alter_table('scheduled_maintenances') as batch:
+        batch.add_column(sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('incidents') as batch:
         batch.add_column(sa.Column('postmortem_body', sa.Text(), nullable=True))
         batch.add_column(sa.Column('postmortem_published_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('scheduled_maintenances') as batch:
+        batch.drop_column('reminded_at')
     op.drop_table('incident_templates')
     with op.batch_alter_table('incidents') as batch:
         batch.drop_column('postmortem_published_at')
