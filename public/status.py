@@ -180,3 +180,10 @@ def pct(value) -> str:
     if value >= 99.995 and value < 100:
         return "99.99 %"
     return f"{value:.2f} %".replace(".00 %", " %") if value in (0, 100) else f"{value:.2f} %"
+
+
+@bp.get("/status/feed.rss")
+@limiter.exempt
+def status_feed_rss():
+    """RSS 2.0 beside the Atom feed (the same incidents)."""
+    return cached_response("feed-rss", feeds.rss_feed, "application/rss+xml")
