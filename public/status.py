@@ -14,7 +14,7 @@ from markupsafe import Markup
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
 from app.models.status import COMPONENT_NAMES
-from app.status import archive, badge, cache, feeds, page
+from app.status import archive, badge, cache, feeds, maintenance_calendar, page
 from app.status.history import COUNTED, coverage_pct, is_partial, run_length, uptime
 from app.web import cached_response
 from public import bp
@@ -187,3 +187,10 @@ def pct(value) -> str:
 def status_feed_rss():
     """RSS 2.0 beside the Atom feed (the same incidents)."""
     return cached_response("feed-rss", feeds.rss_feed, "application/rss+xml")
+
+
+@bp.get("/status/maintenance.ics")
+@limiter.exempt
+def status_maintenance_calendar():
+    """iCalendar (RFC 5545) of upcoming and recent maintenance windows."""
+    return cached_response("maintenance-ics", maintenance_calendar.calendar, "text/calendar")
