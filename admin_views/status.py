@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from flask import flash, request
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_admin.form import Select2Widget
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -26,7 +28,7 @@ from admin_views.base import SecureModelView, utc_text
 from app.common.errors import ServiceError
 from app.models.status import COMPONENT_NAMES, COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
-from app.status import incidents, maintenance
+from app.status import incident_templates, incidents, maintenance, postmortems
 from app.status.declared import COMPONENT_STATUSES, STATUS_WORDS
 
 # Per component, the Statuspage status an update declares (SPEC: the incident-update `components` mapping).
@@ -51,6 +53,12 @@ def _timeline(view, context, model, name):
 def _not_in_the_future(form, field):
     if field.data and field.data.replace(tzinfo=UTC) > utcnow() + timedelta(minutes=5):
         raise ValidationError("An incident cannot start in the future; use scheduled maintenance for that.")
+
+
+class PostmortemForm(FlaskForm):
+    body = TextAreaField("Postmortem", validators=[DataRequired(), Length(max=postmortems.MAX_BODY)],
+                         description="What happened, why, and what changes; shown on the incident's page.")
+    notify = BooleanField("Tell subscribers (email and webhooks)")
 
 
 class IncidentView(SecureModelView):
@@ -95,9 +103,53 @@ class IncidentView(SecureModelView):
     extra_js = ["/static/admin_incident.js"]  # the live banner preview
     can_delete = False
 
+    def render(self, template, **kwargs):
+        if template in (self.create_template, self.edit_template):
+            kwargs.setdefault("incident_templates", incident_templates.everything())
+        model = kwargs.get("model")
+        if template == self.edit_template and model is not None and model.status == "resolved":
+            kwargs.setdefault("postmortem_form", PostmortemForm(body=model.postmortem_body))
+        return super().render(template, **kwargs)
+
+    @expose("/<int:incident_id>/postmortem", methods=["POST"])
+    def postmortem_view(self, incident_id: int):
+        """The same domain call as POST /api/admin/incidents/<id>/postmortem."""
+        form = PostmortemForm()
+        if not form.validate_on_submit():
+            flash("The postmortem was not saved: " + "; ".join(
+                f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()), "error")
+        else:
+            try:
+                postmortems.publish(incident_id, {"body": form.body.data, "notify": form.notify.data}, current_user.id)
+            except ServiceError as exc:
+                flash(exc.message, "error")
+            else:
+                flash("Postmortem published" + (" and subscribers told." if form.notify.data else "."), "success")
+        return redirect(url_for(".edit_view", id=incident_id))
+
     def on_form_prefill(self, form, id):
         if request.method == "GET":  # each save posts a new timeline entry; the old ones are listed above
-            form.message.data = ""
+            picked = incident_templates.picked(request.args.get("template"))
+            form.message.data = picked.message if picked else ""
+
+    def create_form(self, obj=None):
+        """`?template=<id>` opens the form filled from that template (all still editable)."""
+        form = super().create_form(obj)
+        picked = incident_templates.picked(request.args.get("template")) if request.method == "GET" else None
+        if picked is not None:
+            form.title.data, form.impact.data, form.message.data = picked.title, picked.impact, picked.message
+            form.components.data = list(picked.components or [])
+        return form
+
+    def update_model(self, form, model):
+        """A resolved incident takes no more updates: refused before the form touches the row, with
+        the API's message (no second "resolved" entry, no mail, no banner rewrite)."""
+        try:
+            incidents.ensure_open(model.id)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return False
+        return super().update_model(form, model)
 
     def on_model_change(self, form, model, is_created):
         if model.started_at is None:  # left empty: keep what it was, or now for a new incident
@@ -128,6 +180,20 @@ def _payload(form) -> dict:
             "starts_at": stamp(form.starts_at.data), "ends_at": stamp(form.ends_at.data)}
 
 
+MAINTENANCE_LABELS = {"title": "Title", "message": "Message", "components": "Affected components",
+                      "starts_at": "Starts at", "ends_at": "Ends at", "status": "Status"}
+
+
+def labelled(fields: dict[str, str]) -> list[str]:
+    """The API's field errors as the form's labels say them: "Ends at must be after starts at."."""
+    out = []
+    for name, text in fields.items():
+        for key, label in MAINTENANCE_LABELS.items():
+            text = text.replace(key, label.lower())
+        out.append(f"{MAINTENANCE_LABELS.get(name, name)} {text[:1].lower()}{text[1:]}")
+    return out
+
+
 class MaintenanceView(SecureModelView):
     column_list = ("id", "title", "status", "components", "starts_at", "ends_at", "ended_at")
     column_formatters = {"components": _components, "status": _state, "starts_at": _utc, "ends_at": _utc,
@@ -139,10 +205,12 @@ class MaintenanceView(SecureModelView):
                       "starts_at": DateTimeLocalField, "ends_at": DateTimeLocalField}
     form_args = {
         "title": {"validators": [DataRequired(), Length(max=200)]},
-        "components": {"choices": [SelectChoice(c, c.capitalize()) for c in COMPONENTS],
-                       "label": "Affected components", "description": "Leave empty for the whole service."},
-        "starts_at": {"label": "Starts (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
-        "ends_at": {"label": "Ends (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
+        # All five components by the names the status page uses; Select2 as on the incident form.
+        "components": {"choices": [SelectChoice(c, COMPONENT_NAMES.get(c, c)) for c in COMPONENTS],
+                       "label": "Affected components", "widget": Select2Widget(multiple=True),
+                       "description": "Leave empty for the whole service."},
+        "starts_at": {"label": "Starts at (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
+        "ends_at": {"label": "Ends at (UTC)", "format": "%Y-%m-%dT%H:%M", "validators": [DataRequired()]},
     }
     can_delete = False
 
@@ -156,8 +224,7 @@ class MaintenanceView(SecureModelView):
         try:
             return operation()
         except ServiceError as exc:
-            details = "; ".join(f"{k}: {v}" for k, v in (exc.fields or {}).items())
-            flash(f"{exc.message} {details}".strip(), "error")
+            flash(" ".join([exc.message, *labelled(exc.fields or {})]), "error")
             return False
 
     @action("complete", "Complete now", "Mark the selected maintenance as completed now?")

@@ -35,6 +35,8 @@ PERIODIC_JOBS: list[Periodic] = [
              "Status page: check every component and record a snapshot"),
     Periodic("status-maintenance", "* * * * *", "status.maintenance",
              "Status page: scheduled maintenance starts and ends on time"),
+    Periodic("status-maintenance-reminders", "* * * * *", "status.maintenance_reminders",
+             "Status subscribers: one reminder before planned work starts (STATUS_MAINTENANCE_REMINDER_MINUTES)"),
     Periodic("status-rollup", "7 * * * *", "status.rollup",
              "Status page: hourly/daily rollups, 30-day raw and 400-day rollup retention"),
     Periodic("storage-abort-stale-uploads", "41 * * * *", "storage.abort_stale_uploads",

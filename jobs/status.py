@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from rq import get_current_job
 
-from app.status import history, maintenance, snapshots
+from app.status import history, maintenance, maintenance_reminders, snapshots
 from jobs.queues import job
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ def _late_seconds() -> int:
 def rollup_status_job(hours: int = 48) -> dict:
     """Idempotent: recomputes the last `hours` of buckets, then prunes what retention allows."""
     return history.rollup_and_prune(hours=hours)
+
+
+@job("status.maintenance_reminders", queue="status", timeout=60, result_ttl=600, ttl=120)
+def maintenance_reminders_job() -> dict:
+    """Subscribers are reminded once before planned work starts."""
+    return maintenance_reminders.send_due()
 
 
 @job("status.maintenance", queue="status", timeout=60, result_ttl=600, ttl=120)

@@ -8,8 +8,8 @@ from jobs.queues import MAIL_RETRY_INTERVALS, job
 
 
 @job("mail.status_confirm", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
-def send_confirmation_job(subscriber_id: int, components: list[str]) -> bool:
-    return subscribers.send_confirmation(subscriber_id, components)
+def send_confirmation_job(subscriber_id: int, components: list[str], webhook_format: str = "statuspage") -> bool:
+    return subscribers.send_confirmation(subscriber_id, components, webhook_format)
 
 
 # On `notify` (worker_fast listens to it after `status` and `mail`): never behind a long DSAR export

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
 from app.models.status import COMPONENT_NAMES
-from app.status import archive, badge, cache, days, feeds, page
+from app.status import archive, badge, cache, days, feeds, maintenance_calendar, page
 from app.status.declared import STATUS_WORDS
 from app.status.history import COUNTED, coverage_pct, run_length
 from app.status.page import recent_checks
@@ -163,3 +163,17 @@ def pct(value) -> str:
     if value >= 99.995 and value < 100:
         return "99.99 %"
     return f"{value:.2f} %".replace(".00 %", " %") if value in (0, 100) else f"{value:.2f} %"
+
+
+@bp.get("/status/feed.rss")
+@limiter.exempt
+def status_feed_rss():
+    """RSS 2.0 beside the Atom feed (the same incidents)."""
+    return cached_response("feed-rss", feeds.rss_feed, "application/rss+xml")
+
+
+@bp.get("/status/maintenance.ics")
+@limiter.exempt
+def status_maintenance_calendar():
+    """iCalendar (RFC 5545) of upcoming and recent maintenance windows."""
+    return cached_response("maintenance-ics", maintenance_calendar.calendar, "text/calendar")

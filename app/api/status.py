@@ -18,7 +18,7 @@ from flask_login import current_user
 from app.api import json_body
 from app.auth import admin_required
 from app.extensions import limiter
-from app.status import charts, incidents, maintenance, page, serializers, v2
+from app.status import charts, incidents, maintenance, page, postmortems, serializers, v2
 from app.status.serializers import maintenance as maintenance_json
 from app.web import cached_response
 
@@ -113,6 +113,13 @@ def create_incident():
 def add_incident_update(incident_id: int):
     item, update = incidents.add_update(incident_id, json_body(), current_user.id)
     return jsonify(ok=True, incident=serializers.incident(item), update=serializers.update(update)), 201
+
+
+@staff_bp.post("/incidents/<int:incident_id>/postmortem")
+@admin_required
+def publish_postmortem(incident_id: int):
+    item = postmortems.publish(incident_id, json_body(), current_user.id)
+    return jsonify(ok=True, incident=serializers.incident(item)), 201
 
 
 BLUEPRINTS = (bp, staff_bp)

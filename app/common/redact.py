@@ -26,7 +26,7 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"(://[^/\s:@]+:)[^@\s/]+@", r"\1" + REDACTED + "@"),
     (r"(sk|rk|pk|whsec)_(live|test)_[A-Za-z0-9]{8,}", REDACTED),
     (r"AKIA[0-9A-Z]{16}", REDACTED),
-    (r"whsec_[A-Za-z0-9]{16,}", REDACTED),  # webhook signing secrets: Stripe's, and our status webhooks'
+    (r"whsec_[A-Za-z0-9+/=]{16,}", REDACTED),  # webhook signing secrets: Stripe's, and our status webhooks'
 )
 # Words at least one of which (lower-cased) occurs in any text a rule can match: a cheap test that
 # lets the vast majority of text (and whole megabytes of exported JSON lines) skip the rules.

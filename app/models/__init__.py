@@ -6,13 +6,13 @@ from app.models.maintenance import MaintenanceStatus, ScheduledMaintenance
 from app.models.platform import Invoice, RunLog, Subscription, Workflow, WorkflowRun
 from app.models.sla import SlaCreditRequest
 from app.models.sla_thread import SlaClaimMessage, SlaDispute
-from app.models.status import Incident, IncidentUpdate, StatusRollup, StatusSnapshot
+from app.models.status import Incident, IncidentTemplate, IncidentUpdate, StatusRollup, StatusSnapshot
 from app.models.subscribers import DeliveryStatus, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.users import User
 
 __all__ = [
-    "AuditLog", "DeliveryStatus", "DsarExport", "ErasureRequest", "Incident", "IncidentUpdate", "Invoice",
-    "MaintenanceStatus", "RunLog", "ScheduledMaintenance", "SlaClaimMessage", "SlaCreditRequest", "SlaDispute",
-    "StatusEvent", "StatusNotification", "StatusRollup", "StatusSnapshot", "StatusSubscriber", "Subscription",
-    "User", "Workflow", "WorkflowRun",
+    "AuditLog", "DeliveryStatus", "DsarExport", "ErasureRequest", "Incident", "IncidentTemplate", "IncidentUpdate",
+    "Invoice", "MaintenanceStatus", "RunLog", "ScheduledMaintenance", "SlaClaimMessage", "SlaCreditRequest",
+    "SlaDispute", "StatusEvent", "StatusNotification", "StatusRollup", "StatusSnapshot", "StatusSubscriber",
+    "Subscription", "User", "Workflow", "WorkflowRun",
 ]

@@ -32,6 +32,7 @@ class ScheduledMaintenance(db.Model):
     starts_at = mapped_column(UTCDateTime, nullable=False)
     ends_at = mapped_column(UTCDateTime, nullable=False)
     ended_at = mapped_column(UTCDateTime)  # staff completed it early
+    reminded_at = mapped_column(UTCDateTime)  # subscribers were reminded (app/status/maintenance_reminders.py)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=MaintenanceStatus.SCHEDULED)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())

@@ -102,6 +102,9 @@ class Incident(db.Model):
     started_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     resolved_at = mapped_column(UTCDateTime)
     updated_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+    # What happened and what changes, written by staff once the incident is resolved (app/status/postmortems.py).
+    postmortem_body: Mapped[str | None] = mapped_column(Text)
+    postmortem_published_at = mapped_column(UTCDateTime)
 
     updates = relationship(
         "IncidentUpdate", back_populates="incident",
@@ -129,3 +132,22 @@ class IncidentUpdate(db.Model):
     components = mapped_column(JSONType)
 
     incident = relationship("Incident", back_populates="updates")
+
+
+class IncidentTemplate(db.Model):
+    """Words staff keep ready for the bad hour: picked when opening an incident (title, impact,
+    components, message) or updating one (the message)."""
+
+    __tablename__ = "incident_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    impact: Mapped[str] = mapped_column(String(16), nullable=False, server_default="minor")
+    components = mapped_column(JSONType)  # as for incidents; empty → the whole service
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+    updated_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+
+    def __str__(self) -> str:
+        return self.name

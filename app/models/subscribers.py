@@ -11,6 +11,8 @@ from app.extensions import db
 from app.models.types import JSONType, UTCDateTime
 
 SUBSCRIBER_STATES = ("pending", "active", "disabled", "unsubscribed")
+# What a webhook delivery looks like: Statuspage's JSON, a Slack incoming-webhook message, a Teams card.
+WEBHOOK_FORMATS = ("statuspage", "slack", "teams")
 
 
 class StatusSubscriber(db.Model):
@@ -32,6 +34,8 @@ class StatusSubscriber(db.Model):
     confirm_token: Mapped[str | None] = mapped_column(String(64))
     # HMAC key for webhook signatures: created at confirmation and shown once, on that page.
     webhook_secret: Mapped[str | None] = mapped_column(String(64))
+    webhook_format: Mapped[str] = mapped_column(String(16), nullable=False, server_default="statuspage",
+                                                default="statuspage")
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_delivery_at = mapped_column(UTCDateTime)

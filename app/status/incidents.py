@@ -25,6 +25,7 @@ MAX_TITLE = 200
 MAX_MESSAGE = 5000
 CREATE_FIELDS = ("title", "impact", "components", "message", "status")
 UPDATE_FIELDS = ("status", "message", "components")
+RESOLVED_MESSAGE = "This incident is resolved; open a new incident instead."
 
 
 def active_banners() -> list[dict]:
@@ -129,10 +130,26 @@ def clean_declared(value, incident: Incident) -> dict[str, str] | None:
 
 
 def get(incident_id: int, lock: bool = False) -> Incident:
-    item = db.session.get(Incident, incident_id, with_for_update=lock) if 0 < incident_id < 2**31 else None
+    # A locked read is a fresh one: what another staff member committed meanwhile counts.
+    item = (db.session.get(Incident, incident_id, with_for_update=lock, populate_existing=lock)
+            if 0 < incident_id < 2**31 else None)
     if item is None:
         raise NotFound("No such incident.", code="no_such_incident")
     return item
+
+
+def ensure_open(incident_id: int) -> Incident:
+    """The incident, locked and freshly read, or Conflict (409) when it is resolved: a resolved
+    incident takes no more updates, whichever surface asks (the API and the console alike)."""
+    incident = get(incident_id, lock=True)
+    _refuse_resolved(incident)
+    return incident
+
+
+def _refuse_resolved(incident: Incident) -> None:
+    if incident.status == "resolved":
+        db.session.rollback()
+        raise Conflict(RESOLVED_MESSAGE, code="incident_resolved")
 
 
 def create(data: dict, actor_id: int | None) -> Incident:
@@ -154,9 +171,7 @@ def add_update(incident_id: int, data: dict, actor_id: int | None) -> tuple[Inci
     if fields:
         db.session.rollback()
         raise ValidationFailed("The update was not saved.", fields=fields)
-    if incident.status == "resolved":
-        db.session.rollback()
-        raise Conflict("This incident is resolved; open a new incident instead.", code="incident_resolved")
+    _refuse_resolved(incident)
     declared = clean_declared(data.get("components"), incident)
     incident.status, incident.message = data["status"], data["message"].strip()
     apply_change(incident, False, actor_id, declared)

@@ -103,6 +103,8 @@ def update(maintenance_id: int, data: dict, actor_id: int | None) -> ScheduledMa
               "components": item.components, "message": item.message}
     for key, value in _clean(data, now).items():
         setattr(item, key, value)
+    if iso(item.starts_at) != before["starts_at"]:
+        item.reminded_at = None  # a new start time earns a new reminder
     after = {"title": item.title, "starts_at": iso(item.starts_at), "ends_at": iso(item.ends_at),
              "components": item.components, "message": item.message}
     _changed(item, "maintenance.updated", actor_id,

@@ -15,6 +15,7 @@ def incident(item: Incident) -> dict:
         "components": item.components or [], "message": item.message,
         "started_at": iso(item.started_at), "resolved_at": iso(item.resolved_at), "updated_at": iso(item.updated_at),
         "updates": [update(u) for u in item.updates],
+        "postmortem_body": item.postmortem_body, "postmortem_published_at": iso(item.postmortem_published_at),
     }
 
 

@@ -59,6 +59,9 @@ def incident(item, statuses: dict | None = None) -> dict:
         "created_at": iso(item.started_at), "updated_at": iso(item.updated_at),
         "started_at": iso(item.started_at), "monitoring_at": iso(max(monitoring)) if monitoring else None,
         "resolved_at": iso(item.resolved_at), "page_id": PAGE_ID,
+        # a copy cached before postmortems existed has neither attribute
+        "postmortem_body": getattr(item, "postmortem_body", None),
+        "postmortem_published_at": iso(getattr(item, "postmortem_published_at", None)),
         "shortlink": f"{base}/status/incidents/{item.id}",
         "incident_updates": [{
             "id": str(u.id), "status": u.status, "body": u.message, "incident_id": str(item.id),

@@ -14,9 +14,10 @@ from app.status import maintenance_feed, v2
 
 HEADLINES = {
     "incident.created": "New incident", "incident.updated": "Incident update", "incident.resolved": "Resolved",
+    "incident.postmortem": "Postmortem",
     "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance updated",
     "maintenance.started": "Maintenance started", "maintenance.completed": "Maintenance completed",
-    "maintenance.canceled": "Maintenance canceled",
+    "maintenance.canceled": "Maintenance canceled", "maintenance.reminder": "Maintenance reminder",
 }
 STATUS_WORDS = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
                 "resolved": "Resolved"}
@@ -39,6 +40,8 @@ def build(event: StatusEvent) -> dict:
         update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
         ctx["status_word"] = STATUS_WORDS.get(update.status if update else getattr(item, "status", ""), "")
         ctx["update_text"] = update.message if update else getattr(item, "message", None)
+        if event.kind == "incident.postmortem":
+            ctx["status_word"], ctx["update_text"] = "Postmortem", getattr(item, "postmortem_body", None)
         ctx["link"] = f"{base}/status/incidents/{event.subject_id}"
         ctx["impact"] = getattr(item, "impact", None)
     else:
@@ -50,7 +53,57 @@ def build(event: StatusEvent) -> dict:
     return ctx
 
 
-def webhook_payload(event: StatusEvent, unsubscribe_url: str) -> dict:
+def webhook_payload(event: StatusEvent, unsubscribe_url: str, webhook_format: str = "statuspage") -> dict:
+    """The delivery in the subscriber's format: Statuspage's JSON (default), Slack or Teams."""
+    if webhook_format == "slack":
+        return slack_message(build(event), unsubscribe_url)
+    if webhook_format == "teams":
+        return teams_card(build(event), unsubscribe_url)
+    return statuspage_payload(event, unsubscribe_url)
+
+
+def _slack_escape(text: str | None) -> str:
+    """Slack's mrkdwn reads &, < and > as markup: escape them (its documented three)."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(ctx: dict, unsubscribe_url: str) -> dict:
+    """A Slack incoming-webhook message: `text` (the notification's fallback) and Block Kit `blocks`."""
+    title, word = _slack_escape(ctx["title"]), _slack_escape(ctx["status_word"])
+    components = _slack_escape(", ".join(ctx["components"]))
+    return {
+        "text": f"{word}: {title}",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{word}: <{ctx['link']}|{title}>*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(ctx["update_text"]) or word}},
+            {"type": "context", "elements": [
+                {"type": "mrkdwn", "text": f"Affected: {components}"},
+                {"type": "mrkdwn", "text": f"<{ctx['status_url']}|Status page> · <{unsubscribe_url}|Unsubscribe>"},
+            ]},
+        ],
+    }
+
+
+TEAMS_COLOURS = {"Resolved": "2E7D32", "Maintenance completed": "2E7D32", "Scheduled maintenance": "1565C0"}
+
+
+def teams_card(ctx: dict, unsubscribe_url: str) -> dict:
+    """A Microsoft Teams incoming-webhook message card (`@type: MessageCard`)."""
+    return {
+        "@type": "MessageCard", "@context": "https://schema.org/extensions",
+        "summary": f"{ctx['status_word']}: {ctx['title']}",
+        "themeColor": TEAMS_COLOURS.get(ctx["status_word"], "C62828"),
+        "title": f"{ctx['status_word']}: {ctx['title']}",
+        "sections": [{"text": ctx["update_text"] or ctx["status_word"],
+                      "facts": [{"name": "Affected", "value": ", ".join(ctx["components"])}]}],
+        "potentialAction": [
+            {"@type": "OpenUri", "name": "View on the status page", "targets": [{"os": "default", "uri": ctx["link"]}]},
+            {"@type": "OpenUri", "name": "Unsubscribe", "targets": [{"os": "default", "uri": unsubscribe_url}]},
+        ],
+    }
+
+
+def statuspage_payload(event: StatusEvent, unsubscribe_url: str) -> dict:
     """Statuspage-style delivery: `meta`, `page`, and the `incident` or `scheduled_maintenance`."""
     item = _subject(event)
     body = {"meta": {"event_id": f"evt_{event.id}", "event_type": event.kind, "generated_at": iso(utcnow()),

@@ -117,7 +117,7 @@ def deliver_webhook(event_id: int, subscriber_id: int) -> str:
     if sub.state != "active":
         mark(event_id, [subscriber_id], DeliveryStatus.SKIPPED)
         return "skipped"
-    body = json.dumps(content.webhook_payload(event, subscribers.unsubscribe_url(sub))).encode()
+    body = json.dumps(content.webhook_payload(event, subscribers.unsubscribe_url(sub), sub.webhook_format)).encode()
     try:
         target = webhooks.resolve(sub.webhook_url, current_app.config["STATUS_WEBHOOK_ALLOW_PRIVATE"])
         code = webhooks.post(target, body, sub.webhook_secret or "", f"evt_{event_id}",

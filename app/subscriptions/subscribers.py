@@ -24,6 +24,7 @@ from app.common.mailer import send_template
 from app.extensions import db, limiter
 from app.models import StatusSubscriber
 from app.models.status import COMPONENT_NAMES, COMPONENTS
+from app.models.subscribers import WEBHOOK_FORMATS
 from app.models.types import utcnow
 from app.subscriptions import webhooks
 
@@ -38,9 +39,9 @@ ADDRESS_SCOPE = "status-subscribe-address"
 # --- input ----------------------------------------------------------------------------------------
 
 def clean(data: dict) -> dict:
-    """{email, webhook_url?, components} or ValidationFailed naming every bad field."""
+    """{email, webhook_url?, components, format} or ValidationFailed naming every bad field."""
     fields: dict[str, str] = {}
-    unknown = sorted(set(data) - {"email", "webhook_url", "components"})
+    unknown = sorted(set(data) - {"email", "webhook_url", "components", "format"})
     if unknown:
         fields.update({name: "Unknown field." for name in unknown})
     email = data.get("email")
@@ -54,12 +55,16 @@ def clean(data: dict) -> dict:
     url = data.get("webhook_url")
     if url is not None and not isinstance(url, str):
         fields["webhook_url"] = "A URL string."
+    fmt = data.get("format", "statuspage")
+    if fmt not in WEBHOOK_FORMATS or (fmt != "statuspage" and url is None):
+        fields["format"] = f"For a webhook, one of: {', '.join(WEBHOOK_FORMATS)} (default statuspage)."
     if fields:
         raise ValidationFailed("The subscription was not saved.", fields=fields)
     if url is not None:  # checked last: it resolves DNS
         webhooks.resolve(url, current_app.config["STATUS_WEBHOOK_ALLOW_PRIVATE"])
         url = url.strip()
-    return {"email": email, "webhook_url": url, "components": [c for c in COMPONENTS if c in components]}
+    return {"email": email, "webhook_url": url, "components": [c for c in COMPONENTS if c in components],
+            "format": fmt}
 
 
 # --- tokens ---------------------------------------------------------------------------------------
@@ -78,8 +83,9 @@ def unsubscribe_url(subscriber: StatusSubscriber) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/status/unsubscribe/{token}"
 
 
-def confirm_url(subscriber: StatusSubscriber, components: list[str]) -> str:
-    token = _confirm_signer().dumps([subscriber.id, subscriber.confirm_token, components])
+def confirm_url(subscriber: StatusSubscriber, components: list[str], webhook_format: str = "statuspage") -> str:
+    """The link carries the choice (components, payload format): it applies only once confirmed."""
+    token = _confirm_signer().dumps([subscriber.id, subscriber.confirm_token, components, webhook_format])
     return f"{current_app.config['PUBLIC_BASE_URL']}/status/subscriptions/confirm/{token}"
 
 
@@ -130,14 +136,14 @@ def request_subscription(data: dict) -> None:
     db.session.commit()
     if sending:
         try:
-            tasks.enqueue(CONFIRM_JOB, row.id, wish["components"])
+            tasks.enqueue(CONFIRM_JOB, row.id, wish["components"], wish["format"])
         except Exception:  # nothing to recover later: the person is told to ask again
             log.exception("could not enqueue the confirmation mail for status subscriber %s", row.id)
             raise ServiceError("We could not send the confirmation email just now; please try again in a "
                                "few minutes.", code="unavailable", status=503) from None
 
 
-def send_confirmation(subscriber_id: int, components: list[str]) -> bool:
+def send_confirmation(subscriber_id: int, components: list[str], webhook_format: str = "statuspage") -> bool:
     """The mail job: a confirmation link (or, for an address already subscribed, a link that applies
     the new choice of components). Renders at send time; nothing personal sits in Redis but the id."""
     row = db.session.get(StatusSubscriber, subscriber_id)
@@ -145,18 +151,18 @@ def send_confirmation(subscriber_id: int, components: list[str]) -> bool:
         return False
     names = [COMPONENT_NAMES.get(c, c) for c in (components or COMPONENTS)]
     send_template(row.email, "Confirm your Levqor status subscription", "status_confirm", subscriber=row,
-                  confirm_url=confirm_url(row, components), components=names,
+                  confirm_url=confirm_url(row, components, webhook_format), components=names,
                   already=row.state == "active")
     return True
 
 
 # --- confirm / unsubscribe ------------------------------------------------------------------------
 
-def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str] | None]:
+def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str] | None, str | None]:
     """The link's subscriber and the components it applies; components None for a used link of a
     subscription that is active (a second click: "you are already subscribed", nothing changes)."""
     try:
-        subscriber_id, nonce, components = _confirm_signer().loads(token, max_age=CONFIRM_DAYS * 86400)
+        subscriber_id, nonce, components, *rest = _confirm_signer().loads(token, max_age=CONFIRM_DAYS * 86400)
     except SignatureExpired:
         raise ValidationFailed("This confirmation link has expired; subscribe again for a new one.",
                                code="link_expired", status=410) from None
@@ -165,23 +171,24 @@ def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str] | None]:
     row = db.session.get(StatusSubscriber, subscriber_id) \
         if isinstance(subscriber_id, int) and 0 < subscriber_id < 2**31 else None
     if row is not None and row.state == "active" and row.confirm_token is None:
-        return row, None
+        return row, None, None
     if row is None or not isinstance(nonce, str) or not secrets.compare_digest(nonce, row.confirm_token or ""):
         raise ValidationFailed("This link was already used, or a newer one was sent; use the newest email.",
                                code="link_used", status=410)
-    return row, [c for c in COMPONENTS if c in (components or [])]
+    fmt = rest[0] if rest and rest[0] in WEBHOOK_FORMATS else None  # links mailed before formats: keep it
+    return row, [c for c in COMPONENTS if c in (components or [])], fmt
 
 
 def check_confirm_link(token: str) -> tuple[StatusSubscriber, bool]:
     """(subscriber, already subscribed through this link)."""
-    row, components = _load_confirm(token)
+    row, components, _format = _load_confirm(token)
     return row, components is None
 
 
 def confirm(token: str) -> tuple[StatusSubscriber, str | None]:
     """Applies the link's choice; returns the subscriber and, for a webhook, its new signing secret
     (shown once, on the page that confirms it: we never show or send it again)."""
-    row, components = _load_confirm(token)
+    row, components, fmt = _load_confirm(token)
     if components is None:  # already subscribed: a second click changes nothing
         return row, None
     secret = None
@@ -191,9 +198,11 @@ def confirm(token: str) -> tuple[StatusSubscriber, str | None]:
     row.unsubscribed_at = row.disabled_at = row.disabled_emailed_at = None
     row.consecutive_failures = 0
     if row.webhook_url:
-        secret = row.webhook_secret = "whsec_" + secrets.token_hex(24)
+        secret = row.webhook_secret = webhooks.new_secret()
+        row.webhook_format = fmt or row.webhook_format or "statuspage"
     audit.record("status.subscription_confirmed", actor_id=None, target_type="status_subscriber",
-                 target_id=row.id, details={"kind": row.kind, "components": components})
+                 target_id=row.id, details={"kind": row.kind, "components": components,
+                          **({"format": row.webhook_format} if row.webhook_url else {})})
     db.session.commit()
     return row, secret
 

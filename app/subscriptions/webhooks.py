@@ -7,9 +7,11 @@ checked (TLS still verified against the name), so the answer cannot change betwe
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -71,19 +73,40 @@ def resolve(url: str, allow_private: bool) -> Target:
     return Target(parts.scheme, parts.hostname, port, addresses[0], path)
 
 
+def new_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` and the base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
 def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with its secret
-    and rejects old timestamps, so a captured delivery cannot be replayed later."""
+    """The legacy `Levqor-Signature`, kept one release for receivers that verify it:
+    `t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` keyed with the secret's text as it is."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
+
+
+def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with the
+    base64-decoded part after `whsec_` (read the way the `standardwebhooks` libraries read it, so
+    secrets issued before this change, hex text, verify there too)."""
+    key = base64.b64decode(secret.removeprefix("whsec_") + "==")
+    mac = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def signed_headers(secret: str, message_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The `webhook-id`, `webhook-timestamp`, `webhook-signature` headers, and the legacy one."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": standard_signature(secret, message_id, timestamp, body),
+            "Levqor-Event-Id": message_id, "Levqor-Signature": signature(secret, timestamp, body)}
 
 
 def post(target: Target, body: bytes, secret: str, event_id: str, ca_bundle: str | None = None) -> int:
     """POST once to the checked address; the HTTP status (raises urllib3's errors on no answer). TLS is
     verified against the URL's host name (certifi's roots, or `ca_bundle`)."""
     headers = {"Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
-               "Content-Type": "application/json", "User-Agent": USER_AGENT, "Levqor-Event-Id": event_id,
-               "Levqor-Signature": signature(secret, int(time.time()), body)}
+               "Content-Type": "application/json", "User-Agent": USER_AGENT, **signed_headers(secret, event_id, body)}
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(target.address, target.port, server_hostname=target.host,
                                            assert_hostname=target.host, cert_reqs="CERT_REQUIRED",

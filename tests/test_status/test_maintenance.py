@@ -112,5 +112,17 @@ def test_console_schedules_through_the_same_service(client, admin, login):
     assert db.session.scalars(select(AuditLog).where(AuditLog.action == "maintenance.scheduled")).one()
     bad = client.post("/admin/maintenance/new/", data={"csrf_token": token, "title": "Backwards",
                                                        "starts_at": end, "ends_at": start})
-    assert bad.status_code == 200 and "Must be after starts_at" in bad.get_data(as_text=True)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "Ends at must be after starts at." in page and "ends_at:" not in page
     assert db.session.scalar(select(db.func.count(ScheduledMaintenance.id))) == 1
+
+
+def test_console_form_offers_all_five_components_by_name(client, admin, login):
+    from app.models.status import COMPONENT_NAMES
+
+    login(admin)
+    form = client.get("/admin/maintenance/new/").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="components".*?</select>', form, re.S).group(0)
+    assert "multiple" in select_html.split(">", 1)[0] and 'data-role="select2"' in select_html
+    assert re.findall(r'<option value="([^"]+)">([^<]+)</option>', select_html) == list(COMPONENT_NAMES.items())
+    assert "Starts at (UTC)" in form and "Ends at (UTC)" in form

@@ -3,6 +3,7 @@ endpoint is retried with RQ's back-off and then turned off (its contact mailed b
 addresses are refused after DNS resolution unless STATUS_WEBHOOK_ALLOW_PRIVATE is set."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -10,6 +11,8 @@ import time
 
 import pytest
 from sqlalchemy import select
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from app.extensions import db
 from app.models import StatusNotification, StatusSubscriber
@@ -30,7 +33,7 @@ def _webhook(client, subscribe, receiver, **extra) -> str:
     mail = subscribe(client, email="hooks@example.com", webhook_url=receiver.url, **extra)
     assert receiver.url in mail_parts(mail)[0]
     page = confirm_from_mail(client, mail)
-    return re.search(r'id="webhook-secret">(whsec_[0-9a-f]+)<', page).group(1)
+    return re.search(r'id="webhook-secret">(whsec_[A-Za-z0-9+/=]+)<', page).group(1)
 
 
 def test_signed_deliveries_with_the_incident_its_update_and_components(client, subscribe, receiver, drain_queues):
@@ -40,10 +43,17 @@ def test_signed_deliveries_with_the_incident_its_update_and_components(client, s
     update_incident(item, "identified", "A worker pool ran out of memory; restarting.")
     drain_queues()
     assert len(receiver.requests) == 2
+    assert len(base64.b64decode(secret.removeprefix("whsec_"))) == 24  # whsec_<base64> (Standard Webhooks)
     for request in receiver.requests:
         assert request["path"] == "/hooks/levqor?team=ops"
-        assert verify(secret, request)
+        assert verify(secret, request)  # the legacy Levqor-Signature, kept one release
         assert not verify("whsec_wrong", request)
+        # Standard Webhooks, verified by the `standardwebhooks` library itself (raises unless it verifies)
+        assert Webhook(secret).verify(request["body"], request["headers"]) == payload(request)
+        assert request["headers"]["webhook-id"] == payload(request)["meta"]["event_id"]
+        with pytest.raises(WebhookVerificationError):
+            Webhook("whsec_" + base64.b64encode(b"another subscriber's key!").decode()).verify(
+                request["body"], request["headers"])
     first, second = (payload(r) for r in receiver.requests)
     assert first["meta"]["event_type"] == "incident.created" and second["meta"]["event_type"] == "incident.updated"
     assert second["incident"]["name"] == "Workflow runs stuck" and second["incident"]["status"] == "identified"
@@ -53,6 +63,8 @@ def test_signed_deliveries_with_the_incident_its_update_and_components(client, s
     assert receiver.requests[1]["headers"]["Levqor-Event-Id"] == second["meta"]["event_id"]
     tampered = dict(receiver.requests[1], body=receiver.requests[1]["body"].replace(b"restarting", b"all fine"))
     assert not verify(secret, tampered)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(tampered["body"], tampered["headers"])
     sub = db.session.scalars(select(StatusSubscriber)).one()
     assert sub.last_delivery_at is not None and sub.consecutive_failures == 0
 
