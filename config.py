@@ -104,6 +104,10 @@ class Config:
     # and per client address. A success clears the account's counter.
     LOGIN_FAILURES_PER_ACCOUNT = env_str("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_FAILURES_PER_CLIENT = env_str("LOGIN_FAILURES_PER_CLIENT", "30 per 15 minutes")
+    # A browser that signed in before (its signed `levqor_device` cookie) has its own failure bucket
+    # instead of the account's, so strangers' failures never lock the owner's known devices out.
+    LOGIN_FAILURES_PER_DEVICE = env_str("LOGIN_FAILURES_PER_DEVICE", "10 per 15 minutes")
+    LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 180)
     # How many reverse proxies stand in front of the app. 0: X-Forwarded-* headers are ignored, since any
     # client could forge them (and so pick its own address for the throttle and the audit log).
     PROXY_COUNT = env_int("PROXY_COUNT", 0)
