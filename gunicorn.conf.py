@@ -6,3 +6,17 @@ JSON error the API promises. The number of header lines stays capped at gunicorn
 """
 limit_request_field_size = 131072
 limit_request_line = 8190
+
+
+def _redact_tokens_in_logs() -> None:
+    from app.common import logredact  # imported in the hook: gunicorn has put the app's folder on sys.path
+
+    logredact.install()
+
+
+def on_starting(server):  # the master's error log
+    _redact_tokens_in_logs()
+
+
+def post_fork(server, worker):  # each worker's access and error log, before the app is loaded
+    _redact_tokens_in_logs()

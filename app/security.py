@@ -1,14 +1,14 @@
 """Web-layer protections every response shares: security headers, the CSP nonce, the same-origin test
-for routes that cannot carry our CSRF token, and secrets kept out of access logs."""
+for routes that cannot carry our CSRF token, and signed tokens kept out of logs (app/common/logredact.py)."""
 from __future__ import annotations
 
 import base64
 import hashlib
-import logging
-import re
 import secrets
 
 from flask import Flask, current_app, g, request
+
+from app.common import logredact
 
 # Our pages need no inline script; Flask-Admin's few inline scripts carry the per-response nonce.
 # Styles: admin pages (Flask-Admin, rq-dashboard) set style attributes, so only they allow inline style.
@@ -21,10 +21,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 ADMIN_HANDLERS = ("return false;",)
 ADMIN_HANDLER_HASHES = " 'unsafe-hashes'" + "".join(
     f" 'sha256-{base64.b64encode(hashlib.sha256(h.encode()).digest()).decode()}'" for h in ADMIN_HANDLERS)
-
-# A DSAR download link carries its secret in the path.
-SECRET_PATHS = re.compile(r"(/data-requests/download/)[^\s?#\"']+")
-
 
 def csp_nonce() -> str:
     """One nonce per response, for the inline scripts of third-party admin templates."""
@@ -69,33 +65,7 @@ def is_same_origin() -> bool:
     return origin.rstrip("/") in ours
 
 
-def redact(text: str) -> str:
-    return SECRET_PATHS.sub(r"\1[redacted]", text)
-
-
-class RedactSecrets(logging.Filter):
-    """Access logs (werkzeug's, gunicorn's) and our own: the download token never reaches a log file."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def install_log_redaction() -> None:
-    redactor = RedactSecrets()
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-            logger.addFilter(redactor)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(redactor)
-
-
 def init_security(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    install_log_redaction()
+    logredact.install()
