@@ -78,6 +78,10 @@ class Config:
     ENV_NAME = env_str("LEVQOR_ENV", env_str("FLASK_ENV", "development"))
     SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Host headers the app answers (Flask's TRUSTED_HOSTS; any other gets 400, so a forged Host never
+    # reaches a redirect's Location): the base URL's host, loopback names, and TRUSTED_HOSTS (comma-separated).
+    TRUSTED_HOSTS = [urlsplit(PUBLIC_BASE_URL).hostname or "localhost", "localhost", "127.0.0.1", "[::1]",
+                     *[h.strip() for h in (env_str("TRUSTED_HOSTS") or "").split(",") if h.strip()]]
 
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'levqor.db'}")

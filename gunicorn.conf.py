@@ -4,6 +4,10 @@ gunicorn answers a header line over 8190 bytes with its own HTML 400 before the 
 lines up to 128 KiB through so the app's input guard (app/request_guard.py) refuses them with the
 JSON error the API promises. The number of header lines stays capped at gunicorn's default 100.
 """
+import ipaddress
+import os
+import sys
+
 limit_request_field_size = 131072
 limit_request_line = 8190
 
@@ -14,7 +18,33 @@ def _redact_tokens_in_logs() -> None:
     logredact.install()
 
 
-def on_starting(server):  # the master's error log
+def _is_loopback_bind(bind: str) -> bool:
+    if bind.startswith(("unix:", "fd://")):
+        return True
+    host = (bind[1:].split("]")[0] if bind.startswith("[") else bind.split(":")[0]).lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_the_development_key_on_an_open_address(server) -> None:
+    """The public development SECRET_KEY only on loopback: listening on 0.0.0.0 (the Procfile) or any
+    other address lets the network forge session cookies, whatever PUBLIC_BASE_URL says."""
+    from config import DEV_SECRET_KEY
+
+    if (os.environ.get("SECRET_KEY") or DEV_SECRET_KEY) != DEV_SECRET_KEY:
+        return
+    exposed = [bind for bind in server.cfg.bind if not _is_loopback_bind(bind)]
+    if exposed:
+        sys.exit(f"SECRET_KEY is not set, and gunicorn binds {', '.join(exposed)}: Levqor refuses to serve "
+                 "beyond this machine with the public development key (set SECRET_KEY, or bind 127.0.0.1).")
+
+
+def on_starting(server):  # the master: the key check, then its error log
+    _refuse_the_development_key_on_an_open_address(server)
     _redact_tokens_in_logs()
 
 

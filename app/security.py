@@ -7,6 +7,7 @@ import hashlib
 import secrets
 
 from flask import Flask, current_app, g, request
+from flask_login import current_user
 
 from app.common import logredact
 
@@ -41,6 +42,8 @@ def content_security_policy() -> str:
 
 def set_security_headers(response):
     headers = response.headers
+    if _signed_in():  # what a signed-in page shows (download links, claims) stays out of every cache
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -48,6 +51,12 @@ def set_security_headers(response):
     if current_app.config.get("PUBLIC_BASE_URL", "").startswith("https://"):
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+def _signed_in() -> bool:
+    if request.endpoint is None or request.endpoint == "static" or request.endpoint.endswith(".static"):
+        return False
+    return current_user.is_authenticated
 
 
 def is_same_origin() -> bool:

@@ -41,8 +41,8 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
 # lets the vast majority of text (and whole megabytes of exported JSON lines) skip the rules.
 # tests/test_services/test_redact.py keeps the two in step.
 SUSPECT_WORDS = ("bearer", "basic", "token", "pass", "pwd", "secret", "key", "authoriz", "cookie", "://",
-                 "_live_", "_test_", "akia", "whsec_", ".eyj", "slack", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_", "ghs_",
-                 "ghr_", "github_pat_", "aiza")
+                 "_live_", "_test_", "akia", "whsec_", ".eyj", "slack", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_",
+                 "ghs_", "ghr_", "github_pat_", "aiza")
 _SUSPECT_BYTES = tuple(w.encode() for w in SUSPECT_WORDS)
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), r) for p, r in TEXT_RULES)
 
