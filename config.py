@@ -78,6 +78,10 @@ class Config:
     ENV_NAME = env_str("LEVQOR_ENV", env_str("FLASK_ENV", "development"))
     SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Host headers the app answers (Flask's TRUSTED_HOSTS; any other gets 400, so a forged Host never
+    # reaches a redirect's Location): the base URL's host, loopback names, and TRUSTED_HOSTS (comma-separated).
+    TRUSTED_HOSTS = [urlsplit(PUBLIC_BASE_URL).hostname or "localhost", "localhost", "127.0.0.1", "[::1]",
+                     *[h.strip() for h in (env_str("TRUSTED_HOSTS") or "").split(",") if h.strip()]]
 
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'levqor.db'}")
@@ -104,6 +108,10 @@ class Config:
     # and per client address. A success clears the account's counter.
     LOGIN_FAILURES_PER_ACCOUNT = env_str("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_FAILURES_PER_CLIENT = env_str("LOGIN_FAILURES_PER_CLIENT", "30 per 15 minutes")
+    # A browser that signed in before (its signed `levqor_device` cookie) has its own failure bucket
+    # instead of the account's, so strangers' failures never lock the owner's known devices out.
+    LOGIN_FAILURES_PER_DEVICE = env_str("LOGIN_FAILURES_PER_DEVICE", "10 per 15 minutes")
+    LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 180)
     # How many reverse proxies stand in front of the app. 0: X-Forwarded-* headers are ignored, since any
     # client could forge them (and so pick its own address for the throttle and the audit log).
     PROXY_COUNT = env_int("PROXY_COUNT", 0)

@@ -1,14 +1,15 @@
 """Web-layer protections every response shares: security headers, the CSP nonce, the same-origin test
-for routes that cannot carry our CSRF token, and secrets kept out of access logs."""
+for routes that cannot carry our CSRF token, and signed tokens kept out of logs (app/common/logredact.py)."""
 from __future__ import annotations
 
 import base64
 import hashlib
-import logging
-import re
 import secrets
 
 from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+from app.common import logredact
 
 # Our pages need no inline script; Flask-Admin's few inline scripts carry the per-response nonce.
 # Styles: admin pages (Flask-Admin, rq-dashboard) set style attributes, so only they allow inline style.
@@ -22,10 +23,6 @@ ADMIN_HANDLERS = ("return false;",)
 ADMIN_HANDLER_HASHES = " 'unsafe-hashes'" + "".join(
     f" 'sha256-{base64.b64encode(hashlib.sha256(h.encode()).digest()).decode()}'" for h in ADMIN_HANDLERS)
 
-# A DSAR download link carries its secret in the path.
-SECRET_PATHS = re.compile(r"(/data-requests/download/)[^\s?#\"']+")
-
-
 def csp_nonce() -> str:
     """One nonce per response, for the inline scripts of third-party admin templates."""
     if "csp_nonce" not in g:
@@ -36,12 +33,17 @@ def csp_nonce() -> str:
 def content_security_policy() -> str:
     admin = request.path.startswith("/admin")
     nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
-    return CSP.format(nonce=nonce + (ADMIN_HANDLER_HASHES if admin else ""),
+    # rq-dashboard builds its tables with underscore's _.template (new Function): that one mount, and
+    # no other page, may evaluate strings as script.
+    rq_eval = " 'unsafe-eval'" if request.blueprint == "rq_dashboard" else ""
+    return CSP.format(nonce=nonce + (ADMIN_HANDLER_HASHES if admin else "") + rq_eval,
                       inline_style=" 'unsafe-inline'" if admin else "")
 
 
 def set_security_headers(response):
     headers = response.headers
+    if _signed_in():  # what a signed-in page shows (download links, claims) stays out of every cache
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -49,6 +51,12 @@ def set_security_headers(response):
     if current_app.config.get("PUBLIC_BASE_URL", "").startswith("https://"):
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+def _signed_in() -> bool:
+    if request.endpoint is None or request.endpoint == "static" or request.endpoint.endswith(".static"):
+        return False
+    return current_user.is_authenticated
 
 
 def is_same_origin() -> bool:
@@ -66,33 +74,7 @@ def is_same_origin() -> bool:
     return origin.rstrip("/") in ours
 
 
-def redact(text: str) -> str:
-    return SECRET_PATHS.sub(r"\1[redacted]", text)
-
-
-class RedactSecrets(logging.Filter):
-    """Access logs (werkzeug's, gunicorn's) and our own: the download token never reaches a log file."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def install_log_redaction() -> None:
-    redactor = RedactSecrets()
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-            logger.addFilter(redactor)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(redactor)
-
-
 def init_security(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    install_log_redaction()
+    logredact.install()

@@ -27,11 +27,12 @@ def favicon():
 @csrf.exempt
 def signin():
     form = SignInForm(next=safe_next(request.args.get("next"), ""))
+    device = request.cookies.get(login_throttle.DEVICE_COOKIE)
     try:
         if request.method == "POST":
-            login_throttle.check_allowed(str(request.form.get("email") or ""), request.remote_addr)
+            login_throttle.check_allowed(str(request.form.get("email") or ""), request.remote_addr, device)
         if form.validate_on_submit():
-            user = login_throttle.attempt(form.email.data, form.password.data, request.remote_addr)
+            user = login_throttle.attempt(form.email.data, form.password.data, request.remote_addr, device)
             sign_in(user)
             return redirect(safe_next(form.next.data, url_for("public.home")))
     except ServiceError as exc:

@@ -34,7 +34,7 @@ def status_subscribe_form():
 
 
 @bp.post("/status/subscribe")
-@limiter.limit(_per_client)
+@limiter.shared_limit(_per_client, scope="status-subscribe")  # shared with POST /api/status/subscribers
 def status_subscribe():
     values = _values()
     data = {"email": values["email"], "components": values["components"]}

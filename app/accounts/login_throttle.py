@@ -5,15 +5,23 @@ come from) and per client address (one address trying many accounts). A successf
 counts and clears its account's bucket, so colleagues behind one office NAT are never throttled for
 signing in. The buckets live in the rate limiter's storage (Redis in production), shared by every web
 process; the check happens before the password is verified, so a throttled guess learns nothing.
+
+Known devices (OWASP's device-cookie pattern): a successful sign-in leaves a signed cookie naming the
+account; a browser that presents a valid one for the email it signs in with is judged by its own bucket
+(LOGIN_FAILURES_PER_DEVICE), not the account's. So a stranger's failures lock out strangers only, never
+the owner's browsers; guessing from a stolen device cookie is throttled on that cookie. The per-client
+bucket applies to everyone.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import math
+import secrets
 import time
 
-from flask import current_app
+from flask import after_this_request, current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -38,6 +46,8 @@ def _throttle(method: str, *args):
         log.warning("login throttle: rate-limit storage unavailable; counting in this process")
         return getattr(_memory, method)(*args)
 CLIENT = "login-failures-client"
+DEVICE = "login-failures-device"
+DEVICE_COOKIE = "levqor_device"
 
 
 def _account_key(email: str) -> str:
@@ -45,18 +55,52 @@ def _account_key(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _buckets(email: str, address: str | None):
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="login-device")
+
+
+def known_device(email: str, cookie: str | None) -> str | None:
+    """The device id of a valid device cookie issued to this email's account, else None."""
+    if not cookie:
+        return None
+    max_age = current_app.config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400
+    try:
+        data = _serializer().loads(cookie, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") != _account_key(email) or not isinstance(data.get("d"), str):
+        return None
+    return data["d"]
+
+
+def _remember_device(email: str, device: str | None) -> None:
+    """Set (or renew) this browser's device cookie on the response of a successful sign-in."""
+    value = _serializer().dumps({"a": _account_key(email), "d": device or secrets.token_urlsafe(16)})
     config = current_app.config
-    for item in parse_many(config["LOGIN_FAILURES_PER_ACCOUNT"]):
-        yield item, ACCOUNT, _account_key(email)
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(DEVICE_COOKIE, value, max_age=config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400,
+                            httponly=True, samesite="Lax", secure=config["SESSION_COOKIE_SECURE"])
+        return response
+
+
+def _buckets(email: str, address: str | None, device: str | None = None):
+    config = current_app.config
+    if device:
+        for item in parse_many(config["LOGIN_FAILURES_PER_DEVICE"]):
+            yield item, DEVICE, device
+    else:
+        for item in parse_many(config["LOGIN_FAILURES_PER_ACCOUNT"]):
+            yield item, ACCOUNT, _account_key(email)
     for item in parse_many(config["LOGIN_FAILURES_PER_CLIENT"]):
         yield item, CLIENT, address or "unknown"
 
 
-def retry_after(email: str, address: str | None) -> int | None:
-    """Seconds until this account and address may try again; None when they may try now."""
+def retry_after(email: str, address: str | None, device: str | None = None) -> int | None:
+    """Seconds until this account (or known device) and address may try again; None when they may now."""
     waits = []
-    for item, scope, key in _buckets(email, address):
+    for item, scope, key in _buckets(email, address, device):
         if not _throttle("test", item, scope, key):
             reset_at, _remaining = _throttle("get_window_stats", item, scope, key)
             waits.append(max(1, math.ceil(reset_at - time.time())))
@@ -69,31 +113,42 @@ def _throttled(seconds: int) -> ServiceError:
                         code="rate_limited", status=429, headers={"Retry-After": str(seconds)})
 
 
-def _record_failure(email: str, address: str | None) -> None:
-    for item, scope, key in _buckets(email, address):
+def _record_failure(email: str, address: str | None, device: str | None) -> None:
+    for item, scope, key in _buckets(email, address, device):
         _throttle("hit", item, scope, key)
-    audit.record("auth.failed", actor_id=None, ip=address, details={"email": email[:320]}, commit=True)
+    details = {"email": email[:320], "known_device": bool(device)}
+    audit.record("auth.failed", actor_id=None, ip=address, details=details, commit=True)
 
 
-def _clear_account(email: str) -> None:
-    for item in parse_many(current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+def _clear(email: str, device: str | None) -> None:
+    config = current_app.config
+    for item in parse_many(config["LOGIN_FAILURES_PER_ACCOUNT"]):
         _throttle("clear", item, ACCOUNT, _account_key(email))
+    if device:
+        for item in parse_many(config["LOGIN_FAILURES_PER_DEVICE"]):
+            _throttle("clear", item, DEVICE, device)
 
 
-def check_allowed(email: str, address: str | None) -> None:
-    """Raise the 429 (with Retry-After) when the account or the address is throttled."""
-    wait = retry_after(users.normalize_email(email), address)
+def check_allowed(email: str, address: str | None, device_cookie: str | None = None) -> None:
+    """Raise the 429 (with Retry-After) when the account (or this known device) or the address is throttled."""
+    email = users.normalize_email(email)
+    wait = retry_after(email, address, known_device(email, device_cookie))
     if wait:
         raise _throttled(wait)
 
 
-def attempt(email: str, password: str, address: str | None) -> User:
-    """The user for a correct email and password, else a 401 (or a 429 while throttled)."""
+def attempt(email: str, password: str, address: str | None, device_cookie: str | None = None) -> User:
+    """The user for a correct email and password, else a 401 (or a 429 while throttled). A success
+    (re)issues this browser's device cookie."""
     email = users.normalize_email(email)
-    check_allowed(email, address)
+    device = known_device(email, device_cookie)
+    wait = retry_after(email, address, device)
+    if wait:
+        raise _throttled(wait)
     user = users.authenticate(email, password)
     if user is None:
-        _record_failure(email, address)
+        _record_failure(email, address, device)
         raise ServiceError("Email or password is incorrect.", code="invalid_credentials", status=401)
-    _clear_account(email)
+    _clear(email, device)
+    _remember_device(email, device)
     return user

@@ -18,7 +18,8 @@ bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
 def login():
     data = json_body()
     user = login_throttle.attempt(inputs.text_field(data, "email", 320),
-                                  inputs.text_field(data, "password", 1024, strip=False), request.remote_addr)
+                                  inputs.text_field(data, "password", 1024, strip=False), request.remote_addr,
+                                  request.cookies.get(login_throttle.DEVICE_COOKIE))
     sign_in(user)
     return jsonify(ok=True, user=users.user_json(user), csrf_token=generate_csrf())
 

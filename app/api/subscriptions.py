@@ -13,7 +13,8 @@ ACCEPTED = "If this address can be subscribed, a confirmation email is on its wa
 # No session is involved (anyone may subscribe any address; only its owner can confirm), and the body
 # must be JSON, which a cross-site form cannot send: so no CSRF token is asked for.
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["STATUS_SUBSCRIBE_PER_CLIENT"])
+# One allowance per client for this API and the /status/subscribe form together (scope "status-subscribe").
+@limiter.shared_limit(lambda: current_app.config["STATUS_SUBSCRIBE_PER_CLIENT"], scope="status-subscribe")
 def subscribe():
     subscribers.request_subscription(json_body())
     # The same answer whether the address is new, pending or already confirmed: no enumeration.

@@ -37,11 +37,19 @@ def parse_json(raw: bytes) -> object:
                            status=413)
     if not raw.strip():
         return None
+    # RFC 8259 §8.1: JSON between systems is UTF-8. json.loads would guess UTF-16/32 from the bytes, which
+    # the byte-level depth count below cannot follow; NUL bytes mark UTF-16/32 without a byte-order mark.
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:
+        raise BadInput("JSON bodies must be encoded as UTF-8.", code="malformed_json")
     depth = _max_depth(raw)
     if depth > MAX_JSON_DEPTH:
         raise BadInput(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is not accepted.", code="too_deep")
     try:
-        data = json.loads(raw, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise BadInput("The body is not valid JSON (UTF-8).", code="malformed_json") from None
     check_clean(data)

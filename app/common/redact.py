@@ -14,16 +14,25 @@ import re
 
 REDACTED = "[redacted]"
 
-# Keys (substrings, case-insensitive) whose values in a structured value (JSON) are secrets.
-SECRET_KEY_PARTS = ("secret", "token", "password", "passwd", "api_key", "apikey", "credential", "private_key",
-                    "authorization", "cookie", "client_secret")
+# Keys whose values in a structured value (JSON) are secrets: compared with case, "_", "-", "." and spaces
+# removed ("X-Api-Key" → "xapikey"), as a substring (SECRET_KEY_PARTS) or the whole name (SECRET_KEY_NAMES).
+SECRET_KEY_PARTS = ("secret", "token", "password", "passwd", "passphrase", "pwd", "apikey", "accesskey",
+                    "credential", "privatekey", "authorization", "cookie", "signature")
+SECRET_KEY_NAMES = ("pass", "key", "pw", "auth", "pin", "jwt", "dsn")
 
-_KEY = r"(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|cookie)"
-# (pattern, replacement): groups kept with \1, \2 (the same syntax in both engines).
+_KEY = (r"(password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+        r"authorization|cookie)")
+# (pattern, replacement): groups kept with \1, \2.
 TEXT_RULES: tuple[tuple[str, str], ...] = (
+    (r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)", REDACTED),  # PEM, to its end
+    (r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", REDACTED),  # a JWT, with or without bearer
     (r"(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", r"\1 " + REDACTED),
     (_KEY + r"([\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+", r"\1\2" + REDACTED),
-    (r"(://[^/\s:@]+:)[^@\s/]+@", r"\1" + REDACTED + "@"),
+    (r"(://[^/\s:@]*:)[^@\s/]+@", r"\1" + REDACTED + "@"),  # user:password@, the user maybe empty
+    (r"(hooks\.slack\.com/(services|workflows|triggers)/)[A-Za-z0-9/_-]+", r"\1" + REDACTED),
+    (r"xox[bp]-[A-Za-z0-9-]{10,}", REDACTED),  # Slack bot and user tokens
+    (r"(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})", REDACTED),  # GitHub tokens
+    (r"AIza[0-9A-Za-z_-]{35}", REDACTED),  # Google API keys
     (r"(sk|rk|pk|whsec)_(live|test)_[A-Za-z0-9]{8,}", REDACTED),
     (r"AKIA[0-9A-Z]{16}", REDACTED),
     (r"whsec_[A-Za-z0-9+/=]{16,}", REDACTED),  # webhook signing secrets: Stripe's, and our status webhooks'
@@ -32,10 +41,25 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
 # lets the vast majority of text (and whole megabytes of exported JSON lines) skip the rules.
 # tests/test_services/test_redact.py keeps the two in step.
 SUSPECT_WORDS = ("bearer", "basic", "token", "pass", "pwd", "secret", "key", "authoriz", "cookie", "://",
-                 "_live_", "_test_", "akia", "whsec_")
+                 "_live_", "_test_", "akia", "whsec_", ".eyj", "slack", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_",
+                 "ghs_", "ghr_", "github_pat_", "aiza")
 _SUSPECT_BYTES = tuple(w.encode() for w in SUSPECT_WORDS)
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), r) for p, r in TEXT_RULES)
-_SUSPECT_RE = re.compile(b"|".join(re.escape(word) for word in _SUSPECT_BYTES))
+
+
+def _trie(words: list[bytes]) -> bytes:
+    """One regular expression for many literal words, factored by their common prefixes (b(?:earer|asic)|…):
+    the engine then tries one branch per position instead of every word (half the time for 27 words)."""
+    if b"" in words:  # a word ends here: any hit is enough, the longer words need not be tried
+        return b""
+    branches = []
+    for first in sorted({w[:1] for w in words}):
+        tail = _trie([w[1:] for w in words if w[:1] == first])
+        branches.append(re.escape(first) + tail)
+    return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+
+
+_SUSPECT_RE = re.compile(_trie(list(_SUSPECT_BYTES)))
 _FOLD = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))  # ASCII A-Z → a-z, as bytes.lower()
 _WORD_BYTES = set(b"".join(_SUSPECT_BYTES))
 _NOT_IN_WORDS = bytes(c for c in range(256)  # deleted before folding: upper-case letters of a word stay
@@ -122,10 +146,18 @@ def _may_hold_suspect_word(block: bytes) -> bool:
 def redact(value):
     """A copy of a structured value: secret-looking keys' values replaced, strings run through redact_text."""
     if isinstance(value, dict):
-        return {k: REDACTED if any(p in str(k).lower() for p in SECRET_KEY_PARTS) else redact(v)
-                for k, v in value.items()}
+        return {k: REDACTED if is_secret_key(k) else redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+_KEY_NOISE = str.maketrans("", "", "_-. ")
+
+
+def is_secret_key(key) -> bool:
+    """True for a key name whose value is a secret: `api_key`, `X-Api-Key`, `PassPhrase`, `pwd`, `key`."""
+    name = str(key).lower().translate(_KEY_NOISE)
+    return name in SECRET_KEY_NAMES or any(part in name for part in SECRET_KEY_PARTS)

@@ -65,6 +65,7 @@ class Archive:
 
 def _redact_definition(record: dict) -> dict:
     record["definition"] = redact(record["definition"])
+    record["description"] = redact_text(record["description"])  # people paste credentials here too
     return record
 
 

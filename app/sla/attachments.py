@@ -95,10 +95,22 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
-def _neutralise_cell(cell: str) -> str:
+# Spreadsheets also split a field on ";" (many locales' separator) and tab: each piece is a cell.
+CELL_SEPARATORS = re.compile(r"([;\t])")
+
+
+def _neutralise_piece(cell: str) -> str:
     if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell):
         return "'" + cell
     return cell
+
+
+def _neutralise_cell(field: str) -> str:
+    """Every cell inside the field (between ";" or tab, which the regex keeps at odd indexes) made text."""
+    if ";" not in field and "\t" not in field:
+        return _neutralise_piece(field)
+    pieces = CELL_SEPARATORS.split(field)
+    return "".join(piece if i % 2 else _neutralise_piece(piece) for i, piece in enumerate(pieces))
 
 
 def neutralise_csv(data: bytes) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import secrets
 import socket
 import time
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 import certifi
 import urllib3
 
+from app.common import netcheck
 from app.common.errors import ValidationFailed
 
 MAX_URL = 2048
@@ -64,11 +64,9 @@ def resolve(url: str, allow_private: bool) -> Target:
     addresses = [info[4][0] for info in infos]
     if not allow_private:
         for address in addresses:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-            ip = ip.ipv4_mapped or ip if isinstance(ip, ipaddress.IPv6Address) else ip
-            if not ip.is_global or ip.is_multicast:
-                _fail(f"{parts.hostname} resolves to {ip}, an address inside a private network "
-                      "(loopback, private, link-local or reserved); webhooks go to public addresses only.")
+            why = netcheck.refusal(address)
+            if why:
+                _fail(f"{parts.hostname} resolves to {why}; webhooks go to public addresses only.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, parts.hostname, port, addresses[0], path)
 

@@ -136,3 +136,24 @@ def test_a_cross_site_post_cannot_empty_a_queue_registry(gunicorn_server, make_u
     assert http.post(empty, headers={"Origin": url, "Sec-Fetch-Site": "same-origin"}, timeout=10).status_code == 200
     assert finished.get_job_ids() == []
     assert AuditLog.query.filter_by(action="rq.registry_emptied").count() == 1
+
+
+def test_confirmation_and_unsubscribe_tokens_stay_out_of_the_access_log(gunicorn_server, app):
+    """Whoever reads the log must not be able to confirm a pending webhook first (and see its secret)."""
+    from app.extensions import db
+    from app.models import StatusSubscriber
+    from app.subscriptions import subscribers
+
+    sub = StatusSubscriber(email="hook-owner@example.com", webhook_url="https://hooks.example.com/x",
+                           confirm_token="1" * 32)
+    db.session.add(sub)
+    db.session.commit()
+    base = app.config["PUBLIC_BASE_URL"]
+    links = [subscribers.confirm_url(sub, []), subscribers.unsubscribe_url(sub)]
+    for link in links:
+        res = gunicorn_server.session().get(gunicorn_server.url + link.removeprefix(base), timeout=10)
+        assert res.status_code == 200, link
+    log = gunicorn_server.log_text()
+    assert "/status/subscriptions/confirm/[redacted]" in log and "/status/unsubscribe/[redacted]" in log
+    for link in links:
+        assert link.rsplit("/", 1)[1] not in log

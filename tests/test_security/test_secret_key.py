@@ -39,3 +39,20 @@ def test_a_real_key_behind_https_starts(tmp_path):
 def test_loopback_detection():
     assert is_local_base_url("http://127.0.0.2:5000") and is_local_base_url("http://app.localhost")
     assert not is_local_base_url("http://127.0.0.1.evil.example") and not is_local_base_url("")
+
+
+def test_gunicorn_refuses_the_development_key_when_it_binds_beyond_loopback(tmp_path):
+    """The Procfile binds 0.0.0.0: with no SECRET_KEY the server does not start, whatever the base URL."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.services import free_port
+    from tests.support.worker import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "LEVQOR_ENV", "FLASK_ENV")}
+    env.update(PUBLIC_BASE_URL="http://127.0.0.1:5000", INSTANCE_PATH=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"0.0.0.0:{free_port()}"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "SECRET_KEY is not set, and gunicorn binds 0.0.0.0" in proc.stderr

@@ -33,7 +33,7 @@ def test_every_rule_has_an_example():
     import re
 
     for pattern, _ in TEXT_RULES:
-        assert any(re.search(pattern, text, re.IGNORECASE) for text, _ in SECRETS), pattern
+        assert any(re.search(pattern, text, re.IGNORECASE) for text, _ in SECRETS + MORE_SECRETS), pattern
 
 
 @pytest.mark.parametrize("text", ["run 5 step 1 ok \u2713", "Step 3 of run 9 finished: 200 OK, 12 records synced",
@@ -94,3 +94,44 @@ def test_the_block_pre_test_finds_each_word_anywhere_with_the_c_library_search_a
         for memmem in (redact._MEMMEM, None):  # a word cut short is no hit
             assert not redact._contains_any(filler + word[:-1] + filler, (word,), memmem=memmem)
     assert not redact._contains_any(b"", redact._SUSPECT_BYTES)
+
+
+PEM = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
+       "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----")
+MORE_SECRETS = [  # (text, what must be gone): the shapes the issue-26 probe got through
+    (f"deploy key:\n{PEM}\nthanks", "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"),
+    (f"pasted {PEM[:90]}", "MIIEowIBAAKCAQEAu1SU1"),  # a truncated block: redacted to the end
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----",
+     "b3BlbnNzaC1rZXktdjEAAAAA"),
+    ("alerts go to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+     "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"),
+    ("bot xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp", "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"),
+    ("clone with ghp_16C7e42F292c6912E7710c838347Ae178B4a", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("github_pat_11ABCDEFG0abcdefghijklmnopqrstuvwxyz0123456789", "github_pat_11ABCDEFG0abcdefghijklmnopqrs"),
+    ("maps AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI quota", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+     "eyJzdWIiOiIxMjM0NTY3ODkwIn0"),
+    ("workflow: password=hunter2 then sync", "hunter2"),
+    ("cache redis://:pw-9x7@cache.internal:6379/0", "pw-9x7"),
+    ("PassPhrase: correct-horse-battery", "correct-horse-battery"),
+]
+
+
+@pytest.mark.parametrize("text, secret", MORE_SECRETS)
+def test_well_known_token_shapes_are_redacted_and_flagged_as_suspect(text, secret):
+    assert is_suspect(text)
+    out = redact_text(text)
+    assert secret not in out and REDACTED in out
+    assert secret.encode() not in redact_json_lines(json.dumps({"message": text}).encode(), ("message",))
+
+
+@pytest.mark.parametrize("key", ["pwd", "pass", "PassPhrase", "X-Api-Key", "key", "api_key", "Private-Key",
+                                 "client_secret", "Authorization", "db.password", "AWS_ACCESS_KEY", "pin"])
+def test_secret_key_names_are_redacted_in_structured_values(key):
+    assert redact({"step": {key: "s3cr3t-value", "url": "https://example.com"}}) == {
+        "step": {key: REDACTED, "url": "https://example.com"}}
+
+
+@pytest.mark.parametrize("key", ["keyboard_layout", "monkey", "name", "steps", "passengers_count", "pinned"])
+def test_ordinary_key_names_keep_their_values(key):
+    assert redact({key: "plain"}) == {key: "plain"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from app.extensions import db
 from app.models import SlaCreditRequest
@@ -39,3 +40,18 @@ def test_formula_cells_are_neutralised_on_download_and_the_stored_file_is_untouc
 
     with get_storage().open(claim.attachment_key) as stored:
         assert stored.read() == HOSTILE.encode()  # the evidence itself is kept as filed
+
+
+def test_cells_between_semicolons_and_tabs_are_neutralised_too():
+    """Excel in many locales splits on ";", and on tab: `a;=HYPERLINK(…)` is two cells, the second a formula."""
+    from app.sla.attachments import neutralise_csv
+
+    hostile = ('when;note\r\n'
+               'a;=HYPERLINK("https://evil.example")\r\n'
+               '"x\t@SUM(A1:A2)",b;+1+cmd|\' /C calc\'!A0;-12.5\r\n')
+    rows = list(csv.reader(io.StringIO(neutralise_csv(hostile.encode()).decode(), newline="")))
+    assert rows[1] == ["a;'=HYPERLINK(\"https://evil.example\")"]
+    assert rows[2] == ["x\t'@SUM(A1:A2)", "b;'+1+cmd|' /C calc'!A0;-12.5"]
+    for row in rows:
+        for field in row:
+            assert not any(piece.startswith(("=", "+", "@")) for piece in re.split(r"[;\t]", field)), field
