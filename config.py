@@ -126,6 +126,9 @@ class Config:
     MAIL_PASSWORD = env_str("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Levqor <no-reply@levqor.example>")
     MAIL_OUTBOX_DIR = env_str("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    # Seconds the relay has for each SMTP command (greeting, reply, write): a slow relay fails one message
+    # in seconds instead of holding a worker for the job's whole timeout (issue 28).
+    MAIL_TIMEOUT = float(env_str("MAIL_TIMEOUT", "10"))
 
     STRIPE_API_KEY = env_str("STRIPE_API_KEY")
     STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point this at a local recorder
@@ -177,6 +180,8 @@ class Config:
     STATUS_SUBSCRIBE_PER_CLIENT = env_str("STATUS_SUBSCRIBE_PER_CLIENT", "10 per hour")  # API/form calls, 429 beyond
     STATUS_SUBSCRIBE_PER_ADDRESS = env_str("STATUS_SUBSCRIBE_PER_ADDRESS", "3 per hour")  # confirmation mails sent
     STATUS_NOTIFY_BATCH = env_int("STATUS_NOTIFY_BATCH", 200)  # subscribers per notification mail job
+    # A notification batch job's timeout; a delivery it claimed is taken again 60 s after that (its lease).
+    STATUS_NOTIFY_JOB_TIMEOUT = env_int("STATUS_NOTIFY_JOB_TIMEOUT", 600)
     STATUS_WEBHOOK_ALLOW_PRIVATE = env_bool("STATUS_WEBHOOK_ALLOW_PRIVATE")  # tests and development only
     # Back-off between attempts of one delivery (seconds): ~2 h 40 in all before that delivery is given up.
     STATUS_WEBHOOK_RETRY_INTERVALS = tuple(int(s) for s in env_str(
