@@ -149,6 +149,9 @@ class Config:
     # Seconds between a worker's heartbeats of the job it runs; a DSAR export whose job misses four is
     # taken for one whose worker died and is retried (app/dsar/recovery.py).
     WORKER_JOB_MONITORING_INTERVAL = env_int("WORKER_JOB_MONITORING_INTERVAL", 15)
+    # How often the scheduler checks that every periodic job is still scheduled and that no slot passed
+    # unqueued (then it runs that job once, now): jobs/schedule.py.
+    SCHEDULER_RECONCILE_SECONDS = float(env_str("SCHEDULER_RECONCILE_SECONDS", "60"))
     # zlib level of the archive (1 fastest … 9 smallest). 3: half the CPU of 6 for a 2-12 % larger ZIP
     # (docs/performance.md, DSAR); deflate is a third of the export's Python CPU.
     DSAR_COMPRESS_LEVEL = min(9, max(1, env_int("DSAR_COMPRESS_LEVEL", 3)))
