@@ -132,6 +132,7 @@ class Config:
 
     STRIPE_API_KEY = env_str("STRIPE_API_KEY")
     STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point this at a local recorder
+    STRIPE_TIMEOUT = float(env_str("STRIPE_TIMEOUT", "20"))  # seconds per Stripe request
 
     PLANS = parse_plans(env_str("PLANS", "starter:Starter:1900:USD,pro:Pro:4900:USD,business:Business:19900:USD"))
     SLA_TIERS = parse_tiers(env_str("SLA_TIERS", "99.9:10,99:25,95:100"))
@@ -146,6 +147,11 @@ class Config:
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
+    # Back-off between attempts of an export (seconds): often at first, so an export goes on within 1-5 min
+    # of a dependency's return, for about an hour in all (an outage of the database, Redis or S3 is retried
+    # that long; any other error fails the export after 4 attempts: app/dsar/exports.py).
+    DSAR_RETRY_INTERVALS = tuple(int(s) for s in env_str(
+        "DSAR_RETRY_INTERVALS", "30,60,60,60,120,120,120,300,300,300,300,300,600,600,600").split(","))
     # Seconds between a worker's heartbeats of the job it runs; a DSAR export whose job misses four is
     # taken for one whose worker died and is retried (app/dsar/recovery.py).
     WORKER_JOB_MONITORING_INTERVAL = env_int("WORKER_JOB_MONITORING_INTERVAL", 15)

@@ -6,3 +6,10 @@ JSON error the API promises. The number of header lines stays capped at gunicorn
 """
 limit_request_field_size = 131072
 limit_request_line = 8190
+
+# Two gunicorns on one host shared gunicorn's default control socket (~/.gunicorn/gunicorn.ctl): it is off
+# unless GUNICORN_CONTROL_SOCKET names this instance's own path (README "Production processes").
+import os  # noqa: E402
+
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.expanduser("~/.gunicorn/gunicorn.ctl")

@@ -51,10 +51,14 @@ def parse_method(data: dict) -> str | None:
 
 
 def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None, *,
-          period: periods.BillingPeriod | None) -> None:
+          period: periods.BillingPeriod | None, ask_first: bool = False) -> None:
     """Try to make the approved credit real; records the outcome on the claim and never raises for
     Stripe trouble (the decision stands either way). `period` is the claim's billing period as the
-    decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on."""
+    decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on.
+    `ask_first` (a staff retry): an earlier attempt may have been carried out although we never heard
+    back (a timeout); the idempotency key only covers the same amount, so Stripe is asked first for a
+    credit carrying this claim's id, and one found is recorded (with the amount Stripe credited) instead
+    of creating a second."""
     claim.credit_method = method
     if method == CreditMethod.MANUAL:
         _settle(claim, stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand.")
@@ -64,7 +68,13 @@ def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None, *
                              "by hand and record it as manual.")
         return
     try:
-        ref = _balance_credit(claim) if method == CreditMethod.BALANCE else _credit_note(claim, period)
+        earlier = _earlier_credit(claim, method, period) if ask_first else None
+        if earlier is not None:
+            log.warning("stripe already holds credit %s (%s) for %s from an earlier attempt; recorded, nothing "
+                        "new created", earlier["id"], earlier["amount"], claim.ticket_id)
+            claim.credit_amount = earlier["amount"]
+        ref = earlier["id"] if earlier else (
+            _balance_credit(claim) if method == CreditMethod.BALANCE else _credit_note(claim, period))
     except CreditRefused as exc:
         _settle(claim, None, str(exc))
     except Exception as exc:  # Stripe errors, timeouts: pending, with Stripe's words for staff
@@ -82,6 +92,15 @@ def _settle(claim: SlaCreditRequest, ref: str | None, error: str | None) -> None
 
 def _metadata(claim: SlaCreditRequest) -> dict:
     return {"sla_claim_id": claim.id, "ticket_id": claim.ticket_id}
+
+
+def _earlier_credit(claim: SlaCreditRequest, method: str, period: periods.BillingPeriod | None) -> dict | None:
+    sub = claim.subscription
+    if method == CreditMethod.BALANCE and sub is not None and sub.stripe_subscription_id:
+        return billing.find_claim_credit(claim.id, customer=billing.subscription_customer(sub.stripe_subscription_id))
+    if method == CreditMethod.CREDIT_NOTE and period is not None and period.stripe_invoice_id:
+        return billing.find_claim_credit(claim.id, invoice_id=period.stripe_invoice_id)
+    return None
 
 
 def _balance_credit(claim: SlaCreditRequest) -> str:

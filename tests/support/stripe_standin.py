@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
 
 from werkzeug import Response
 
@@ -39,12 +40,18 @@ class StripeStandIn:
         self.customers = {"sub_49": "cus_49"}  # subscription → customer
         self.invoices: dict[str, dict] = {}
         self.refusals: dict[str, str] = {}  # path fragment → message for the next matching request
+        self.slow: dict[str, float] = {}  # path fragment → seconds the next matching request answers late
         self._keys: dict[str, tuple] = {}
         self._ids = itertools.count(1)
         server.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self._handle)
 
     def refuse_next(self, path_fragment: str, message: str) -> None:
         self.refusals[path_fragment] = message
+
+    def answer_late_next(self, path_fragment: str, seconds: float) -> None:
+        """The next matching request is carried out, and its answer sent `seconds` late (past the
+        client's timeout: the caller cannot know it worked)."""
+        self.slow[path_fragment] = seconds
 
     # --- dispatch -------------------------------------------------------------------------------
     def _handle(self, request) -> Response:
@@ -63,6 +70,10 @@ class StripeStandIn:
                                           "meant to execute a different request."), replayed=False)
             return self._json(status, body, replayed=True)
         status, body = self._route(request.method, request.path, params)
+        for fragment, seconds in list(self.slow.items()):
+            if fragment in request.path:
+                del self.slow[fragment]
+                time.sleep(seconds)
         # Validation failures are not kept under the key; results of requests that executed are.
         if key and request.method == "POST" and (status < 400 or body["error"].get("stored")):
             self._keys[key] = (fingerprint, status, body)
@@ -81,6 +92,8 @@ class StripeStandIn:
         if m := re.fullmatch(r"/v1/customers/([\w]+)/balance_transactions", path):
             return self._balance_transaction(method, m.group(1), params)
         if path == "/v1/credit_notes":
+            if method == "GET":
+                return self._list([n for n in self.credit_notes if n["invoice"] == params.get("invoice")])
             return self._credit_note(method, params)
         return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
@@ -95,7 +108,14 @@ class StripeStandIn:
             return _error(404, "invalid_request_error", f"No such invoice: '{invoice_id}'", code="resource_missing")
         return 200, {"id": invoice_id, "object": "invoice", **self.invoices[invoice_id]}
 
+    @staticmethod
+    def _list(items: list[dict]) -> tuple[int, dict]:
+        """A list as Stripe answers one: newest first."""
+        return 200, {"object": "list", "data": list(reversed(items)), "has_more": False, "url": ""}
+
     def _balance_transaction(self, method, customer, params):
+        if method == "GET" and customer in self.customers.values():
+            return self._list([t for t in self.balance_transactions if t["customer"] == customer])
         if method != "POST" or customer not in self.customers.values():
             return _error(404, "invalid_request_error", f"No such customer: '{customer}'", code="resource_missing")
         problem = _check(params, BALANCE_TXN, required=("amount", "currency"))
