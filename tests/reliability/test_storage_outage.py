@@ -29,13 +29,19 @@ def _plain(reason: str, moto) -> None:
         assert internal not in reason
 
 
-def test_an_export_outlives_a_long_storage_outage_and_gets_ready_when_it_is_back(
-        client, login, user, s3_down_later, drain_queues):
+def _requested_then_store_down(client, login, user, moto, drain_queues) -> tuple[str, int, tuple[int, ...]]:
+    """The user asks for an export, the store dies, the first attempt fails: (CSRF token, export id,
+    the export job's back-off)."""
     token = login(user)
     export_id = client.post("/api/dsar/export", headers={"X-CSRFToken": token}).get_json()["job_id"]
-    s3_down_later.stop()
+    moto.stop()
     drain_queues()
-    intervals = run_export_job.spec.intervals()
+    return token, export_id, run_export_job.spec.intervals()
+
+
+def test_an_export_outlives_a_long_storage_outage_and_gets_ready_when_it_is_back(
+        client, login, user, s3_down_later, drain_queues):
+    token, export_id, intervals = _requested_then_store_down(client, login, user, s3_down_later, drain_queues)
     for _ in range(9):  # 9 retries: about 19 minutes of back-off, past the old 4 attempts and 12.5 minutes
         [row] = client.get("/api/dsar/exports").get_json()["exports"]
         assert row["status"] == "pending" and row["retrying"] is True
@@ -55,11 +61,7 @@ def test_an_export_outlives_a_long_storage_outage_and_gets_ready_when_it_is_back
 
 def test_an_outage_longer_than_the_hour_fails_plainly_and_the_user_may_ask_again(
         client, login, user, s3_down_later, drain_queues):
-    token = login(user)
-    export_id = client.post("/api/dsar/export", headers={"X-CSRFToken": token}).get_json()["job_id"]
-    s3_down_later.stop()
-    drain_queues()
-    intervals = run_export_job.spec.intervals()
+    token, export_id, intervals = _requested_then_store_down(client, login, user, s3_down_later, drain_queues)
     for _ in intervals:
         fast_forward_retries("dsar")
         drain_queues()
