@@ -134,6 +134,9 @@ class Config:
     MAIL_PASSWORD = env_str("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Levqor <no-reply@levqor.example>")
     MAIL_OUTBOX_DIR = env_str("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    # Seconds the relay has for each SMTP command (greeting, reply, write): a slow relay fails one message
+    # in seconds instead of holding a worker for the job's whole timeout (issue 28).
+    MAIL_TIMEOUT = float(env_str("MAIL_TIMEOUT", "10"))
     SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@levqor.example")  # gets customer messages nobody owns yet
 
     STRIPE_API_KEY = env_str("STRIPE_API_KEY")
@@ -157,9 +160,17 @@ class Config:
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
     DSAR_ERASURE_GRACE_DAYS = env_int("DSAR_ERASURE_GRACE_DAYS", 14)  # Art. 17: erased this long after asking
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
+    # Back-off between attempts of an export (seconds): often at first, so an export goes on within 1-5 min
+    # of a dependency's return, for about an hour in all (an outage of the database, Redis or S3 is retried
+    # that long; any other error fails the export after 4 attempts: app/dsar/exports.py).
+    DSAR_RETRY_INTERVALS = tuple(int(s) for s in env_str(
+        "DSAR_RETRY_INTERVALS", "30,60,60,60,120,120,120,300,300,300,300,300,600,600,600").split(","))
     # Seconds between a worker's heartbeats of the job it runs; a DSAR export whose job misses four is
     # taken for one whose worker died and is retried (app/dsar/recovery.py).
     WORKER_JOB_MONITORING_INTERVAL = env_int("WORKER_JOB_MONITORING_INTERVAL", 15)
+    # How often the scheduler checks that every periodic job is still scheduled and that no slot passed
+    # unqueued (then it runs that job once, now): jobs/schedule.py.
+    SCHEDULER_RECONCILE_SECONDS = float(env_str("SCHEDULER_RECONCILE_SECONDS", "60"))
     # zlib level of the archive (1 fastest … 9 smallest). 3: half the CPU of 6 for a 2-12 % larger ZIP
     # (docs/performance.md, DSAR); deflate is a third of the export's Python CPU.
     DSAR_COMPRESS_LEVEL = min(9, max(1, env_int("DSAR_COMPRESS_LEVEL", 3)))
@@ -192,6 +203,8 @@ class Config:
     STATUS_SUBSCRIBE_PER_CLIENT = env_str("STATUS_SUBSCRIBE_PER_CLIENT", "10 per hour")  # API/form calls, 429 beyond
     STATUS_SUBSCRIBE_PER_ADDRESS = env_str("STATUS_SUBSCRIBE_PER_ADDRESS", "3 per hour")  # confirmation mails sent
     STATUS_NOTIFY_BATCH = env_int("STATUS_NOTIFY_BATCH", 200)  # subscribers per notification mail job
+    # A notification batch job's timeout; a delivery it claimed is taken again 60 s after that (its lease).
+    STATUS_NOTIFY_JOB_TIMEOUT = env_int("STATUS_NOTIFY_JOB_TIMEOUT", 600)
     STATUS_WEBHOOK_ALLOW_PRIVATE = env_bool("STATUS_WEBHOOK_ALLOW_PRIVATE")  # tests and development only
     # Back-off between attempts of one delivery (seconds): ~2 h 40 in all before that delivery is given up.
     STATUS_WEBHOOK_RETRY_INTERVALS = tuple(int(s) for s in env_str(

@@ -12,6 +12,11 @@ limit_request_field_size = 131072
 limit_request_line = 8190
 
 
+# Two gunicorns on one host shared gunicorn's default control socket (~/.gunicorn/gunicorn.ctl): it is off
+# unless GUNICORN_CONTROL_SOCKET names this instance's own path (README "Production processes").
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.expanduser("~/.gunicorn/gunicorn.ctl")
+
 def _reset_metrics_dir() -> None:
     """Prometheus multiprocess files (app/common/metrics.py): start from an empty directory, so figures of
     processes from an earlier run are not summed in; the workers inherit the variable."""

@@ -86,7 +86,7 @@ def _subject(view, context, model, name):
 def _deliveries(view, context, model, name):
     counts = g.get("status_event_counts", {}).get(model.id) or {}
     return Markup(", ").join(Markup('<span class="delivery-{0}">{1} {0}</span>').format(status, counts.get(status, 0))
-                             for status in DeliveryStatus)
+                             for status in (*DeliveryStatus, "uncertain"))
 
 
 SUBSCRIBER_COLUMNS = ("email", "kind", "webhook_host", "components", "state", "confirmed_at", "consecutive_failures",

@@ -11,7 +11,7 @@ def _final_attempt() -> bool:
     return current is None or not current.retries_left
 
 
-@job("dsar.export", queue="dsar", timeout="DSAR_JOB_TIMEOUT", retry_intervals=(30, 120, 600),
+@job("dsar.export", queue="dsar", timeout="DSAR_JOB_TIMEOUT", retry_intervals="DSAR_RETRY_INTERVALS",
      failure_ttl=30 * 24 * 3600)
 def run_export_job(export_id: int) -> str:
     return exports.run_export(export_id, final_attempt=_final_attempt())

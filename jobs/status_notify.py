@@ -19,7 +19,7 @@ def fanout_job(event_id: int) -> dict:
     return notify.fanout(event_id)
 
 
-@job("mail.status_notify", queue="mail", timeout=600, retry_intervals=MAIL_RETRY_INTERVALS)
+@job("mail.status_notify", queue="mail", timeout="STATUS_NOTIFY_JOB_TIMEOUT", retry_intervals=MAIL_RETRY_INTERVALS)
 def notify_emails_job(event_id: int, subscriber_ids: list[int]) -> dict:
     return notify.send_emails(event_id, subscriber_ids)
 

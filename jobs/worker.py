@@ -16,7 +16,7 @@ from app.common.tasks import QUEUES
 from app.common.tasks import connection as redis_connection
 from app.extensions import db
 from app.status import worker_health
-from jobs.schedule import make_scheduler, register_periodic_jobs
+from jobs.schedule import PeriodicScheduler, make_scheduler, register_periodic_jobs
 from jobs.supervise import SurvivingWorker, Unreachable, check_dependencies, keep_running
 
 log = logging.getLogger(__name__)
@@ -79,12 +79,15 @@ def warm_for_forks(app) -> None:
 
 def run_scheduler(app, burst: bool = False, interval: int = 10) -> None:
     """Registers the periodic jobs (again after every reconnect: Redis may have come back empty;
-    fixed ids keep one copy of each) and runs rq-scheduler, waiting out Redis or database outages."""
+    fixed ids keep one copy of each) and runs rq-scheduler, waiting out Redis or database outages.
+    Every SCHEDULER_RECONCILE_SECONDS it puts back a periodic job that went missing and catches up a
+    slot that passed unqueued (jobs/schedule.py)."""
     with app.app_context():
         connection = redis_connection(app)
 
         def schedule():
-            scheduler = make_scheduler(connection, interval=interval)
+            scheduler = PeriodicScheduler(connection=connection, interval=interval,
+                                          reconcile_seconds=app.config["SCHEDULER_RECONCILE_SECONDS"])
             ids = register_periodic_jobs(scheduler)
             log.info("registered periodic jobs: %s", ", ".join(ids) or "(none)")
             scheduler.run(burst=burst)

@@ -15,8 +15,7 @@ def stripe_configured() -> bool:
 def stripe_client(timeout: float | None = None):
     import stripe
 
-    timeout = timeout or current_app.config.get("STRIPE_TIMEOUT") or 20
-
+    timeout = float(current_app.config.get("STRIPE_TIMEOUT", 20)) if timeout is None else timeout
     key = current_app.config.get("STRIPE_API_KEY")
     if not key:
         raise StripeNotConfigured("Stripe is not configured (STRIPE_API_KEY is unset)")
@@ -75,3 +74,19 @@ def create_credit_note(invoice_id: str, amount: int, *, paid: bool, metadata: di
         params["memo"] = memo
     note = stripe_client().v1.credit_notes.create(params, _options(idempotency_key))
     return note.id
+
+
+def find_claim_credit(claim_id: int, *, customer: str | None = None, invoice_id: str | None = None) -> dict | None:
+    """What an earlier attempt for this SLA claim made in Stripe, found by the claim id in its metadata:
+    {"id", "amount"} (a positive amount in minor units) of the newest balance credit of `customer`, or of
+    the newest credit note on `invoice_id`; None when there is none (issue 28: an attempt that timed out
+    may still have been carried out, so a retry with another amount asks before it creates anything)."""
+    client = stripe_client()
+    if customer:
+        listing = client.v1.customers.balance_transactions.list(customer, {"limit": 100})
+    else:
+        listing = client.v1.credit_notes.list({"invoice": invoice_id, "limit": 100})
+    for item in (entry.to_dict() for entry in listing.data):
+        if (item.get("metadata") or {}).get("sla_claim_id") == str(claim_id):
+            return {"id": item["id"], "amount": abs(int(item["amount"]))}
+    return None

@@ -15,8 +15,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app
 
-from app.common.mailer import render_parts, write_outbox
-from app.extensions import mail
+from app.common.mailer import render_parts, smtp_session, write_outbox
 
 # Quoted-printable: ASCII stays readable and no line exceeds 76 characters, whatever the template holds
 # (a 7bit part may not carry lines over 998, and an incident update can be one long paragraph).
@@ -35,12 +34,14 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())  # no CR/LF can reach a header
 
 
-def compose(sender: str, to: str, subject: str, text: str, html: str, headers: dict) -> bytes:
+def compose(sender: str, to: str, subject: str, text: str, html: str, headers: dict,
+            message_id: str | None = None) -> bytes:
     msg = MIMEMultipart("alternative")
     subject = _one_line(subject)
     msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     msg["From"], msg["To"] = sender, _one_line(to)
-    msg["Date"], msg["Message-ID"] = formatdate(usegmt=True), make_msgid(domain=parseaddr(sender)[1].split("@")[-1])
+    msg["Date"], msg["Message-ID"] = formatdate(usegmt=True), _one_line(
+        message_id or make_msgid(domain=parseaddr(sender)[1].split("@")[-1]))
     for name, value in headers.items():
         msg[name] = _one_line(value)
     msg.attach(_part("plain", text))
@@ -53,8 +54,10 @@ class Batch:
         self.host = host  # smtplib.SMTP, or None: write .eml files to the outbox
         self.sender = current_app.config["MAIL_DEFAULT_SENDER"]
 
-    def send_template(self, to: str, subject: str, template: str, headers: dict, **context) -> None:
-        raw = compose(self.sender, to, subject, *render_parts(template, subject, **context), headers)
+    def send_template(self, to: str, subject: str, template: str, headers: dict, message_id: str | None = None,
+                      **context) -> None:
+        """`message_id`: the same on every attempt of one message, so a re-send is recognisable."""
+        raw = compose(self.sender, to, subject, *render_parts(template, subject, **context), headers, message_id)
         if self.host is not None:
             self.host.sendmail(parseaddr(self.sender)[1], [to], raw)
         else:
@@ -63,9 +66,9 @@ class Batch:
 
 @contextmanager
 def batch() -> Iterator[Batch]:
-    """One SMTP session (Flask-Mail's settings: TLS, login) for a batch of messages."""
+    """One SMTP session (Flask-Mail's settings: TLS, login; MAIL_TIMEOUT per command) for a batch."""
     if current_app.config.get("MAIL_SERVER"):
-        with mail.connect() as conn:
-            yield Batch(conn.host)
+        with smtp_session() as host:
+            yield Batch(host)
     else:
         yield Batch(None)

@@ -2,16 +2,41 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_mail import Message
 
-from app.extensions import mail
-
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def smtp_session() -> Iterator[smtplib.SMTP]:
+    """One SMTP session with Flask-Mail's settings (server, port, TLS, login) and a timeout on every
+    command (MAIL_TIMEOUT seconds: the greeting, each reply, each write), so a relay that answers
+    slowly or not at all fails a message in seconds instead of holding a worker for minutes. Flask-Mail
+    opens its sockets without a timeout."""
+    state = current_app.extensions["mail"]
+    timeout = float(current_app.config["MAIL_TIMEOUT"])
+    smtp_class = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+    host = smtp_class(state.server, state.port, timeout=timeout)
+    try:
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        yield host
+    finally:
+        try:
+            host.quit()
+        except (smtplib.SMTPException, OSError):
+            host.close()
 
 
 def send_mail(to: str, subject: str, text: str, html: str | None = None) -> str:
@@ -19,7 +44,8 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None) -> str:
     msg = Message(subject=subject, recipients=[to], body=text, html=html,
                   sender=current_app.config["MAIL_DEFAULT_SENDER"])
     if current_app.config.get("MAIL_SERVER"):
-        mail.send(msg)
+        with smtp_session() as host:
+            host.sendmail(parseaddr(msg.sender)[1], [to], msg.as_bytes())
         where = "smtp"
     else:
         where = write_outbox(msg.as_bytes())

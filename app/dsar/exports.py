@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from app.common import audit, tasks
+from app.common import audit, outages, tasks
 from app.common.errors import NotFound, ServiceError
 from app.common.iso import iso
 from app.common.mailer import send_template
@@ -152,11 +152,43 @@ def run_export(export_id: int, final_attempt: bool = True) -> str:
     return str(ExportStatus.READY)
 
 
+# An outage of a dependency is retried on the whole of DSAR_RETRY_INTERVALS (about an hour); any other
+# error fails the export after ORDINARY_ATTEMPTS runs, as before. The user is told in plain words what
+# is away, never the driver's message (boto's names the internal endpoint, bucket, key and uploadId);
+# the full error goes to the log for ops.
+ORDINARY_ATTEMPTS = 4
+OUTAGE_REASONS = {
+    "storage": "our file storage is unreachable; we will retry automatically until it is back",
+    "database": "our database was unreachable; we will retry automatically until it is back",
+    "queue": "our job queue was unreachable; we will retry automatically until it is back",
+}
+
+
+def outage_reason(exc: BaseException) -> str | None:
+    """The plain reason for a dependency outage (an S3 5xx counts), or None for any other error."""
+    down = outages.unavailable_dependency(exc)
+    if down is not None:
+        return OUTAGE_REASONS.get(down.name, f"{down.name} was unreachable; we will retry automatically")
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+        return OUTAGE_REASONS["storage"]
+    return None
+
+
 def _record_failure(export_id: int, exc: Exception, final: bool) -> None:
     export = db.session.get(DsarExport, export_id)
     if export is None or export.status != ExportStatus.RUNNING:
         return
-    message = f"{type(exc).__name__}: {exc}"[:2000]
+    reason = outage_reason(exc)
+    if reason is not None:
+        log.warning("DSAR export %s attempt %s: %s (%s: %s)", export_id, export.attempts, reason,
+                    type(exc).__name__, exc)
+        message = reason[0].upper() + reason[1:] + "."
+        if final:
+            message = f"{message.split(';')[0]} for over an hour; please ask again."
+    else:
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        final = final or (export.attempts or 0) >= ORDINARY_ATTEMPTS
     if final:
         export_jobs.mark_failed(export, message)
     else:

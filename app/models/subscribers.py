@@ -112,6 +112,8 @@ class StatusNotification(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     sent_at = mapped_column(UTCDateTime)
+    # A `sending` row belongs to the job that claimed it until then; after, a crashed send is taken again.
+    lease_until = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
 
     subscriber = relationship("StatusSubscriber")
 

@@ -49,12 +49,16 @@ def parse_method(data: dict) -> str | None:
 
 
 def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None, *,
-          period: periods.BillingPeriod | None) -> None:
+          period: periods.BillingPeriod | None, ask_first: bool = False) -> None:
     """Try to make the approved credit real; records the outcome on the claim and never raises for
     Stripe trouble (the decision stands either way). `period` is the claim's billing period as the
-    decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on."""
+    decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on.
+    `ask_first` (a staff retry): an earlier attempt may have been carried out although we never heard
+    back (a timeout); the idempotency key only covers the same amount, so Stripe is asked first for a
+    credit carrying this claim's id, and one found is recorded (with the amount Stripe credited) instead
+    of creating a second."""
     claim.credit_method = method
-    _settle(claim, *_make(claim, method, claim.credit_amount, stripe_ref, period, ""))
+    _settle(claim, *_make(claim, method, claim.credit_amount, stripe_ref, period, "", ask_first))
 
 
 def issue_difference(claim: SlaCreditRequest, dispute, period: periods.BillingPeriod | None) -> None:
@@ -66,18 +70,25 @@ def issue_difference(claim: SlaCreditRequest, dispute, period: periods.BillingPe
 
 
 def _make(claim: SlaCreditRequest, method: str, amount: int, stripe_ref: str | None, period,
-          tag: str) -> tuple[str | None, str | None]:
+          tag: str, ask_first: bool = False) -> tuple[str | None, str | None]:
     if method == CreditMethod.MANUAL:
         return stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand."
     if not billing.stripe_configured():
         return None, NOT_CONFIGURED
-    return _attempt(claim, method, amount, period, tag)
+    return _attempt(claim, method, amount, period, tag, ask_first)
 
 
-def _attempt(claim: SlaCreditRequest, method: str, amount: int, period, tag: str) -> tuple[str | None, str | None]:
+def _attempt(claim: SlaCreditRequest, method: str, amount: int, period, tag: str,
+             ask_first: bool = False) -> tuple[str | None, str | None]:
     """(stripe ref, None) or (None, why not); never raises for Stripe trouble."""
     key = f"levqor-sla-{claim.id}-{tag}{method}-{amount}"
     try:
+        earlier = _earlier_credit(claim, method, period) if ask_first else None
+        if earlier is not None:
+            log.warning("stripe already holds credit %s (%s) for %s from an earlier attempt; recorded, nothing "
+                        "new created", earlier["id"], earlier["amount"], claim.ticket_id)
+            claim.credit_amount = earlier["amount"]
+            return earlier["id"], None
         if method == CreditMethod.BALANCE:
             return _balance_credit(claim, amount, key), None
         return _credit_note(claim, period, amount, key), None
@@ -97,6 +108,15 @@ def _settle(claim, ref: str | None, error: str | None) -> None:
 
 def _metadata(claim: SlaCreditRequest) -> dict:
     return {"sla_claim_id": claim.id, "ticket_id": claim.ticket_id}
+
+
+def _earlier_credit(claim: SlaCreditRequest, method: str, period: periods.BillingPeriod | None) -> dict | None:
+    sub = claim.subscription
+    if method == CreditMethod.BALANCE and sub is not None and sub.stripe_subscription_id:
+        return billing.find_claim_credit(claim.id, customer=billing.subscription_customer(sub.stripe_subscription_id))
+    if method == CreditMethod.CREDIT_NOTE and period is not None and period.stripe_invoice_id:
+        return billing.find_claim_credit(claim.id, invoice_id=period.stripe_invoice_id)
+    return None
 
 
 def _balance_credit(claim: SlaCreditRequest, amount: int, key: str) -> str:

@@ -129,8 +129,8 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
 
 
 def _issue(claim: SlaCreditRequest, actor: User, method: str, stripe_ref: str | None,
-           period: periods.BillingPeriod | None) -> None:
-    credit.issue(claim, method, stripe_ref, period=period)
+           period: periods.BillingPeriod | None, ask_first: bool = False) -> None:
+    credit.issue(claim, method, stripe_ref, period=period, ask_first=ask_first)
     audit.record(f"sla.credit_{claim.credit_state}", actor_id=actor.id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "credit_method": method, "amount": claim.credit_amount,
@@ -158,7 +158,7 @@ def retry_credit(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     if fields:
         db.session.rollback()
         raise ValidationFailed("The retry needs a few fixes.", fields=fields)
-    _issue(claim, actor, method, _clean(data.get("stripe_ref"), 255) or None, period)
+    _issue(claim, actor, method, _clean(data.get("stripe_ref"), 255) or None, period, ask_first=True)
     if claim.credit_state == CreditState.ISSUED:
         notify_user(claim, follow_up=True)  # the user was told it was on its way; now tell them it is applied
     return claim

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 from datetime import timedelta
+from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import and_, delete, select, update
@@ -72,38 +74,62 @@ def _headers(url: str) -> dict:
 
 
 def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
-    """One batch over one SMTP connection; every subscriber is mailed at most once per event."""
+    """One batch over one SMTP connection; each message is recorded `sent` as soon as the relay accepted
+    it, so a batch killed half-way (SIGKILL, job timeout) leaves at most the message in flight uncertain.
+    Only SMTP and socket errors are caught: RQ's job timeout is not swallowed. Messages the batch never
+    got to are handed back (`failed`, "not attempted") so the retry takes them at once; the one in flight
+    stays `sending` until its lease runs out, then is sent again under the same Message-ID."""
     event = db.session.get(StatusEvent, event_id)
     if event is None:
         return {"sent": 0}
-    ids = claim(event_id, subscriber_ids)
+    ids = claim(event_id, subscriber_ids, lease=lease_seconds())
     subs = {s.id: s for s in db.session.scalars(select(StatusSubscriber).where(StatusSubscriber.id.in_(ids)))}
     message = content.build(event)
     subject = message.pop("subject")
-    sent, failed, skipped = [], {}, []
+    settled, failed, in_flight = {}, 0, None
     try:
         with batch() as mails:
             for sid in ids:
                 sub = subs.get(sid)
                 if sub is None or sub.state != "active":
-                    skipped.append(sid)
+                    settled[sid] = mark(event_id, [sid], DeliveryStatus.SKIPPED)
                     continue
-                url = subscribers.unsubscribe_url(sub)
+                url, in_flight = subscribers.unsubscribe_url(sub), sid
                 try:
                     mails.send_template(sub.email, subject, "status_notification", _headers(url),
+                                        message_id=message_id(event_id, sid, mails.sender),
                                         unsubscribe_url=url, **message)
-                    sent.append(sid)
-                except Exception as exc:  # this address, or the relay: recorded per row, retried below
-                    failed[sid] = _error(exc)
-    except Exception as exc:  # no relay to connect to (or it hung up): every claim not settled fails
-        failed.update({sid: _error(exc) for sid in ids if sid not in failed and sid not in sent and sid not in skipped})
-    mark(event_id, sent, DeliveryStatus.SENT)
-    mark(event_id, skipped, DeliveryStatus.SKIPPED)
-    for error in set(failed.values()):
-        mark(event_id, [sid for sid, e in failed.items() if e == error], DeliveryStatus.FAILED, error)
+                    settled[sid] = mark(event_id, [sid], DeliveryStatus.SENT)
+                except (smtplib.SMTPException, OSError) as exc:  # this address, or the relay: retried
+                    settled[sid], failed = mark(event_id, [sid], DeliveryStatus.FAILED, _error(exc)), failed + 1
+                in_flight = None
+    except (smtplib.SMTPException, OSError) as exc:  # no relay to connect to (or it hung up)
+        failed += _release(event_id, [sid for sid in ids if sid not in settled], _error(exc))
+    finally:  # a job timeout or any other stop: hand back what was never attempted
+        db.session.rollback()
+        _release(event_id, [sid for sid in ids if sid not in settled and sid != in_flight],
+                 "not attempted: the batch stopped before this message")
     if failed:
-        raise DeliveryFailed(f"{len(failed)} of {len(ids)} notification mails failed; the retry sends those")
-    return {"sent": len(sent), "skipped": len(skipped)}
+        raise DeliveryFailed(f"{failed} of {len(ids)} notification mails failed; the retry sends those")
+    return {"sent": sum(1 for v in settled.values() if v == DeliveryStatus.SENT),
+            "skipped": sum(1 for v in settled.values() if v == DeliveryStatus.SKIPPED)}
+
+
+def message_id(event_id: int, subscriber_id: int, sender: str) -> str:
+    """The same Message-ID on every attempt of one notification: a duplicate after a crash is recognisable."""
+    return f"<status-{event_id}-{subscriber_id}@{parseaddr(sender)[1].split('@')[-1] or 'levqor'}>"
+
+
+def _release(event_id: int, subscriber_ids: list[int], error: str) -> int:
+    """Mark claimed rows that are still `sending` failed (not those settled meanwhile); how many."""
+    if not subscriber_ids:
+        return 0
+    rows = db.session.execute(update(StatusNotification).where(
+        StatusNotification.event_id == event_id, StatusNotification.subscriber_id.in_(subscriber_ids),
+        StatusNotification.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.FAILED, last_error=error, attempts=StatusNotification.attempts + 1)).rowcount
+    db.session.commit()
+    return rows
 
 
 def deliver_webhook(event_id: int, subscriber_id: int) -> str:
@@ -112,7 +138,7 @@ def deliver_webhook(event_id: int, subscriber_id: int) -> str:
     event, sub = db.session.get(StatusEvent, event_id), db.session.get(StatusSubscriber, subscriber_id)
     if event is None or sub is None:
         return "missing"
-    if not claim(event_id, [subscriber_id], webhook=True):
+    if not claim(event_id, [subscriber_id], lease=WEBHOOK_LEASE):
         return "already delivered"
     if sub.state != "active":
         mark(event_id, [subscriber_id], DeliveryStatus.SKIPPED)
@@ -161,37 +187,80 @@ def send_disabled_email(subscriber_id: int) -> bool:
     return True
 
 
-# --- claims: at most once per (event, subscriber) ---------------------------------------------
-# At most once per (event, subscriber): a delivery is claimed before it is sent, and only the job
-# that claimed it sends. New rows are inserted as `sending` (a duplicate insert is ignored); a `failed`
-# row is taken back to `sending` by a retry. A row left `sending` by a crash is never sent again: a
-# missed notification is visible in the console, a duplicate one could not be taken back.
+# --- claims: one holder per (event, subscriber) at a time ------------------------------------
+# A delivery is claimed before it is sent, and only the job that claimed it sends. New rows are inserted
+# as `sending` with a lease (a duplicate insert is ignored); a `failed` row, or a `sending` row whose lease
+# ran out (its job was killed mid-send), is taken again by a retry or the sweep. The lease outlasts the
+# job's timeout, so by then the holder is surely gone: at-least-once, and a duplicate is only ever the
+# message that was in flight when the work horse died (same Message-ID, so mail clients can tell).
+WEBHOOK_LEASE = 120  # the webhook job's 60 s timeout, and a margin
+
+
+def lease_seconds() -> int:
+    return int(current_app.config["STATUS_NOTIFY_JOB_TIMEOUT"]) + 60
+
 
 def _insert():
     return (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(StatusNotification)
 
 
-def claim(event_id: int, subscriber_ids: list[int], webhook: bool = False) -> list[int]:
-    """The ids of `subscriber_ids` this caller now holds for the event (committed)."""
+def claim(event_id: int, subscriber_ids: list[int], lease: int) -> list[int]:
+    """The ids of `subscriber_ids` this caller now holds for the event for `lease` seconds (committed)."""
     if not subscriber_ids:
         return []
     now = utcnow()
+    until = now + timedelta(seconds=lease)
     new = db.session.execute(
         _insert().values([{"event_id": event_id, "subscriber_id": sid, "status": DeliveryStatus.SENDING,
-                           "created_at": now} for sid in subscriber_ids])
+                           "created_at": now, "lease_until": until} for sid in subscriber_ids])
         .on_conflict_do_nothing(index_elements=["event_id", "subscriber_id"])
         .returning(StatusNotification.subscriber_id)).scalars().all()
     again = db.session.execute(
         update(StatusNotification)
         .where(StatusNotification.event_id == event_id, StatusNotification.subscriber_id.in_(subscriber_ids),
-               StatusNotification.status == DeliveryStatus.FAILED)
-        .values(status=DeliveryStatus.SENDING).returning(StatusNotification.subscriber_id)).scalars().all()
+               (StatusNotification.status == DeliveryStatus.FAILED)
+               | ((StatusNotification.status == DeliveryStatus.SENDING) & (StatusNotification.lease_until < now)))
+        .values(status=DeliveryStatus.SENDING, lease_until=until)
+        .returning(StatusNotification.subscriber_id)).scalars().all()
     db.session.commit()
     held = set(new) | set(again)
     return [sid for sid in subscriber_ids if sid in held]
 
 
-def mark(event_id: int, subscriber_ids: list[int], status: DeliveryStatus, error: str | None = None) -> None:
+def expired_leases(now=None) -> dict[int, list[tuple[int, bool, int]]]:
+    """{event id: [(subscriber id, is a webhook, lease end as epoch seconds)]} of `sending` rows whose
+    holder is gone."""
+    rows = db.session.execute(
+        select(StatusNotification.event_id, StatusNotification.subscriber_id, StatusSubscriber.webhook_url,
+               StatusNotification.lease_until)
+        .join(StatusSubscriber, StatusSubscriber.id == StatusNotification.subscriber_id)
+        .where(StatusNotification.status == DeliveryStatus.SENDING, StatusNotification.lease_until < (now or utcnow()))
+        .order_by(StatusNotification.event_id, StatusNotification.subscriber_id)).all()
+    found: dict[int, list[tuple[int, bool, int]]] = {}
+    for r in rows:
+        found.setdefault(r.event_id, []).append((r.subscriber_id, bool(r.webhook_url), int(r.lease_until.timestamp())))
+    return found
+
+
+def resend_expired() -> int:
+    """Hand every delivery whose lease ran out to a job again (keyed by the lease, so each lapse is
+    handed over once); how many deliveries were handed over."""
+    size, handed = current_app.config["STATUS_NOTIFY_BATCH"], 0
+    for event_id, rows in expired_leases().items():
+        for sid, _hook, stamp in (r for r in rows if r[1]):
+            handed += tasks.enqueue_unless_present(WEBHOOK_JOB, event_id, sid, key=(event_id, sid, "lease", stamp))
+        mails = [r for r in rows if not r[1]]
+        for start in range(0, len(mails), size):
+            chunk = mails[start:start + size]
+            key = (event_id, chunk[0][0], "lease", max(r[2] for r in chunk))
+            if tasks.enqueue_unless_present(EMAIL_JOB, event_id, [r[0] for r in chunk], key=key):
+                handed += len(chunk)
+    if handed:
+        log.warning("status notifications: %d deliveries whose job died mid-send handed over again", handed)
+    return handed
+
+
+def mark(event_id: int, subscriber_ids: list[int], status: DeliveryStatus, error: str | None = None) -> DeliveryStatus:
     """Record the outcome of claimed sends (and whatever else the session holds) and commit."""
     if subscriber_ids:
         values = {"status": status, "attempts": StatusNotification.attempts + 1, "last_error": error}
@@ -201,6 +270,7 @@ def mark(event_id: int, subscriber_ids: list[int], status: DeliveryStatus, error
             StatusNotification.event_id == event_id, StatusNotification.subscriber_id.in_(subscriber_ids)))
             .values(**values))
     db.session.commit()
+    return status
 
 
 # --- housekeeping -------------------------------------------------------------------------------
@@ -218,6 +288,7 @@ def sweep() -> dict:
         StatusSubscriber.disabled_at.is_not(None), StatusSubscriber.disabled_emailed_at.is_(None),
         StatusSubscriber.disabled_at < now - timedelta(minutes=2))).all()
     resent = sum(tasks.enqueue_unless_present(DISABLED_JOB, sid, key=(sid,)) for sid in unsent)
+    handed = resend_expired()
     pruned = db.session.execute(delete(StatusSubscriber).where(
         # updated_at, not created_at: asking again sends a new link, good for CONFIRM_DAYS from then.
         (StatusSubscriber.confirmed_at.is_(None) & (StatusSubscriber.updated_at < now - timedelta(days=CONFIRM_DAYS)))
@@ -225,4 +296,5 @@ def sweep() -> dict:
     old = db.session.execute(delete(StatusNotification).where(
         StatusNotification.created_at < now - DELIVERIES_KEEP)).rowcount
     db.session.commit()
-    return {"disabled_emails": resent, "subscribers_pruned": pruned, "deliveries_pruned": old}
+    return {"disabled_emails": resent, "subscribers_pruned": pruned, "deliveries_pruned": old,
+            "deliveries_resent": handed}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.common import audit
 from app.common.errors import Conflict, NotFound
@@ -72,15 +72,21 @@ def reenable(subscriber_id: int, actor_id: int) -> StatusSubscriber:
     return row
 
 
+UNCERTAIN = "uncertain"  # `sending` past its lease: the job died mid-send; it may or may not have arrived
+
+
 def delivery_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{event id: {sent, failed, sending, skipped}} in one query (zeros included)."""
-    counts = {event_id: {str(s): 0 for s in DeliveryStatus} for event_id in event_ids}
+    """{event id: {sent, failed, sending, skipped, uncertain}} in one query (zeros included). `uncertain`
+    rows are `sending` ones whose lease ran out; the sweep sends them again (same Message-ID)."""
+    counts = {event_id: {str(s): 0 for s in DeliveryStatus} | {UNCERTAIN: 0} for event_id in event_ids}
     if not event_ids:
         return counts
+    lapsed = (StatusNotification.status == DeliveryStatus.SENDING) & (StatusNotification.lease_until < utcnow())
+    label = case((lapsed, UNCERTAIN), else_=StatusNotification.status)
     rows = db.session.execute(
-        select(StatusNotification.event_id, StatusNotification.status, func.count())
+        select(StatusNotification.event_id, label, func.count())
         .where(StatusNotification.event_id.in_(event_ids))
-        .group_by(StatusNotification.event_id, StatusNotification.status))
+        .group_by(StatusNotification.event_id, label))
     for event_id, status, count in rows:
         counts[event_id][status] = count
     return counts

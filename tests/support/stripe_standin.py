@@ -64,6 +64,10 @@ class StripeStandIn:
                 return faults.pop(fragment)
         return None
 
+    def answer_late_next(self, path_fragment: str, seconds: float) -> None:
+        """Issue 28's name for stall_next: carried out, answered past the client's timeout."""
+        self.stall_next(path_fragment, seconds)
+
     # --- dispatch -------------------------------------------------------------------------------
     def _handle(self, request) -> Response:
         params = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
@@ -103,6 +107,8 @@ class StripeStandIn:
         if m := re.fullmatch(r"/v1/customers/([\w]+)/balance_transactions", path):
             return self._balance_transaction(method, m.group(1), params)
         if path == "/v1/credit_notes":
+            if method == "GET":
+                return self._list([n for n in self.credit_notes if n["invoice"] == params.get("invoice")])
             return self._credit_note(method, params)
         return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
@@ -117,7 +123,14 @@ class StripeStandIn:
             return _error(404, "invalid_request_error", f"No such invoice: '{invoice_id}'", code="resource_missing")
         return 200, {"id": invoice_id, "object": "invoice", **self.invoices[invoice_id]}
 
+    @staticmethod
+    def _list(items: list[dict]) -> tuple[int, dict]:
+        """A list as Stripe answers one: newest first."""
+        return 200, {"object": "list", "data": list(reversed(items)), "has_more": False, "url": ""}
+
     def _balance_transaction(self, method, customer, params):
+        if method == "GET" and customer in self.customers.values():
+            return self._list([t for t in self.balance_transactions if t["customer"] == customer])
         if method != "POST" or customer not in self.customers.values():
             return _error(404, "invalid_request_error", f"No such customer: '{customer}'", code="resource_missing")
         problem = _check(params, BALANCE_TXN, required=("amount", "currency"))

@@ -4,6 +4,7 @@ answers idempotency-key reuse as Stripe does."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -187,3 +188,24 @@ def test_yen_amounts_have_no_decimal_part_in_api_admin_email_and_stripe(app, log
     assert (txn["amount"], txn["currency"]) == (-490, "jpy")
     text = _mail_text(smtp, drain_queues)
     assert "¥490" in text and "¥4,900" in text and "JPY" not in text
+
+
+def test_a_corrected_retry_after_a_timeout_finds_the_earlier_credit_and_creates_no_second(
+        app, login, user, staff, stripe_api, monkeypatch):
+    """Issue 28: Stripe carried out the first credit but answered after our timeout; staff retry with
+    another amount. The retry asks Stripe by the claim's metadata first and records what is there."""
+    monkeypatch.setitem(app.config, "STRIPE_TIMEOUT", 1)
+    claim_id = _claim(app, login, user)
+    stripe_api.answer_late_next("/balance_transactions", 2)
+    row = staff.decide(claim_id, status="approved", credit_amount=490).get_json()["request"]
+    assert row["credit_state"] == "pending" and "Stripe refused the credit" in row["credit_error"]
+    assert [t["amount"] for t in stripe_api.balance_transactions] == [-490]  # it happened all the same
+    time.sleep(1.5)  # the stand-in answers one request at a time: let it finish the late answer
+
+    row = staff.retry(claim_id, credit_amount=480).get_json()["request"]
+    assert row["credit_state"] == "issued", row["credit_error"]
+    assert row["credit_amount"] == 490  # what Stripe really credited
+    assert row["stripe_ref"] == stripe_api.balance_transactions[0]["id"]
+    assert [t["amount"] for t in stripe_api.balance_transactions] == [-490]  # no second credit
+    posts = [c for c in stripe_api.calls if c["method"] == "POST"]
+    assert len(posts) == 1

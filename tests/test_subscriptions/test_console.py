@@ -176,14 +176,18 @@ def test_events_list_counts_deliveries_and_filters_failures(client, admin, login
         StatusNotification(event_id=bad.id, subscriber_id=world["active"].id, status=DeliveryStatus.SENT),
         StatusNotification(event_id=bad.id, subscriber_id=world["hook"].id, status=DeliveryStatus.FAILED,
                            last_error="HTTP 500"),
-        StatusNotification(event_id=bad.id, subscriber_id=world["gone"].id, status=DeliveryStatus.SENDING),
+        StatusNotification(event_id=bad.id, subscriber_id=world["gone"].id, status=DeliveryStatus.SENDING,
+                           lease_until=now + timedelta(minutes=10)),  # its job is still on it
+        StatusNotification(event_id=bad.id, subscriber_id=world["pending"].id, status=DeliveryStatus.SENDING,
+                           lease_until=now - timedelta(seconds=1)),  # its job died mid-send: uncertain
     ])
     db.session.commit()
     login(admin)
     html = client.get("/admin/status-events/").get_data(as_text=True)
     assert "incident.created" in html and "incident.updated" in html
     assert ('<span class="delivery-sending">1 sending</span>, <span class="delivery-sent">1 sent</span>, '
-            '<span class="delivery-failed">1 failed</span>, <span class="delivery-skipped">0 skipped</span>') in html
+            '<span class="delivery-failed">1 failed</span>, <span class="delivery-skipped">0 skipped</span>, '
+            '<span class="delivery-uncertain">1 uncertain</span>') in html
     assert '<span class="delivery-sent">1 sent</span>, <span class="delivery-failed">0 failed</span>, ' \
            '<span class="delivery-skipped">1 skipped</span>' in html
     failed = client.get("/admin/status-events/?flt0_failed_deliveries_has=1").get_data(as_text=True)
