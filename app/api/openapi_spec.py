@@ -121,6 +121,9 @@ OPERATIONS: dict[str, dict] = {
     "POST /api/admin/incidents/<int:incident_id>/updates": op(
         "Post an incident update", "staff", 201, ok(incident=ref("Incident"), update=OBJ),
         body(("status", "message"), status=STR, message=STR), (404, 409)),
+    "POST /api/admin/incidents/<int:incident_id>/postmortem": op(
+        "Publish the postmortem of a resolved incident", "staff", 201, ok(incident=ref("Incident")),
+        body(("body",), body=STR, notify=BOOL), (404, 409)),
     "GET /api/admin/maintenances": op("Scheduled maintenance windows", "staff", returns=ok(maintenances=LIST)),
     "POST /api/admin/maintenances": op("Schedule maintenance", "staff", 201, ok(maintenance=ref("Maintenance")),
                                        body(("title", "starts_at", "ends_at"), title=STR, message=STR,
