@@ -12,6 +12,7 @@ use the real pool and the tables are truncated afterwards. SQLite always deletes
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -132,18 +133,34 @@ def _isolation(request, app):
 
 def _wipe(db) -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            from app.models.audit import SQLITE_APPEND_ONLY, SQLITE_APPEND_ONLY_DROP
+    if db.engine.dialect.name == "postgresql":
+        _truncate(db, tables)
+        return
+    from app.models.audit import SQLITE_APPEND_ONLY, SQLITE_APPEND_ONLY_DROP
 
-            for statement in SQLITE_APPEND_ONLY_DROP:  # audit_log is append-only, except for clean-up
-                conn.execute(text(statement))
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-            for statement in SQLITE_APPEND_ONLY:
-                conn.execute(text(statement))
+    with db.engine.begin() as conn:
+        for statement in SQLITE_APPEND_ONLY_DROP:  # audit_log is append-only, except for clean-up
+            conn.execute(text(statement))
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
+        for statement in SQLITE_APPEND_ONLY:
+            conn.execute(text(statement))
+
+
+def _truncate(db, tables: list[str], attempts: int = 5) -> None:
+    """TRUNCATE takes every table's lock at once; a worker process a test just stopped may still be
+    finishing a transaction, and PostgreSQL then breaks the deadlock by failing us: wait and try again."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if "deadlock" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 _MISSING = object()

@@ -10,6 +10,9 @@ import contextlib
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_login import AnonymousUserMixin
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 from app.common import jsonlog, metrics
 from app.extensions import limiter
@@ -45,11 +48,22 @@ def _finish(response):
     seconds = time.perf_counter() - started
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
     metrics.observe_request(request.method, route, response.status_code, seconds)
-    user = g.get("_login_user")
-    jsonlog.log_request(request.method, route, response.status_code, seconds,
-                        getattr(user, "id", None) if user is not None and user.is_authenticated else None)
+    jsonlog.log_request(request.method, route, response.status_code, seconds, _user_id())
     response.headers[jsonlog.REQUEST_ID_HEADER] = g.request_id
     return response
+
+
+def _user_id() -> int | None:
+    """The signed-in user's id, read from the identity map: after a database outage the user row may be
+    expired and detached, and the request line must never fail (nor query) because of it."""
+    user = g.get("_login_user")
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    try:
+        identity = inspect(user).identity
+    except NoInspectionAvailable:  # not a model (the user loader's outage stand-in)
+        return getattr(user, "id", None)
+    return identity[0] if identity else None
 
 
 def _unbind(_exc=None) -> None:

@@ -55,7 +55,7 @@ def test_signed_in_pages_and_the_gone_link_fit_a_phone_and_pass_axe(live_server,
     browser_login(page, live_server, world.user_email, world.user_password, next_path="/data-requests")
     problems = _browse(page, live_server, PUBLIC_SIGNED_IN)
     problems += check_page(page, live_server + world.gone_path)
-    assert page.locator("h1").inner_text() == "Gone"  # it really was the download-gone page
+    assert page.locator("h1").inner_text() == "This download link no longer works"  # the download-gone page
     assert not problems, "\n".join(problems)
 
 

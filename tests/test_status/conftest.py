@@ -11,12 +11,15 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fresh_status_cache(app):
-    """The embedded fake Redis lives as long as the session's app: start and end every test clean."""
-    from app.status import cache
+    """The embedded fake Redis lives as long as the session's app: start and end every test clean, this
+    process's copy of the newest published check included (an earlier test's snapshot must not count)."""
+    from app.status import cache, live
 
     cache.invalidate()
+    live._local.clear()
     yield
     cache.invalidate()
+    live._local.clear()
 
 
 
