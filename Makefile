@@ -9,7 +9,7 @@ AXE := node_modules/axe-core/axe.min.js
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-server test-embedded lint install clean
+.PHONY: run test test-server test-embedded lint install clean translations
 
 # `make run` needs only what the app imports; `make test` adds the test tools and axe-core (npm).
 $(RUN_STAMP): requirements.txt
@@ -43,6 +43,14 @@ test-server: $(DEV_STAMP) $(AXE)
 
 test-embedded: $(DEV_STAMP) $(AXE)
 	LEVQOR_TEST_EMBEDDED=1 $(BIN)/pytest -q
+
+# Re-extract every wrapped string and merge it into each language's .po (then translate what is new:
+# tests/test_i18n.py fails on any empty or fuzzy German entry). The app compiles the .po files at start.
+translations: $(RUN_STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project=Levqor --copyright-holder=Levqor -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching \
+		--ignore-obsolete
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

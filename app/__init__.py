@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.extensions import csrf, db, limiter, login_manager, mail, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from app.security import init_security
 
 
@@ -48,9 +49,12 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401  (every table on the metadata, for Alembic)
         request_guard,
     )
+    from app.common import i18n
     from app.models.types import render_item
 
     db.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=str(
+        i18n.compile_catalogues(Path(app.instance_path) / "translations")))
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
                      render_as_batch=True, compare_type=True, render_item=render_item)
     login_manager.init_app(app)

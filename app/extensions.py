@@ -1,4 +1,5 @@
 """Extensions, created unbound and bound to an app by create_app() (nothing connects at import)."""
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -23,3 +24,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()  # English and German: app/common/i18n.py

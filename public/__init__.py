@@ -8,6 +8,7 @@ def register_public(app) -> None:
     from public import (
         accounts,  # noqa: F401  (/, /signin, /signout, /pricing)
         dsar,  # noqa: F401  (/data-requests)
+        language,  # noqa: F401  (/language, the selector)
         sla,  # noqa: F401  (/sla-credits)
         status,  # noqa: F401  (/status, /status/feed.atom)
         subscriptions,  # noqa: F401  (/status/subscribe, confirm, unsubscribe)

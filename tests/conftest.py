@@ -88,11 +88,12 @@ def app(app_config):
 class RequestScopedClient(FlaskClient):
     """Each test keeps one app context open (for db.session), and Flask reuses it for requests, so
     per-request caches on `g` would leak between two clients of one test: the CSRF token
-    (Flask-WTF), the signed-in user (Flask-Login) and the CSP nonce. Drop them before every request."""
+    (Flask-WTF), the signed-in user (Flask-Login), the CSP nonce and the language (Flask-Babel). Drop them
+    before every request."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
-            for name in ("csrf_token", "_login_user", "csp_nonce"):
+            for name in ("csrf_token", "_login_user", "csp_nonce", "_flask_babel"):
                 g.pop(name, None)
         return super().open(*args, **kwargs)
 

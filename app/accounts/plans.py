@@ -3,22 +3,24 @@ product copy that changes with releases, not with deployments, so it lives here.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Subscription
 
 # Every plan: the trust guarantees this module provides.
-EVERY_PLAN = ("GDPR data export of everything we hold, on request", "Public status page with incident history")
+EVERY_PLAN = (_l("GDPR data export of everything we hold, on request"), _l("Public status page with incident history"))
 
 INCLUDES = {
-    "starter": ("Up to 5 active workflows", "1,000 workflow runs a month", "7 days of run logs", "Email support"),
-    "pro": ("Unlimited workflows", "25,000 workflow runs a month", "30 days of run logs",
-            "Priority email support (1 business day)"),
-    "business": ("Unlimited workflows", "250,000 workflow runs a month", "1 year of run logs",
-                 "Named support contact (4 business hours)", "Audit log export"),
+    "starter": (_l("Up to 5 active workflows"), _l("1,000 workflow runs a month"), _l("7 days of run logs"),
+                _l("Email support")),
+    "pro": (_l("Unlimited workflows"), _l("25,000 workflow runs a month"), _l("30 days of run logs"),
+            _l("Priority email support (1 business day)")),
+    "business": (_l("Unlimited workflows"), _l("250,000 workflow runs a month"), _l("1 year of run logs"),
+                 _l("Named support contact (4 business hours)"), _l("Audit log export")),
 }
-GENERIC = ("Workflow automation with run history", "Email support")
+GENERIC = (_l("Workflow automation with run history"), _l("Email support"))
 
 
 def catalog(user_id: int | None = None) -> list[dict]:

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
-from app.common import audit
+from app.common import audit, i18n
 from app.common.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import User
@@ -81,7 +81,20 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def user_json(user: User) -> dict:
-    return {"id": user.id, "email": user.email, "name": user.name, "is_admin": bool(user.is_admin)}
+    return {"id": user.id, "email": user.email, "name": user.name, "is_admin": bool(user.is_admin),
+            "locale": user.locale}
+
+
+def set_locale(user: User, value) -> User:
+    """Remember the user's language ("en" | "de"); anything else is refused (422) and nothing changes."""
+    if not isinstance(value, str) or value not in i18n.LOCALES:
+        raise ValidationFailed("Unknown language.", fields={"locale": f"One of: {', '.join(i18n.LOCALES)}."})
+    if user.locale != value:
+        audit.record("user.locale_changed", target_user_id=user.id, target_type="user", target_id=user.id,
+                     details={"from": user.locale, "to": value})
+        user.locale = value
+        db.session.commit()
+    return user
 
 
 def end_sessions(user: User, *, action: str, actor_id: int | None, details: dict | None = None) -> None:

@@ -6,6 +6,7 @@ from app.accounts import login_throttle, users
 from app.api import json_body
 from app.auth import login_required, sign_in, sign_out
 from app.common import inputs
+from app.common.errors import ValidationFailed
 from app.extensions import csrf
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/auth")
@@ -34,6 +35,19 @@ def logout():
 @login_required
 def me():
     return jsonify(ok=True, user=users.user_json(current_user), csrf_token=generate_csrf())
+
+
+@bp.patch("/me")
+@login_required
+def update_me():
+    """{locale: "en" | "de"}: the language of the user's pages and mails (422 for anything else)."""
+    data = json_body()
+    unknown = sorted(set(data) - {"locale"})
+    if unknown or "locale" not in data:
+        raise ValidationFailed("Send {\"locale\": \"en\" | \"de\"}.",
+                               fields={name: "Unknown field." for name in unknown} or {"locale": "Required."})
+    users.set_locale(current_user, data["locale"])
+    return jsonify(ok=True, user=users.user_json(current_user))
 
 
 @bp.get("/csrf")

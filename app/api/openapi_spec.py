@@ -37,7 +37,7 @@ SCHEMAS = {
         "ok": {"const": False}, "error": STR, "message": STR,
         "fields": {"type": "object", "additionalProperties": STR}}},
     "User": body(("id", "email", "name", "is_admin"), id=INT, email=STR, name={"type": ["string", "null"]},
-                 is_admin=BOOL),
+                 is_admin=BOOL, locale={"enum": ["en", "de", None]}),
     "Export": body(("id", "status", "requested_at", "completed_at", "expires_at", "download_url"), id=INT,
                    status=ANY_STATE, requested_at=TIME, completed_at=TIME, expires_at=TIME,
                    download_url={"type": ["string", "null"]}, retrying=BOOL, reason={"type": ["string", "null"]}),
@@ -82,6 +82,8 @@ OPERATIONS: dict[str, dict] = {
     "GET /api/openapi.json": op("This document (OpenAPI 3.1)", "public", returns=OBJ),
     "GET /api/docs": op("This document, rendered (Swagger UI)", "public", returns=STR, content="text/html"),
     "GET /api/auth/me": op("The signed-in user", "user", returns=ok(user=ref("User"), csrf_token=STR)),
+    "PATCH /api/auth/me": op("Save the signed-in user's language (pages and mails)", "user", request=body(
+        ("locale",), locale={"enum": ["en", "de"]}), returns=ok(user=ref("User")), errors=(422,)),
     "GET /api/auth/csrf": op("A CSRF token for this session", "public", returns=ok(csrf_token=STR)),
     # dsar
     "POST /api/dsar/export": op("Request a data export (at most one per 30 days)", "user", 202,

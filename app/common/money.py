@@ -6,7 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
 
-LOCALE = "en_US"  # the product's only language today; amounts read "$49.00", "¥4,900", "€49.00"
+from app.common import i18n
+
+# The language in force picks the form: "$49.00", "¥4,900", "€4.90" in English; "4,90 €", "49,00 $" in German.
 
 
 def digits(currency: str | None) -> int:
@@ -14,12 +16,12 @@ def digits(currency: str | None) -> int:
     return get_currency_precision((currency or "USD").upper())
 
 
-def format_amount(amount: int | None, currency: str | None) -> str:
+def format_amount(amount: int | None, currency: str | None, locale: str | None = None) -> str:
     if amount is None:
         return ""
     code = (currency or "USD").upper()
     places = digits(code)
-    return format_currency(Decimal(amount).scaleb(-places), code, locale=LOCALE,
+    return format_currency(Decimal(amount).scaleb(-places), code, locale=locale or i18n.babel_locale(),
                            format_type="standard", currency_digits=True)
 
 

@@ -38,6 +38,8 @@ class StatusSubscriber(db.Model):
                                                 default="statuspage")
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The language of the page the subscription was asked on ("en" | "de"): every mail to them is in it.
+    locale: Mapped[str | None] = mapped_column(String(8))
     last_delivery_at = mapped_column(UTCDateTime)
     disabled_at = mapped_column(UTCDateTime)
     disabled_emailed_at = mapped_column(UTCDateTime)

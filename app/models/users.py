@@ -20,6 +20,8 @@ class User(UserMixin, db.Model):
     # Part of every session cookie (get_id); bumped at logout, password change and admin-rights change,
     # which ends every session minted before.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"), default=0)
+    # The language chosen for pages and mails ("en" | "de"); None: Accept-Language decides, mails in English.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (Index("ix_users_email_lower", func.lower(email)),)
 

@@ -6,7 +6,8 @@ def test_login_returns_user_and_csrf_token(client, user):
     assert res.status_code == 200
     body = res.get_json()
     assert body["ok"] is True
-    assert body["user"] == {"id": user.id, "email": "user@example.com", "name": user.name, "is_admin": False}
+    assert body["user"] == {"id": user.id, "email": "user@example.com", "name": user.name, "is_admin": False,
+                            "locale": None}
     assert body["csrf_token"]
     me = client.get("/api/auth/me")
     assert me.status_code == 200 and me.get_json()["user"]["id"] == user.id
