@@ -1,4 +1,5 @@
 from flask import current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.accounts import login_throttle, plans
@@ -47,7 +48,7 @@ def signout():
     form = SignOutForm()
     if request.method == "POST" and form.validate_on_submit():
         sign_out()
-        flash("You are signed out.", "info")
+        flash(gettext("You are signed out."), "info")
         return redirect(url_for("public.signin"))
     if not current_user.is_authenticated:
         return redirect(url_for("public.signin"))

@@ -13,6 +13,7 @@ def register_context(app) -> None:
     app.jinja_env.filters["when"] = i18n.fmt_datetime
     app.jinja_env.filters["day"] = i18n.fmt_date
     app.jinja_env.filters["number"] = i18n.fmt_number
+    app.jinja_env.filters["t"] = i18n.translate  # a computed word (status, component, message) translated
 
     @app.context_processor
     def inject():

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, redirect, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
+from app.common import i18n
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
 from app.models.status import COMPONENT_NAMES
@@ -32,12 +34,12 @@ def status_page():
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
         # nothing about it is personal, and it needs no CSRF token (the page has no forms).
-        return cached_response("page:anonymous", _render_anonymous, "text/html")
+        return cached_response(f"page:anonymous:{i18n.current()}", _render_anonymous, "text/html")
     return _render_page()
 
 
 def _render_page(**overrides) -> str:
-    body = cache.get_or_build("page", _render_body)
+    body = cache.get_or_build(f"page:{i18n.current()}", _render_body)
     # The body is our own autoescaped template output, cached as bytes.
     return render_template("status.html", body=Markup(body.decode()), **overrides)  # noqa: S704
 
@@ -50,7 +52,7 @@ def _render_anonymous() -> str:
 @limiter.exempt
 def status_fragment():
     """The body of /status alone (what status.js swaps in every minute), from the same cache."""
-    return cached_response("page", _render_body, "text/html", {"Cache-Control": "no-cache"})
+    return cached_response(f"page:{i18n.current()}", _render_body, "text/html", {"Cache-Control": "no-cache"})
 
 
 @bp.get("/status/history")
@@ -65,12 +67,13 @@ def status_history_page():
         raise NotFound(f"The history has {pages} pages.", code="no_such_page")
 
     def render(**overrides) -> str:
-        body = cache.get_or_build(f"history:{page}", lambda: _render_history(page))
+        body = cache.get_or_build(f"history:{page}:{i18n.current()}", lambda: _render_history(page))
         # The body is our own autoescaped template output, cached as bytes.
         return render_template("status_history.html", body=Markup(body.decode()), **overrides)  # noqa: S704
 
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return cached_response(f"history-anonymous:{page}", lambda: render(csrf_token=lambda: ""), "text/html")
+        return cached_response(f"history-anonymous:{page}:{i18n.current()}", lambda: render(csrf_token=lambda: ""),
+                               "text/html")
     return render()
 
 
@@ -118,7 +121,7 @@ def _render_body() -> str:
 @bp.get("/status/how-we-measure")
 @limiter.exempt
 def status_how_we_measure():
-    return cached_response("page:how-we-measure", lambda: render_template("status_measure.html",
+    return cached_response(f"page:how-we-measure:{i18n.current()}", lambda: render_template("status_measure.html",
                                                                          csrf_token=lambda: ""), "text/html")
 
 
@@ -133,10 +136,11 @@ def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
         counts = run["counts"]
         held = {"down": counts.get("down", 0), "degraded": counts.get("degraded", 0),
                 "maintenance": counts.get("maintenance", 0)}.get(run["level"])
-        what = LABELS[run["level"]] + (f", {days.duration(held)}" if held else "")
+        what = i18n.translate(LABELS[run["level"]]) + (f", {days.duration(held)}" if held else "")
         title = f"{what} ({span})"
         if run["partial"]:
-            title = f"Partial data ({_measured(counts)}), {what.lower()} ({span})"
+            title = gettext("Partial data (%(measured)s), %(what)s (%(span)s)", measured=_measured(counts), what=what,
+                            span=span)
         out.append({"x": x, "width": run["slots"], "level": run["level"], "partial": run["partial"],
                     "title": title, "notable": run["level"] in ("down", "degraded", "maintenance")})
         x += run["slots"]
@@ -146,7 +150,8 @@ def strip(points: list, step: timedelta, fmt: str) -> list[dict]:
 def _measured(counts: dict) -> str:
     ran = sum(counts.get(k, 0) for k in COUNTED)
     expected = ran + counts.get("no_data", 0)
-    return f"{ran} of {expected} checks ran, {pct(coverage_pct(counts))} measured"
+    return gettext("%(ran)s of %(expected)s checks ran, %(pct)s measured", ran=ran, expected=expected,
+                   pct=pct(coverage_pct(counts)))
 
 
 def coverage_note(series: dict) -> str:
@@ -154,15 +159,15 @@ def coverage_note(series: dict) -> str:
     cov = series.get("coverage_pct")
     if cov is None or series.get("uptime_pct") is None or cov >= 99.95:
         return ""
-    return f"measured over {pct(cov)} of the window"
+    return gettext("measured over %(pct)s of the window", pct=pct(cov))
 
 
 def pct(value) -> str:
     if value is None:
-        return "no data"
+        return gettext("no data")
     if value >= 99.995 and value < 100:
-        return "99.99 %"
-    return f"{value:.2f} %".replace(".00 %", " %") if value in (0, 100) else f"{value:.2f} %"
+        value = 99.99
+    return f"{i18n.fmt_number(value, 0 if value in (0, 100) else 2)} %"  # "99,95 %" in German
 
 
 @bp.get("/status/feed.rss")

@@ -16,7 +16,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_request_context, request
-from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale, gettext
 
 LOCALES = ("en", "de")
 DEFAULT = "en"
@@ -42,8 +42,11 @@ def select_locale() -> str:
         return DEFAULT
     from flask_login import current_user
 
-    user = current_user._get_current_object() if current_user else None
-    saved = normalize(getattr(user, "locale", None)) if user is not None and user.is_authenticated else None
+    try:  # loading the user may need the database; an outage must not fail the page that says so
+        user = current_user._get_current_object()
+        saved = normalize(getattr(user, "locale", None)) if user.is_authenticated else None
+    except Exception:  # noqa: BLE001
+        saved = None
     return (saved or normalize(request.cookies.get(COOKIE))
             or request.accept_languages.best_match(LOCALES) or DEFAULT)
 
@@ -122,3 +125,37 @@ def compile_catalogues(target: Path) -> Path:
             write_mo(handle, catalog)
         os.replace(partial, mo)
     return target
+
+
+def translate(value):
+    """The `t` template filter: a word the code computes (a status, a component's name, an error message)
+    in the language in force; unknown text stays as it is. Never %-formats, never marks anything safe."""
+    return gettext(str(value)) if value else value
+
+
+def N_(text: str) -> str:  # noqa: N802  (pybabel's marker: extracted, not translated here)
+    return text
+
+
+# What the code computes and the pages show through `|t`: listed here so that pybabel extracts them.
+VOCABULARY = (
+    N_("API"), N_("Frontend"), N_("Database"), N_("Stripe (payments)"), N_("Workflows"),
+    N_("Operational"), N_("Degraded performance"), N_("Partial outage"), N_("Major outage"),
+    N_("Under maintenance"), N_("No data"), N_("Not monitored"),
+    N_("All Systems Operational"), N_("Minor Service Outage"), N_("Partial System Outage"),
+    N_("Major Service Outage"), N_("Service Under Maintenance"), N_("Status unknown"),
+    N_("Investigating"), N_("Identified"), N_("Monitoring"), N_("Resolved"),
+    N_("Minor"), N_("Major"), N_("Critical"),
+    N_("The requested URL was not found on the server. If you entered the URL manually please check your "
+       "spelling and try again."),
+    N_("You don't have the permission to access the requested resource. It is either read-protected or not "
+       "readable by the server."),
+    N_("This user has exceeded an allotted request count. Try again later."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_("Your form expired. Go back, reload and try again."),
+    N_("Something went wrong on our side."),
+    N_("Our database is not reachable right now. Nothing was changed; try again in a minute."),
+    N_("Our job queue is not reachable right now. Nothing was changed; try again in a minute."),
+    N_("Our file storage is not reachable right now. Nothing was changed; try again in a minute."),
+)

@@ -7,7 +7,7 @@
   const pad = (n) => String(n).padStart(2, "0");
 
   // One human format everywhere, in the visitor's zone; the exact UTC time goes in the tooltip.
-  function fmt(iso) { return iso ? new Date(iso).toLocaleString(undefined, DATE) : "—"; }
+  function fmt(iso) { return iso ? new Date(iso).toLocaleString(document.documentElement.lang || undefined, DATE) : "—"; }
   function utc(iso) {
     const d = new Date(iso);
     return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +

@@ -9,7 +9,7 @@
     root.querySelectorAll("time[data-local]").forEach((el) => {
       const when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.textContent = when.toLocaleString(undefined, {
+      el.textContent = when.toLocaleString(document.documentElement.lang || undefined, {
         year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
       });
       el.dataset.localized = "1";
