@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app
 
+from app.common import i18n
 from app.common.mailer import render_parts, smtp_session, write_outbox
 
 # Quoted-printable: ASCII stays readable and no line exceeds 76 characters, whatever the template holds
@@ -55,9 +56,13 @@ class Batch:
         self.sender = current_app.config["MAIL_DEFAULT_SENDER"]
 
     def send_template(self, to: str, subject: str, template: str, headers: dict, message_id: str | None = None,
-                      **context) -> None:
-        """`message_id`: the same on every attempt of one message, so a re-send is recognisable."""
-        raw = compose(self.sender, to, subject, *render_parts(template, subject, **context), headers, message_id)
+                      locale: str | None = None, **context) -> None:
+        """`message_id`: the same on every attempt of one message, so a re-send is recognisable. `locale`:
+        the recipient's language ("en" | "de"); `subject` may be a callable, called in that language."""
+        with i18n.in_locale(locale):
+            subject = str(subject() if callable(subject) else subject)
+            raw = compose(self.sender, to, subject, *render_parts(template, subject, **context), headers,
+                          message_id)
         if self.host is not None:
             self.host.sendmail(parseaddr(self.sender)[1], [to], raw)
         else:

@@ -40,6 +40,14 @@ def select_locale() -> str:
         return DEFAULT
     if request.path.startswith(ENGLISH_ONLY):
         return DEFAULT
+    return visitor_locale()
+
+
+def visitor_locale() -> str:
+    """The visitor's language by the chain above, whatever the surface (a subscription asked through the
+    JSON API from the status page is stored in the page's language)."""
+    if not has_request_context():
+        return DEFAULT
     from flask_login import current_user
 
     try:  # loading the user may need the database; an outage must not fail the page that says so
@@ -146,6 +154,10 @@ VOCABULARY = (
     N_("Major Service Outage"), N_("Service Under Maintenance"), N_("Status unknown"),
     N_("Investigating"), N_("Identified"), N_("Monitoring"), N_("Resolved"),
     N_("Minor"), N_("Major"), N_("Critical"),
+    N_("New incident"), N_("Incident update"), N_("Postmortem"), N_("Scheduled maintenance"),
+    N_("Maintenance updated"), N_("Maintenance started"), N_("Maintenance completed"), N_("Maintenance canceled"),
+    N_("Maintenance reminder"), N_("Status update"), N_("All components"), N_("In progress"), N_("Completed"),
+    N_("Canceled"),
     N_("The requested URL was not found on the server. If you entered the URL manually please check your "
        "spelling and try again."),
     N_("You don't have the permission to access the requested resource. It is either read-protected or not "

@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_mail import Message
 
+from app.common import i18n
+
 log = logging.getLogger(__name__)
 
 
@@ -69,6 +71,9 @@ def render_parts(template: str, subject: str, **context) -> tuple[str, str]:
             render_template(f"mail/{template}.html", subject=subject, **context))
 
 
-def send_template(to: str, subject: str, template: str, **context) -> str:
-    """Render mail/<template>.txt and .html and send both parts."""
-    return send_mail(to, subject, *render_parts(template, subject, **context))
+def send_template(to: str, subject: str, template: str, locale: str | None = None, **context) -> str:
+    """Render mail/<template>.txt and .html in the recipient's language (`locale`: "en" | "de", None is
+    English) and send both parts; `subject` may be a lazy_gettext string, translated here."""
+    with i18n.in_locale(locale):
+        subject = str(subject)
+        return send_mail(to, subject, *render_parts(template, subject, **context))

@@ -3,8 +3,10 @@ incident or maintenance in Statuspage's shape, with its current update and compo
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
+from app.common import i18n
 from app.common.iso import iso
 from app.extensions import db
 from app.models import Incident, IncidentUpdate, ScheduledMaintenance, StatusEvent
@@ -51,6 +53,14 @@ def build(event: StatusEvent) -> dict:
         ctx["window"] = (item.starts_at, item.ends_at) if item is not None else None
     ctx["subject"] = f"[{current_app.config['STATUS_PAGE_NAME']} status] {ctx['status_word']}: {ctx['title']}"
     return ctx
+
+
+def subject_line(ctx: dict, english: str) -> str:
+    """The mail's subject in the language in force (English: exactly `english`, the one built above)."""
+    if i18n.current() == i18n.DEFAULT:
+        return english
+    return gettext("[%(page)s status] %(what)s: %(title)s", page=current_app.config["STATUS_PAGE_NAME"],
+                   what=i18n.translate(ctx["status_word"]), title=ctx["title"])
 
 
 def webhook_payload(event: StatusEvent, unsubscribe_url: str, webhook_format: str = "statuspage") -> dict:

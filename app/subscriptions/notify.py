@@ -13,6 +13,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,7 +97,8 @@ def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
                     continue
                 url, in_flight = subscribers.unsubscribe_url(sub), sid
                 try:
-                    mails.send_template(sub.email, subject, "status_notification", _headers(url),
+                    mails.send_template(sub.email, lambda: content.subject_line(message, subject),
+                                        "status_notification", _headers(url), locale=sub.locale,
                                         message_id=message_id(event_id, sid, mails.sender),
                                         unsubscribe_url=url, **message)
                     settled[sid] = mark(event_id, [sid], DeliveryStatus.SENT)
@@ -178,7 +180,7 @@ def send_disabled_email(subscriber_id: int) -> bool:
     sub = db.session.get(StatusSubscriber, subscriber_id)
     if sub is None or sub.disabled_at is None or sub.disabled_emailed_at is not None:
         return False
-    send_template(sub.email, "Your Levqor status webhook was turned off", "status_webhook_disabled",
+    send_template(sub.email, _l("Your Levqor status webhook was turned off"), "status_webhook_disabled", sub.locale,
                   subscriber=sub, status_url=f"{current_app.config['PUBLIC_BASE_URL']}/status",
                   unsubscribe_url=subscribers.unsubscribe_url(sub))
     db.session.execute(update(StatusSubscriber).where(StatusSubscriber.id == sub.id)

@@ -13,12 +13,13 @@ import re
 import secrets
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from limits import parse_many
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.common import audit, tasks
+from app.common import audit, i18n, tasks
 from app.common.errors import NotFound, ServiceError, ValidationFailed
 from app.common.mailer import send_template
 from app.extensions import db, limiter
@@ -128,6 +129,7 @@ def request_subscription(data: dict) -> None:
     wish = clean(data)
     row = _find_or_create(wish["email"], wish["webhook_url"], wish["components"])
     sending = _address_allows(wish["email"])
+    row.locale = i18n.visitor_locale()  # every mail to them is in the language they asked in
     if sending:
         row.confirm_token = secrets.token_hex(16)  # the newest link is the only good one
     audit.record("status.subscription_requested", actor_id=None, target_type="status_subscriber",
@@ -150,7 +152,8 @@ def send_confirmation(subscriber_id: int, components: list[str], webhook_format:
     if row is None or row.confirm_token is None:
         return False
     names = [COMPONENT_NAMES.get(c, c) for c in (components or COMPONENTS)]
-    send_template(row.email, "Confirm your Levqor status subscription", "status_confirm", subscriber=row,
+    send_template(row.email, _l("Confirm your Levqor status subscription"), "status_confirm", row.locale,
+                  subscriber=row,
                   confirm_url=confirm_url(row, components, webhook_format), components=names,
                   already=row.state == "active")
     return True
