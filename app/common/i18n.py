@@ -17,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_request_context, request
 from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel.speaklater import LazyString
 
 LOCALES = ("en", "de")
 DEFAULT = "en"
@@ -84,9 +85,9 @@ def _utc(value: datetime) -> datetime:
 # Babel patterns per language; English keeps the forms the pages always had ("2026-12-02 03:15 UTC").
 PATTERNS = {
     "en": {"minute": "yyyy-MM-dd HH:mm", "day": "dd MMMM yyyy", "ymd": "yyyy-MM-dd", "month": "LLLL yyyy",
-           "short": "MMM d, yyyy", "weekday": "EEE d MMM yyyy"},
+           "short": "MMM d, yyyy", "weekday": "EEE d MMM yyyy", "long": "dd MMMM yyyy, HH:mm"},
     "de": {"minute": "dd.MM.yyyy, HH:mm", "day": "d. MMMM yyyy", "ymd": "dd.MM.yyyy", "month": "LLLL yyyy",
-           "short": "d. MMM yyyy", "weekday": "EEE, d. MMM yyyy"},
+           "short": "d. MMM yyyy", "weekday": "EEE, d. MMM yyyy", "long": "d. MMMM yyyy, HH:mm"},
 }
 
 
@@ -141,6 +142,11 @@ def translate(value):
     return gettext(str(value)) if value else value
 
 
+def lazy(value):
+    """A computed word translated when it is shown (in a mail's language), not when it is computed."""
+    return LazyString(translate, value)
+
+
 def N_(text: str) -> str:  # noqa: N802  (pybabel's marker: extracted, not translated here)
     return text
 
@@ -157,7 +163,8 @@ VOCABULARY = (
     N_("New incident"), N_("Incident update"), N_("Postmortem"), N_("Scheduled maintenance"),
     N_("Maintenance updated"), N_("Maintenance started"), N_("Maintenance completed"), N_("Maintenance canceled"),
     N_("Maintenance reminder"), N_("Status update"), N_("All components"), N_("In progress"), N_("Completed"),
-    N_("Canceled"),
+    N_("Canceled"), N_("approved"), N_("rejected"), N_("upheld"), N_("revised"), N_("Approved"), N_("Rejected"),
+    N_("Upheld"), N_("Revised"),
     N_("The requested URL was not found on the server. If you entered the URL manually please check your "
        "spelling and try again."),
     N_("You don't have the permission to access the requested resource. It is either read-protected or not "

@@ -30,7 +30,7 @@ from app.models.types import utcnow
 SCHEMA_VERSION = 2
 
 USER_COLUMNS = (("id", User.id), ("email", User.email), ("name", User.name), ("is_admin", User.is_admin),
-                ("created_at", User.created_at))
+                ("created_at", User.created_at), ("locale", User.locale))
 WORKFLOW_COLUMNS = (("id", Workflow.id), ("name", Workflow.name), ("description", Workflow.description),
                     ("definition", Workflow.definition), ("created_at", Workflow.created_at),
                     ("updated_at", Workflow.updated_at))

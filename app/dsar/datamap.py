@@ -109,8 +109,8 @@ _CLAIM_KEPT = ("id", "user_id", "subscription_id", "plan", "period_start", "peri
 ERASURE: dict[str, Erasure] = {
     "users": Erasure(SCRUB, "id", "Your account row stays as an empty shell under its number, so invoices can still "
                      "refer to it: email, name, password and API token are removed and nobody can sign in with it.",
-                     keep=("id", "created_at"), clear=("email", "name", "password_hash", "is_admin", "api_token",
-                                                       "session_version")),
+                     keep=("id", "created_at", "locale"),  # the language: the last mail is in it; it names nobody
+                     clear=("email", "name", "password_hash", "is_admin", "api_token", "session_version")),
     "workflows": Erasure(DELETE, "user_id", "Deleted."),
     "workflow_runs": Erasure(DELETE, "user_id", "Deleted."),
     "run_logs": Erasure(DELETE, "user_id", "Deleted."),

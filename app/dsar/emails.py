@@ -9,6 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
@@ -21,8 +22,8 @@ from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-FAILED_SUBJECT = "Your Levqor data export could not be completed"
-EXTENDED_SUBJECT = "Your Levqor data export will take longer"
+FAILED_SUBJECT = _l("Your Levqor data export could not be completed")
+EXTENDED_SUBJECT = _l("Your Levqor data export will take longer")
 FAILED_JOB, EXTENDED_JOB = "dsar.email_failed", "dsar.email_extended"
 SWEEP_GRACE = timedelta(minutes=1)  # an extension's own enqueue follows its commit at once: don't race it
 SWEEP_WINDOW = timedelta(days=30)  # older events are not worth a first mail any more
@@ -43,10 +44,10 @@ def _locked(export_id: int) -> DsarExport | None:
 
 def _send(export: DsarExport, subject: str, template: str, action: str, column: str) -> bool:
     """Raises when the relay refuses (the mail job retries); the column is set only after it accepted."""
-    send_template(export.user.email, subject, template, export=export, user=export.user,
+    send_template(export.user.email, subject, template, export.user.locale, export=export, user=export.user,
                   page_url=f"{current_app.config['PUBLIC_BASE_URL']}/data-requests")
     setattr(export, column, utcnow())
-    audit.record(action, on=export, details={"subject": subject})
+    audit.record(action, on=export, details={"subject": str(subject)})
     db.session.commit()
     return True
 

@@ -4,6 +4,7 @@ once (its column is set only after the relay accepted it)."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.common import audit
 from app.common.mailer import send_template
@@ -12,9 +13,9 @@ from app.models import ErasureRequest, User
 from app.models.erasure import ErasureStatus
 from app.models.types import utcnow
 
-SCHEDULED_SUBJECT = "Your Levqor account is scheduled for erasure"
-HELD_SUBJECT = "The erasure of your Levqor account is on hold"
-FINAL_SUBJECT = "Your Levqor account has been erased"
+SCHEDULED_SUBJECT = _l("Your Levqor account is scheduled for erasure")
+HELD_SUBJECT = _l("The erasure of your Levqor account is on hold")
+FINAL_SUBJECT = _l("Your Levqor account has been erased")
 
 
 def _page_url() -> str:
@@ -27,7 +28,7 @@ def send_scheduled(erasure_id: int) -> bool:
         db.session.commit()
         return False
     user = db.session.get(User, erasure.user_id)
-    send_template(user.email, SCHEDULED_SUBJECT, "erasure_scheduled", erasure=erasure, user=user,
+    send_template(user.email, SCHEDULED_SUBJECT, "erasure_scheduled", user.locale, erasure=erasure, user=user,
                   page_url=_page_url())
     erasure.scheduled_emailed_at = utcnow()
     audit.record("dsar.erasure_scheduled_emailed", on=erasure)
@@ -41,7 +42,8 @@ def send_held(erasure_id: int) -> bool:
         db.session.commit()
         return False
     user = db.session.get(User, erasure.user_id)
-    send_template(user.email, HELD_SUBJECT, "erasure_held", erasure=erasure, user=user, page_url=_page_url())
+    send_template(user.email, HELD_SUBJECT, "erasure_held", user.locale, erasure=erasure, user=user,
+                  page_url=_page_url())
     audit.record("dsar.erasure_held_emailed", on=erasure)
     db.session.commit()
     return True
@@ -53,7 +55,9 @@ def send_final(erasure_id: int) -> bool:
     if erasure is None or erasure.status != ErasureStatus.COMPLETED or not erasure.notify_email:
         db.session.commit()
         return False
-    send_template(erasure.notify_email, FINAL_SUBJECT, "erasure_final", erasure=erasure)
+    user = db.session.get(User, erasure.user_id)  # the anonymised shell keeps the language, nothing personal
+    send_template(erasure.notify_email, FINAL_SUBJECT, "erasure_final", user.locale if user else None,
+                  erasure=erasure)
     erasure.notify_email, erasure.final_emailed_at = None, utcnow()
     audit.record("dsar.erasure_final_emailed", on=erasure)
     db.session.commit()

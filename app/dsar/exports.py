@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
@@ -32,7 +33,7 @@ from app.models.types import utcnow
 log = logging.getLogger(__name__)
 
 TOKEN_SALT = "levqor.dsar.download"
-READY_SUBJECT = "Your Levqor data export is ready"
+READY_SUBJECT = _l("Your Levqor data export is ready")
 GDPR_DEADLINE_DAYS = 30
 _SQLITE_WRITE_LOCK = threading.Lock()
 
@@ -201,7 +202,8 @@ def send_ready_email(export_id: int, resend: bool = False) -> bool:
     export = db.session.get(DsarExport, export_id)
     if export is None or not export.is_downloadable() or (export.emailed_at and not resend):
         return False
-    send_template(export.user.email, READY_SUBJECT, "dsar_ready", url=export.download_url, export=export,
+    send_template(export.user.email, READY_SUBJECT, "dsar_ready", export.user.locale, url=export.download_url,
+                  export=export,
                   user=export.user, link_days=current_app.config["DSAR_LINK_DAYS"])
     export.emailed_at = utcnow()
     audit.record("dsar.emailed", on=export, details={"resend": resend})

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.common import mailer, money, tasks
+from app.common import i18n, mailer, money, tasks
 from app.extensions import db
 from app.models import SlaClaimMessage, SlaCreditRequest, SlaDispute, User
 from app.models.sla import CreditState
@@ -17,10 +18,15 @@ from app.models.types import utcnow
 from app.sla import disputes, staff, thread
 
 
-def _send(to: str, template: str, subject: str, **context) -> None:
-    context.update(subject=subject, base_url=current_app.config["PUBLIC_BASE_URL"])
-    mailer.send_mail(to, subject, render_template(f"mail/{template}.txt", **context),
-                     render_template(f"mail/{template}.html", **context))
+def _send(to: str, template: str, subject, locale: str | None = None, **context) -> None:
+    """`subject` and the amounts are callables or lazy strings: made in the recipient's language."""
+    with i18n.in_locale(locale):
+        subject = str(subject)
+        context = {k: v() if callable(v) else v for k, v in context.items()}
+        context.update(subject=subject, base_url=current_app.config["PUBLIC_BASE_URL"])
+        text, html = (render_template(f"mail/{template}.txt", **context),
+                      render_template(f"mail/{template}.html", **context))
+    mailer.send_mail(to, subject, text, html)
 
 
 def send_dispute_outcome(claim_id: int) -> bool:
@@ -29,10 +35,11 @@ def send_dispute_outcome(claim_id: int) -> bool:
     if dispute is None or dispute.is_open() or claim.user is None:
         return False
     fmt = money.format_amount
-    _send(claim.user.email, "sla_dispute", f"Your dispute of {claim.ticket_id} was {dispute.status}",
+    _send(claim.user.email, "sla_dispute", _l("Your dispute of %(ticket)s was %(status)s", ticket=claim.ticket_id,
+                                              status=i18n.lazy(dispute.status)), claim.user.locale,
           claim=claim, dispute=dispute, revised=dispute.status == DisputeStatus.REVISED,
-          total=fmt(claim.credit_amount, claim.currency) if claim.credit_amount else None,
-          difference=fmt(dispute.credit_difference, claim.currency) if dispute.credit_difference else None,
+          total=(lambda: fmt(claim.credit_amount, claim.currency)) if claim.credit_amount else None,
+          difference=(lambda: fmt(dispute.credit_difference, claim.currency)) if dispute.credit_difference else None,
           applied=dispute.credit_state == CreditState.ISSUED)
     dispute.emailed_at = utcnow()
     db.session.commit()
@@ -57,9 +64,10 @@ def send_message(message_id: int) -> bool:
     to = recipient(message)
     if to:
         to_customer = message.side == MessageSide.SUPPORT
-        subject = (f"New message on your SLA claim {message.claim.ticket_id}" if to_customer
-                   else f"Customer message on {message.claim.ticket_id}")
-        _send(to, "sla_message", subject, message=message, claim=message.claim, to_customer=to_customer)
+        subject = (_l("New message on your SLA claim %(ticket)s", ticket=message.claim.ticket_id) if to_customer
+                   else f"Customer message on {message.claim.ticket_id}")  # to staff: English, like the console
+        locale = message.claim.user.locale if to_customer and message.claim.user else None
+        _send(to, "sla_message", subject, locale, message=message, claim=message.claim, to_customer=to_customer)
     message.emailed_at = utcnow()
     db.session.commit()
     return True

@@ -7,9 +7,10 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from sqlalchemy import select
 
-from app.common import audit, mailer, money, tasks
+from app.common import audit, i18n, mailer, money, tasks
 from app.common.errors import Conflict, ValidationFailed
 from app.common.inputs import INT32_MAX, parse_int
 from app.extensions import db
@@ -192,13 +193,15 @@ def send_decision_email(claim_id: int) -> bool:
     if claim is None or claim.user is None or claim.is_pending():
         return False
     applied = claim.credit_state == CreditState.ISSUED
-    subject = f"Your SLA credit request {claim.ticket_id} was {claim.status}"
-    context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
-               "amount": money.format_amount(claim.credit_amount, claim.currency), "applied": applied,
-               "comp": claim.computation or {},
-               "charge": money.format_amount(claim.period_charge, claim.currency)}
-    text = render_template("mail/sla_decision.txt", **context)
-    html = render_template("mail/sla_decision.html", **context)
+    with i18n.in_locale(claim.user.locale):  # the customer's language: words, dates and amounts
+        subject = gettext("Your SLA credit request %(ticket)s was %(status)s", ticket=claim.ticket_id,
+                          status=i18n.translate(claim.status))
+        context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
+                   "amount": money.format_amount(claim.credit_amount, claim.currency), "applied": applied,
+                   "comp": claim.computation or {},
+                   "charge": money.format_amount(claim.period_charge, claim.currency)}
+        text = render_template("mail/sla_decision.txt", **context)
+        html = render_template("mail/sla_decision.html", **context)
     mailer.send_mail(claim.user.email, subject, text, html)
     claim.emailed_at = utcnow()
     db.session.commit()

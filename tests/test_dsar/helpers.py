@@ -96,7 +96,7 @@ def assert_no_canaries(files: dict[str, bytes]) -> None:
         for label, canary in CANARIES.items():
             assert canary.encode() not in content, f"{label} canary leaked into {name}"
     user = json.loads(files["user.json"])
-    assert set(user[0]) == {"id", "email", "name", "is_admin", "created_at"}
+    assert set(user[0]) == {"id", "email", "name", "is_admin", "created_at", "locale"}
 
 
 def fast_forward_retries(queue: str = "dsar") -> int:
