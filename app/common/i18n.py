@@ -165,6 +165,8 @@ VOCABULARY = (
     N_("Maintenance reminder"), N_("Status update"), N_("All components"), N_("In progress"), N_("Completed"),
     N_("Canceled"), N_("approved"), N_("rejected"), N_("upheld"), N_("revised"), N_("Approved"), N_("Rejected"),
     N_("Upheld"), N_("Revised"),
+    N_("pending"), N_("running"), N_("ready"), N_("failed"), N_("expired"), N_("retrying"),
+    N_("withdrawn by support"), N_("open"),
     N_("The requested URL was not found on the server. If you entered the URL manually please check your "
        "spelling and try again."),
     N_("You don't have the permission to access the requested resource. It is either read-protected or not "
