@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.services import browser_login
 from tests.support.ui import check_page
 
 PAGES = ["/status", "/signin", "/", "/pricing", "/status/history", "/status/subscribe", "/sla-credits"]
@@ -44,3 +45,15 @@ def test_the_selector_switches_language_without_javascript(live_server, browser,
     page.goto(f"{live_server}/status")  # the choice is remembered over the browser's German
     assert page.locator("html").get_attribute("lang") == "en"
     context.close()
+
+
+@pytest.mark.browser
+def test_signed_in_german_pages_fit_a_phone_and_pass_axe(live_server, german, world):
+    """The pages with tables and forms (exports, erasure, claims and their threads), in German."""
+    browser_login(german, live_server, world.user_email, world.user_password, next_path="/data-requests")
+    problems = []
+    for path in ("/data-requests", "/sla-credits"):
+        problems += check_page(german, live_server + path)
+    german.goto(f"{live_server}/data-requests")
+    assert german.locator("#history-h").inner_text() == "Ihre bisherigen Datenexporte"
+    assert not problems, "\n".join(problems)
