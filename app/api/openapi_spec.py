@@ -135,6 +135,10 @@ OPERATIONS: dict[str, dict] = {
         "Cancel a window", "staff", returns=ok(maintenance=ref("Maintenance")), errors=(404, 409)),
     "POST /api/admin/maintenances/<int:maintenance_id>/complete": op(
         "Complete a window early", "staff", returns=ok(maintenance=ref("Maintenance")), errors=(404, 409)),
+    "POST /api/admin/maintenances/<int:maintenance_id>/updates": op(
+        "Post an update on a running window (in_progress, verifying, completed; ends_at extends it)", "staff", 201,
+        ok(maintenance=ref("Maintenance"), update=OBJ),
+        body(("status", "message"), status=STR, message=STR, ends_at=STR), (404, 409)),
     # sla
     "POST /api/support/sla-credit": op("File an SLA credit claim (JSON or multipart)", "user", 201,
                                        ok(ticket_id=STR, request=ref("Claim")), body(
