@@ -11,12 +11,13 @@ def init_admin(app) -> None:
     from admin_views.audit import AuditLogView
     from admin_views.base import SecureIndexView
     from admin_views.dsar import add_dsar_view
+    from admin_views.incident_drafts import IncidentDraftView
     from admin_views.incident_templates import IncidentTemplateView
     from admin_views.rq import mount_rq_dashboard
     from admin_views.sla import add_sla_view
     from admin_views.status import IncidentView, MaintenanceView
     from admin_views.subscriptions import add_subscriber_views
-    from app.models import AuditLog, Incident, IncidentTemplate, ScheduledMaintenance, User
+    from app.models import AuditLog, Incident, IncidentDraft, IncidentTemplate, ScheduledMaintenance, User
     from app.security import csp_nonce
 
     # The console's own templates (admin/*.html) live beside its views, not with the public pages.
@@ -27,6 +28,8 @@ def init_admin(app) -> None:
                   csp_nonce_generator=csp_nonce)
     admin.add_view(UserView(User, db, name="Users", endpoint="users"))
     admin.add_view(IncidentView(Incident, db, name="Incidents", endpoint="incidents"))
+    admin.add_view(IncidentDraftView(IncidentDraft, db, name="Draft incidents", endpoint="incident_drafts",
+                                     url="/admin/incident-drafts"))
     admin.add_view(IncidentTemplateView(IncidentTemplate, db, name="Incident templates",
                                         endpoint="incident_templates", url="/admin/incident-templates"))
     admin.add_view(MaintenanceView(ScheduledMaintenance, db, name="Maintenance", endpoint="maintenance"))
