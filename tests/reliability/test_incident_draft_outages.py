@@ -1,0 +1,101 @@
+"""Draft incidents in the bad hour (issue 24, point 1), on real parts: Redis (a private redis-server)
+is down while the checks fail, and the mail relay (an aiosmtpd this test owns) is down when the
+on-call mail is due. The draft is raised once and the on-call mail is sent once, when the part is back."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import IncidentDraft, StatusSnapshot
+from app.models.status import COMPONENTS
+from app.models.types import utcnow
+from app.status import drafts, snapshots
+from jobs.worker import EmbeddedRuntime
+from tests.reliability.test_mail_outage import relay  # noqa: F401  (fixture)
+from tests.support.services import free_port
+from tests.test_dsar.helpers import fast_forward_retries
+
+ONCALL = "oncall@example.com, lead@example.com"
+
+
+def _drafts() -> list[IncidentDraft]:
+    db.session.expire_all()
+    return db.session.scalars(select(IncidentDraft).order_by(IncidentDraft.id)).all()
+
+
+def _age_drafts() -> None:
+    db.session.execute(update(IncidentDraft).values(created_at=utcnow() - timedelta(minutes=3)))
+    db.session.commit()
+
+
+def _check(ts, **down) -> StatusSnapshot:
+    levels = {c: "up" for c in COMPONENTS} | down
+    snap = StatusSnapshot(ts=ts, overall_status="down", **StatusSnapshot.level_columns(levels), details={})
+    db.session.add(snap)
+    db.session.commit()
+    return snap
+
+
+def _drain(app) -> None:
+    runtime = EmbeddedRuntime(app)
+    runtime.periodic = False
+    runtime.run_once()
+
+
+@pytest.mark.server_only
+@pytest.mark.committed
+def test_redis_down_while_checks_fail_the_on_call_mail_goes_once_redis_is_back(make_fault_app, private_redis, smtp):
+    dead = f"http://127.0.0.1:{free_port()}/healthz"  # nothing listens: the API check fails
+    fault_app = make_fault_app(REDIS_URL=private_redis.url, EMBEDDED_QUEUE=False, RATELIMIT_STORAGE_URI="memory://",
+                               STATUS_ONCALL_EMAILS=ONCALL, API_HEALTH_URL=dead, STATUS_CHECK_TIMEOUT=1,
+                               STATUS_RETRY_DELAY=0.1)
+    with fault_app.app_context():
+        private_redis.stop()
+        for _ in range(3):  # three failing checks while Redis is away (the workflows check fails too)
+            snap = snapshots.record_snapshot(fault_app)
+            assert snap.api_status == "down"
+        [draft] = _drafts()
+        assert draft.status == "open" and "api" in draft.components and draft.oncall_mailed_at is None
+        assert smtp.messages == []
+
+        private_redis.start()
+        _age_drafts()
+        assert drafts.sweep() == 1
+        assert drafts.sweep() == 0  # queued once
+        _drain(fault_app)
+        mails = smtp.wait_for(2)
+        assert sorted(m["to"][0] for m in mails) == ["lead@example.com", "oncall@example.com"]
+        assert all(draft.title in m["subject"] for m in mails)
+
+        snapshots.record_snapshot(fault_app)  # still failing, Redis back: no second draft, no second mail
+        assert len(_drafts()) == 1 and _drafts()[0].oncall_mailed_at is not None
+        assert drafts.sweep() == 0
+        _drain(fault_app)
+        assert len(smtp.messages) == 2
+
+
+def test_relay_down_when_the_on_call_mail_is_due_it_is_retried_and_sent_once(
+        app, configure, relay, drain_queues):  # noqa: F811
+    configure(STATUS_ONCALL_EMAILS="oncall@example.com")
+    start = utcnow() - timedelta(minutes=10)
+    _check(start, database="down")
+    second = _check(start + timedelta(minutes=5), database="down")
+    relay.stop()
+    draft = drafts.evaluate(second.id)
+    drain_queues()  # the job fails against the stopped relay and waits for its retry
+    assert _drafts()[0].oncall_mailed_at is None
+    assert drafts.sweep() == 0  # its job is waiting to be retried: the sweeper leaves it alone
+
+    relay.start()
+    fast_forward_retries("mail")
+    drain_queues()
+    [mail] = relay.box.wait_for(1)
+    assert mail["to"] == ["oncall@example.com"] and "Database down" in mail["subject"]
+    assert _drafts()[0].oncall_mailed_at is not None
+    fast_forward_retries("mail")
+    drain_queues()
+    assert len(relay.box.messages) == 1
+    assert db.session.scalar(select(func.count(IncidentDraft.id))) == 1 and draft.id == _drafts()[0].id
