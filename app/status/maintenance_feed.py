@@ -39,7 +39,7 @@ def _updates(item: ScheduledMaintenance, state: str) -> list[dict]:
             for n, (status, at, body) in reversed(list(enumerate(steps)))]
 
 
-def _link(item: ScheduledMaintenance, now: datetime) -> str:
+def link_path(item: ScheduledMaintenance, now: datetime) -> str:
     """Upcoming work is announced on /status; begun work is on the history page of its month
     (three months a page, as status_archive pages them)."""
     if item.starts_at > now:
@@ -57,7 +57,7 @@ def statuspage_object(item: ScheduledMaintenance, now: datetime) -> dict:
         "started_at": iso(item.starts_at) if state != "scheduled" else None,
         "resolved_at": iso(item.window_end()) if state == "completed" else None,
         "scheduled_for": iso(item.starts_at), "scheduled_until": iso(item.ends_at), "page_id": "levqor",
-        "shortlink": f"{base}{_link(item, now)}",
+        "shortlink": f"{base}{link_path(item, now)}",
         "incident_updates": _updates(item, state),
         "components": [{"id": c, "name": COMPONENT_NAMES.get(c, c),
                         "status": "under_maintenance" if state in ("in_progress", "verifying") else "operational",
