@@ -213,6 +213,7 @@ class Config:
     STATUS_MAINTENANCE_REMINDER_MINUTES = env_int("STATUS_MAINTENANCE_REMINDER_MINUTES", 60)  # before it starts
     # Comma-separated addresses mailed once about each draft incident raised by failing checks; empty: none.
     STATUS_ONCALL_EMAILS = env_str("STATUS_ONCALL_EMAILS", "")
+    STATUS_WEBHOOK_TIMEOUT = float(env_str("STATUS_WEBHOOK_TIMEOUT", "5"))  # s per delivery, then failed (retried)
     STATUS_WEBHOOK_CA_BUNDLE = env_str("STATUS_WEBHOOK_CA_BUNDLE")  # PEM roots for webhook TLS; default certifi's
 
     # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.

@@ -45,7 +45,8 @@ def fanout(event_id: int) -> dict:
     event = db.session.get(StatusEvent, event_id)
     if event is None:
         return {"event": event_id, "missing": True}
-    rows = db.session.execute(select(StatusSubscriber.id, StatusSubscriber.components, StatusSubscriber.webhook_url)
+    rows = db.session.execute(select(StatusSubscriber.id, StatusSubscriber.components, StatusSubscriber.webhook_url,
+                                     StatusSubscriber.consecutive_failures)
                               .where(*_active()).order_by(StatusSubscriber.id)).all()
     # An event naming no component concerns everyone; a subscriber of none hears of everything.
     wanted = set(event.components or [])
@@ -55,7 +56,9 @@ def fanout(event_id: int) -> dict:
     for start in range(0, len(emails), size):
         chunk = emails[start:start + size]
         tasks.enqueue(EMAIL_JOB, event_id, chunk, job_id=tasks.job_id(EMAIL_JOB, event_id, chunk[0]))
-    for r in audience:
+    # Emails are on `mail`, taken before `notify`; webhooks that answered last time go first, so an
+    # endpoint that is failing (slow, down) costs the others nothing it has not already cost them.
+    for r in sorted(audience, key=lambda r: bool(r.consecutive_failures)):
         if r.webhook_url:
             tasks.enqueue(WEBHOOK_JOB, event_id, r.id, job_id=tasks.job_id(WEBHOOK_JOB, event_id, r.id))
     event.fanned_out_at, event.recipients = utcnow(), len(audience)
@@ -147,7 +150,8 @@ def deliver_webhook(event_id: int, subscriber_id: int) -> str:
     try:
         target = webhooks.resolve(sub.webhook_url, current_app.config["STATUS_WEBHOOK_ALLOW_PRIVATE"])
         code = webhooks.post(target, body, sub.webhook_secret or "", f"evt_{event_id}",
-                             current_app.config["STATUS_WEBHOOK_CA_BUNDLE"])
+                             current_app.config["STATUS_WEBHOOK_CA_BUNDLE"],
+                             current_app.config["STATUS_WEBHOOK_TIMEOUT"])
         error = None if 200 <= code < 300 else f"HTTP {code}"
     except Exception as exc:  # refused address, DNS, connection, timeout
         error = _error(exc)
