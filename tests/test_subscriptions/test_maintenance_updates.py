@@ -43,8 +43,9 @@ def test_staff_move_a_running_window_through_its_states_with_messages(client, ad
     assert v2[0]["status"] == "verifying"
     assert v2[0]["incident_updates"][0]["body"] == "Upgrade done; checking replicas."
     assert v2[0]["components"][0]["status"] == "under_maintenance"
-    banner = client.get("/status").get_data(as_text=True)
-    assert "Upgrade done; checking replicas." in banner
+    for path in ("/status", "/signin", "/pricing"):  # the banner carries staff's latest word
+        html = client.get(path).get_data(as_text=True)
+        assert "Database upgrade (verifying) — Upgrade done; checking replicas." in html, path
 
     res = _updates(client, token, item.id, {"status": "completed", "message": "All replicas in step."})
     assert res.status_code == 201 and res.get_json()["maintenance"]["status"] == "completed"
