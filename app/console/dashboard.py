@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, select
 
 from app.common import tasks
 from app.extensions import db
-from app.models import DsarExport, Incident, SlaCreditRequest
+from app.models import DsarExport, Incident, IncidentDraft, SlaCreditRequest
 from app.models.dsar import DELIVERED
 from app.models.types import utcnow
 
@@ -41,6 +41,7 @@ def summary(now: datetime | None = None) -> dict:
         "claims_pending": sum(n for _, n, _ in credit),
         "claims_suggested": [(currency or "USD", int(total)) for currency, _, total in credit],
         "incidents_open": _count(Incident, Incident.status != "resolved"),
+        "drafts_open": _count(IncidentDraft, IncidentDraft.status == "open"),  # raised by failing checks
         "failed_jobs": failed_jobs(),
         "weeks": weekly(now),
     }

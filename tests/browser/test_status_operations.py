@@ -84,6 +84,8 @@ def test_staff_publish_a_draft_incident_from_the_console_in_one_click(live_serve
 
     problems = check_page(page, f"{live_server}/admin/incident-drafts/")
     problems += check_page(page, f"{live_server}/admin/incident-drafts/details/?id={draft.id}")
+    problems += check_page(page, f"{live_server}/admin/")  # the dashboard's "draft incidents" card
+    assert page.locator("#dash-drafts").is_visible()
     page.goto(f"{live_server}/admin/incident-drafts/details/?id={draft.id}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Publish incident").click()

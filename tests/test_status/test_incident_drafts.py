@@ -101,6 +101,8 @@ def test_one_click_publishes_the_draft_and_subscribers_are_told(client, add_snap
     draft = drafts.evaluate(b.id)
     assert draft.title == "API and Frontend down" and draft.impact == "critical"
     login(admin)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'id="dash-drafts"' in home and "draft incidents" in home  # the console's front page says so
     page = client.get(f"/admin/incident-drafts/details/?id={draft.id}").get_data(as_text=True)
     assert "not public until you" in page and draft.message in page
     res = client.post(f"/admin/incident-drafts/{draft.id}/publish", data={"csrf_token": _csrf(page)},
@@ -118,6 +120,7 @@ def test_one_click_publishes_the_draft_and_subscribers_are_told(client, add_snap
                         follow_redirects=True)
     assert "already published" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Incident.id))) == 1
+    assert 'id="dash-drafts"' not in client.get("/admin/").get_data(as_text=True)
     assert client.post(f"/admin/incident-drafts/{draft.id}/dismiss", data={}).status_code in (400, 403)  # no CSRF
 
 
