@@ -78,6 +78,10 @@ DATA_MAP: tuple[Source, ...] = (
            reason="Written by staff about the service; it holds nothing about customers."),
     Source("scheduled_maintenances", "Scheduled maintenance", None, "—",
            reason="Announced by staff about the service; it holds nothing about customers."),
+    Source("maintenance_updates", "Maintenance updates", None, "—",
+           reason="Posted by staff about planned work on the service; it holds nothing about customers."),
+    Source("incident_drafts", "Draft incidents", None, "—",
+           reason="Raised by the service's own checks for staff; it holds nothing about customers."),
 )
 
 BY_TABLE = {source.table: source for source in DATA_MAP}
@@ -150,6 +154,8 @@ ERASURE: dict[str, Erasure] = {
     "status_events": Erasure(NOTHING, "", "Holds nothing about you."),
     "incident_updates": Erasure(NOTHING, "", "Holds nothing about you."),
     "scheduled_maintenances": Erasure(NOTHING, "", "Holds nothing about you."),
+    "maintenance_updates": Erasure(NOTHING, "", "Holds nothing about you."),
+    "incident_drafts": Erasure(NOTHING, "", "Holds nothing about you."),
 }
 
 
