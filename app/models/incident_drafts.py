@@ -26,7 +26,8 @@ class IncidentDraft(db.Model):
     snapshot_id: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    oncall_mailed_at = mapped_column(UTCDateTime)
+    oncall_mailed_at = mapped_column(UTCDateTime)  # every on-call address has it
+    oncall_mailed_to = mapped_column(JSONType)  # the addresses the relay accepted so far (a retry skips them)
     created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
     closed_at = mapped_column(UTCDateTime)
 

@@ -127,11 +127,14 @@ def send_oncall(draft_id: int) -> bool:
         return False
     link = f"{current_app.config['PUBLIC_BASE_URL']}/admin/incident-drafts/details/?id={draft.id}"
     subject = f"[{current_app.config['STATUS_PAGE_NAME']} on-call] Draft incident: {draft.title}"
-    for address in addresses:
+    done = list(draft.oncall_mailed_to or [])
+    for address in [a for a in addresses if a not in done]:  # a retry after a relay failure skips the sent
         send_template(address, subject, "incident_draft_oncall", draft=draft, link=link,
                       components=[COMPONENT_NAMES[c] for c in draft.components or COMPONENTS])
-    db.session.execute(update(IncidentDraft).where(IncidentDraft.id == draft.id)
-                       .values(oncall_mailed_at=utcnow()))
+        done.append(address)
+        db.session.execute(update(IncidentDraft).where(IncidentDraft.id == draft.id).values(oncall_mailed_to=done))
+        db.session.commit()
+    db.session.execute(update(IncidentDraft).where(IncidentDraft.id == draft.id).values(oncall_mailed_at=utcnow()))
     db.session.commit()
     return True
 

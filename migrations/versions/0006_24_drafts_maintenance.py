@@ -31,6 +31,7 @@ def upgrade():
         sa.Column('incident_id', sa.Integer(), nullable=True),
         sa.Column('closed_by_id', sa.Integer(), nullable=True),
         sa.Column('oncall_mailed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('oncall_mailed_to', JSON, nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_incident_drafts_incident_id_incidents'),

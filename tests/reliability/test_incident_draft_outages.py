@@ -15,7 +15,7 @@ from app.models.types import utcnow
 from app.status import drafts, snapshots
 from jobs.worker import EmbeddedRuntime
 from tests.reliability.test_mail_outage import relay  # noqa: F401  (fixture)
-from tests.support.services import free_port
+from tests.support.services import SmtpServer, _Handler, _import_aiosmtpd_controller, free_port
 from tests.test_dsar.helpers import fast_forward_retries
 
 ONCALL = "oncall@example.com, lead@example.com"
@@ -99,3 +99,44 @@ def test_relay_down_when_the_on_call_mail_is_due_it_is_retried_and_sent_once(
     drain_queues()
     assert len(relay.box.messages) == 1
     assert db.session.scalar(select(func.count(IncidentDraft.id))) == 1 and draft.id == _drafts()[0].id
+
+
+class _RefusesOnceHandler(_Handler):
+    """The relay turns `address` away once (451, try later), then accepts it: a retry must not mail
+    the addresses it had already taken."""
+
+    def __init__(self, box: SmtpServer, address: str):
+        super().__init__(box)
+        self.address, self.refused = address, 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.address and not self.refused:
+            self.refused += 1
+            return "451 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_relay_refusing_one_on_call_address_retries_only_that_one(app, configure, drain_queues):
+    configure(STATUS_ONCALL_EMAILS="oncall@example.com, lead@example.com")
+    box = SmtpServer(port=free_port())
+    handler = _RefusesOnceHandler(box, "lead@example.com")
+    controller = _import_aiosmtpd_controller()(handler, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    state = app.extensions["mail"]
+    saved, state.port = state.port, box.port
+    try:
+        start = utcnow() - timedelta(minutes=10)
+        _check(start, stripe="down")
+        drafts.evaluate(_check(start + timedelta(minutes=5), stripe="down").id)
+        drain_queues()
+        assert [m["to"] for m in box.wait_for(1)] == [["oncall@example.com"]] and handler.refused == 1
+        assert _drafts()[0].oncall_mailed_at is None and _drafts()[0].oncall_mailed_to == ["oncall@example.com"]
+        fast_forward_retries("mail")
+        drain_queues()
+        box.wait_for(2)
+        assert sorted(m["to"][0] for m in box.messages) == ["lead@example.com", "oncall@example.com"]
+        assert _drafts()[0].oncall_mailed_at is not None
+    finally:
+        state.port = saved
+        controller.stop()
