@@ -222,6 +222,8 @@ class SlaCreditView(SecureModelView):
             claim = disputes.decide_dispute(claim_id, current_user, {
                 "outcome": form.outcome.data, "credit_amount": credit, "notes": form.notes.data,
                 "credit_method": form.credit_method.data})
+        except recorded.DecisionRecorded:
+            raise  # the database is away: the error page says what was saved
         except ServiceError as exc:
             flash(exc.message, "error")
             for field, message in (exc.fields or {}).items():

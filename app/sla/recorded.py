@@ -23,6 +23,8 @@ class Attempt:
     status: str
     amount: int | None
     currency: str | None
+    credits: bool  # the decision makes a credit (an approval, a revised dispute's difference)
+    what: str = ""  # how the answer names the decision: the claim's ticket id, or "The dispute of …"
     stripe_ref: str | None = None
     error: str | None = None
     tried: bool = False
@@ -38,11 +40,17 @@ class DecisionRecorded(ServiceError):
 
 def attempt_of(claim) -> Attempt:
     """Read before the decision's commit expires the claim."""
-    return Attempt(claim.ticket_id, claim.status, claim.credit_amount, claim.currency)
+    return Attempt(claim.ticket_id, claim.status, claim.credit_amount, claim.currency,
+                   claim.status == ClaimStatus.APPROVED, claim.ticket_id)
+
+
+def attempt_of_dispute(claim, dispute) -> Attempt:
+    return Attempt(claim.ticket_id, dispute.status, dispute.credit_difference, claim.currency,
+                   dispute.credit_difference is not None, f"The dispute of {claim.ticket_id}")
 
 
 def credit_state(attempt: Attempt) -> str | None:
-    if attempt.status != ClaimStatus.APPROVED:
+    if not attempt.credits:
         return None
     if not attempt.tried:
         return NOT_ATTEMPTED
@@ -53,8 +61,8 @@ def _credit_words(attempt: Attempt, away: str) -> str:
     state = credit_state(attempt)
     if state == MADE:
         return (f"The credit was made ({attempt.stripe_ref}) but is not recorded here yet, so the claim shows it "
-                f"pending: retry the credit once the {away} is back; the retry asks Stripe first and records "
-                "this credit instead of making a second one.")
+                f"pending: retry the credit once the {away} is back; the retry finds this credit at Stripe and "
+                "records it instead of making a second one.")
     if state == NOT_MADE:
         return f"The credit was not made ({attempt.error}): retry it from the claim once the {away} is back."
     if state == NOT_ATTEMPTED:
@@ -70,10 +78,10 @@ def after_commit(exc: Exception, attempt: Attempt) -> DecisionRecorded | None:
         return None
     outages.forget_broken_session()
     decided = attempt.status
-    if attempt.status == ClaimStatus.APPROVED:
+    if attempt.credits:
         decided += f" with a credit of {money.format_amount(attempt.amount, attempt.currency)}"
     message = " ".join(filter(None, (
-        f"{attempt.ticket_id} was {decided}: that decision is saved; do not decide it again.",
+        f"{attempt.what} was {decided}: that decision is saved; do not decide it again.",
         f"Then our {down.name} stopped answering.", _credit_words(attempt, down.name),
         "The customer is emailed once it is back.")))
     return DecisionRecorded(message, headers={"Retry-After": str(down.retry_after)}, extra={

@@ -34,10 +34,12 @@ def sla_on_private_pg(make_fault_app, private_pg, httpserver, login):
         outage = start + timedelta(days=4)
         sub = subscription_with_period(user)
         monitor(start, end, [api_down(outage, 60)])
-        res = Signed(fault_app, login, user).post(
-            "/api/support/sla-credit", json=payload(sub, outage, outage + timedelta(hours=1), 60))
+        owner = Signed(fault_app, login, user)
+        res = owner.post("/api/support/sla-credit", json=payload(sub, outage, outage + timedelta(hours=1), 60))
         assert res.status_code == 201, res.get_json()
-        yield cluster, stripe_api, Signed(fault_app, login, admin), res.get_json()["request"]["id"]
+        staff = Signed(fault_app, login, admin)
+        staff.owner, staff.app, staff.login = owner, fault_app, login
+        yield cluster, stripe_api, staff, res.get_json()["request"]["id"]
 
 
 def _decide(staff, claim_id):
@@ -91,3 +93,26 @@ def test_database_gone_right_after_the_commit_says_the_credit_was_not_attempted(
     cluster.start()
     row = staff.post(f"/api/admin/sla-credit/{claim_id}/credit/retry", json={}).get_json()["request"]
     assert row["credit_state"] == "issued" and [t["amount"] for t in stripe_api.balance_transactions] == [-490]
+
+
+def test_database_gone_after_a_revised_disputes_credit_says_the_difference_was_made(sla_on_private_pg):
+    cluster, stripe_api, staff, claim_id = sla_on_private_pg
+    assert _decide(staff, claim_id).status_code == 200
+    disputed = staff.owner.post(f"/api/support/sla-credit/{claim_id}/dispute", json={"reason": "Three hours."})
+    assert disputed.status_code == 201, disputed.get_json()
+    second = Signed(staff.app, staff.login, make_user("second-decider@example.com", "second-decider-password",
+                                                      is_admin=True))
+    stripe_api.after_next("/balance_transactions", cluster.stop)
+
+    res = second.post(f"/api/admin/sla-credit/{claim_id}/dispute-decision",
+                      json={"outcome": "revised", "credit_amount": 1225, "notes": "The workflows were down too."})
+    body = res.get_json()
+    assert res.status_code == 503 and body["error"] == "decision_recorded", body
+    assert body["message"].startswith(f"The dispute of SLA-{claim_id:06d} was revised with a credit of $7.35: that "
+                                      "decision is saved") and "Nothing was changed" not in body["message"]
+    assert body["credit"] == {"state": "made_not_recorded", "stripe_ref": stripe_api.balance_transactions[-1]["id"]}
+
+    cluster.start()
+    row = second.post(f"/api/admin/sla-credit/{claim_id}/dispute-credit/retry", json={}).get_json()["request"]
+    assert row["dispute"]["status"] == "revised" and row["dispute"]["credit_state"] == "issued"
+    assert [t["amount"] for t in stripe_api.balance_transactions] == [-490, -735]  # the difference once
