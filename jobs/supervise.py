@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -135,11 +136,11 @@ class SurvivingWorker(Worker):
         if scheduler is None or self._stop_requested or self._shutdown_requested_date is not None:
             return
         process = scheduler._process
-        if process is not None and process.is_alive():
-            return
         if process is None and time.monotonic() < getattr(self, "_locks_busy_until", 0):
             return  # every lock was held by another worker's scheduler a moment ago: ask again later
         try:
+            if process is not None and (process._parent_pid != os.getpid() or process.is_alive()):
+                return  # alive, or this is a work horse (only the worker that started the child may look)
             if not scheduler.acquire_locks(auto_start=True):
                 self._locks_busy_until = time.monotonic() + LOCK_RETRY_SECONDS
             elif scheduler._process is not process:
