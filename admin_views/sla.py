@@ -18,7 +18,7 @@ from app.models import SlaCreditRequest
 from app.models.sla import SLA_STATUSES, ClaimStatus
 from app.models.sla_thread import MessageSide
 from app.models.types import utcnow
-from app.sla import claims, disputes, staff, thread
+from app.sla import claims, disputes, recorded, staff, thread
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -181,6 +181,8 @@ class SlaCreditView(SecureModelView):
                     "stripe_ref": form.stripe_ref.data, "credit_method": form.credit_method.data}
             try:
                 staff.decide_claim(claim_id, current_user, data)
+            except recorded.DecisionRecorded:
+                raise  # the database is away: the error page says what was saved (the claim page cannot load)
             except ServiceError as exc:
                 flash(exc.message, "error")
                 for field, message in (exc.fields or {}).items():
@@ -220,6 +222,8 @@ class SlaCreditView(SecureModelView):
             claim = disputes.decide_dispute(claim_id, current_user, {
                 "outcome": form.outcome.data, "credit_amount": credit, "notes": form.notes.data,
                 "credit_method": form.credit_method.data})
+        except recorded.DecisionRecorded:
+            raise  # the database is away: the error page says what was saved
         except ServiceError as exc:
             flash(exc.message, "error")
             for field, message in (exc.fields or {}).items():

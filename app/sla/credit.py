@@ -20,7 +20,7 @@ import logging
 
 from flask import current_app
 
-from app.common import billing, money
+from app.common import billing, money, outages
 from app.models import SlaCreditRequest
 from app.models.sla import CreditMethod, CreditState
 from app.sla import periods
@@ -95,6 +95,8 @@ def _attempt(claim: SlaCreditRequest, method: str, amount: int, period, tag: str
     except CreditRefused as exc:
         return None, str(exc)
     except Exception as exc:  # Stripe errors, timeouts: pending, with Stripe's words for staff
+        if outages.unavailable_dependency(exc):
+            raise  # our own database went away (a lazy load): not Stripe's answer
         log.warning("stripe credit for %s failed: %s", claim.ticket_id, exc)
         return None, f"Stripe refused the credit: {getattr(exc, 'user_message', None) or exc}"
 

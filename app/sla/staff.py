@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import SlaCreditRequest, Subscription, User
 from app.models.sla import ClaimStatus, CreditState
 from app.models.types import utcnow
-from app.sla import credit, periods
+from app.sla import credit, periods, recorded
 from app.sla.claims import get_claim
 
 log = logging.getLogger(__name__)
@@ -121,16 +121,26 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
                  target_id=claim.id, details={"ticket_id": claim.ticket_id, "status": claim.status,
                                               "credit_amount": claim.credit_amount, "currency": claim.currency,
                                               "credit_method": decision["method"], "period_charge": period.charge})
+    attempt = recorded.attempt_of(claim)  # what to tell if the database goes away after this commit
     db.session.commit()  # the decision stands whatever Stripe says next
-    if claim.is_approved():
-        _issue(claim, actor, decision["method"], decision["stripe_ref"], period)
-    notify_user(claim)
+    try:
+        if attempt.status == ClaimStatus.APPROVED:
+            _issue(claim, actor, decision["method"], decision["stripe_ref"], period, attempt=attempt)
+        notify_user(claim)
+    except Exception as exc:
+        answer = recorded.after_commit(exc, attempt)  # never "Nothing was changed" once it is committed
+        if answer is None:
+            raise
+        raise answer from exc
     return claim
 
 
 def _issue(claim: SlaCreditRequest, actor: User, method: str, stripe_ref: str | None,
-           period: periods.BillingPeriod | None, ask_first: bool = False) -> None:
+           period: periods.BillingPeriod | None, ask_first: bool = False,
+           attempt: recorded.Attempt | None = None) -> None:
     credit.issue(claim, method, stripe_ref, period=period, ask_first=ask_first)
+    if attempt is not None:
+        attempt.credited(claim.stripe_ref, claim.credit_error, claim.credit_amount)
     audit.record(f"sla.credit_{claim.credit_state}", actor_id=actor.id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "credit_method": method, "amount": claim.credit_amount,

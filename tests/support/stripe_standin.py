@@ -42,6 +42,7 @@ class StripeStandIn:
         self.refusals: dict[str, str] = {}  # path fragment → message for the next matching request
         self.failures: dict[str, int] = {}  # path fragment → status of a server error before anything executed
         self.stalls: dict[str, float] = {}  # path fragment → seconds to hold the answer of an executed request
+        self.afterwards: dict[str, object] = {}  # path fragment → called once the next matching POST executed
         self._keys: dict[str, tuple] = {}
         self._ids = itertools.count(1)
         server.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self._handle)
@@ -57,6 +58,11 @@ class StripeStandIn:
         """The next matching POST executes (and is stored under its key) but answers only after `seconds`:
         a client with a shorter timeout gives up on a request that did happen."""
         self.stalls[path_fragment] = seconds
+
+    def after_next(self, path_fragment: str, callback) -> None:
+        """Call `callback()` once the next matching POST has executed, before it is answered (to stop our
+        database between Stripe doing something and us recording it)."""
+        self.afterwards[path_fragment] = callback
 
     def _take(self, faults: dict, path: str):
         for fragment in list(faults):
@@ -90,6 +96,8 @@ class StripeStandIn:
         # Validation failures are not kept under the key; results of requests that executed are.
         if key and request.method == "POST" and (status < 400 or body["error"].get("stored")):
             self._keys[key] = (fingerprint, status, body)
+        if request.method == "POST" and (callback := self._take(self.afterwards, request.path)):
+            callback()
         if request.method == "POST" and (stall := self._take(self.stalls, request.path)):
             time.sleep(stall)
         return self._json(status, body)
