@@ -28,7 +28,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
 DURATION = os.environ.get("DURATION", "10s")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNECTIONS = os.environ.get("CONNECTIONS", "32")
-PATHS = ("/status", "/api/status", "/healthz")
+PATHS = tuple(os.environ.get("PATHS", " ".join((
+    "/status", "/api/status", "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json",
+    "/api/v2/incidents.json", "/status/feed.atom", "/status/feed.rss", "/status/badge.svg", "/healthz"))).split())
 
 
 def wrk(base: str, path: str) -> tuple[float, str, str]:
@@ -37,7 +39,9 @@ def wrk(base: str, path: str) -> tuple[float, str, str]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"\s99%\s+(\S+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p99, errors.group(1) if errors else "0"
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1) if errors else 0) + (sum(int(n) for n in socket.groups()) if socket else 0)
+    return rps, p99, str(failed)
 
 
 def measure(base: str, label: str) -> None:
@@ -51,8 +55,9 @@ def measure(base: str, label: str) -> None:
         rps = sum(r[0] for r in rows) / ROUNDS
         p99 = " / ".join(r[1] for r in rows)
         errors = sum(int(r[2]) for r in rows)
-        print(f"[{label}] {path:<12} {rps:8.0f} req/s  p99 per round {p99:<26} non-2xx {errors}  "
-              f"({rps / health:.2f} x /healthz)")
+        worst = min(r[0] / h[0] for r, h in zip(rows, runs["/healthz"], strict=True))
+        print(f"[{label}] {path:<28} {rps:8.0f} req/s  p99 per round {p99:<26} errors {errors}  "
+              f"({rps / health:.2f} x /healthz, worst round {worst:.2f} x)", flush=True)
 
 
 def seed(env: dict) -> None:

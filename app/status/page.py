@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -77,13 +76,13 @@ def recent_checks(now=None) -> dict:
     """The 24-hour and 7-day views (/status/history): {"day", "week"} series, or {} while the database
     is down (the page then shows the incident history alone)."""
     now = now or utcnow()
-    try:
+
+    def read() -> dict:
         mask = maintenance_mask(now)
         return {"day": status_history.series_24h(now, mask),
                 "week": status_history.series_rollup("hour", 168, now, mask)}
-    except DBAPIError:
-        db.session.rollback()
-        return {}
+
+    return status_live.from_database(read, dict)
 
 
 def page_context(now=None) -> dict:
@@ -94,13 +93,12 @@ def page_context(now=None) -> dict:
     works = status_live.revive(maintenance_for_page(now))
     state = declared_state(current(now), open_incidents, works.active)
     everything = open_incidents + recent
-    try:
-        quarter = status_history.series_rollup("day", 90, now, maintenance_mask(now))
+    quarter = status_live.from_database(
+        lambda: status_history.series_rollup("day", 90, now, maintenance_mask(now)), lambda: None)
+    cells = measured = None
+    if quarter is not None:
         cells = days.all_components_cells(quarter, everything)
         measured = {c: days.measured_days(quarter[c]["points"]) for c in COMPONENTS}
-    except DBAPIError:
-        db.session.rollback()
-        quarter = cells = measured = None
     return {
         "state": state, "headline": headline(state), "names": COMPONENT_NAMES,
         "components": COMPONENTS, "now": now, "quarter": quarter, "cells": cells, "measured_days": measured,
