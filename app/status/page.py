@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Incident
 from app.models.status import COMPONENT_NAMES, COMPONENTS
 from app.models.types import utcnow
-from app.status import days, maintenance, serializers
+from app.status import days, latency, maintenance, serializers
 from app.status import history as status_history
 from app.status import live as status_live
 from app.status.charts import history, maintenance_mask, uptime_windows
@@ -95,12 +95,14 @@ def page_context(now=None) -> dict:
     everything = open_incidents + recent
     quarter = status_live.from_database(
         lambda: status_history.series_rollup("day", 90, now, maintenance_mask(now)), lambda: None)
-    cells = measured = None
+    cells = measured = response_times = None
     if quarter is not None:
+        response_times = status_live.from_database(lambda: latency.latency_24h(now), lambda: None)
         cells = days.all_components_cells(quarter, everything)
         measured = {c: days.measured_days(quarter[c]["points"]) for c in COMPONENTS}
     return {
         "state": state, "headline": headline(state), "names": COMPONENT_NAMES,
         "components": COMPONENTS, "now": now, "quarter": quarter, "cells": cells, "measured_days": measured,
         "past": days.past_incidents(everything, now), "maintenance_upcoming": works.upcoming,
+        "latency": response_times,
     }
