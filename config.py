@@ -42,6 +42,14 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def engine_options(url: str, connect_timeout: int) -> dict:
+    """pool_pre_ping everywhere; PostgreSQL also gets a connect timeout (libpq waits for TCP otherwise)."""
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return options
+
+
 def parse_plans(raw: str) -> list[dict]:
     """PLANS="starter:Starter:1900:USD,pro:Pro:4900:USD" → list of plan dicts (amounts in cents)."""
     plans = []
@@ -86,7 +94,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'levqor.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)  # seconds for a new connection
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI, DATABASE_CONNECT_TIMEOUT)
     REDIS_URL = env_str("REDIS_URL")
 
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
@@ -194,6 +203,7 @@ class Config:
     STATUS_STALE_MINUTES = env_int("STATUS_STALE_MINUTES", 15)
     STATUS_CACHE_TTL = env_int("STATUS_CACHE_TTL", 30)  # safety net; changes also refresh the cache at once
     STATUS_LOCAL_CACHE_SECONDS = float(env_str("STATUS_LOCAL_CACHE_SECONDS", "2"))  # per-process copy
+    STATUS_DB_RETRY_SECONDS = float(env_str("STATUS_DB_RETRY_SECONDS", "5"))  # after a failed read, copies only
     STATUS_RAW_RETENTION_DAYS = env_int("STATUS_RAW_RETENTION_DAYS", 30)
     STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
     STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
@@ -252,6 +262,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI, Config.DATABASE_CONNECT_TIMEOUT)
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SUPPRESS_SEND = False
     STORAGE_BACKEND = "local"
@@ -259,4 +270,5 @@ class TestConfig(Config):
     EMBEDDED_QUEUE = True
     EMBEDDED_RUNTIME_AUTOSTART = False  # tests drain queues themselves or start a runtime on purpose
     STATUS_LOCAL_CACHE_SECONDS = 0  # tests see Redis-level invalidation at once; tests opt in to the local copy
+    STATUS_DB_RETRY_SECONDS = 0  # tests see a restarted database at once; tests opt in to the pause
     STATUS_WEBHOOK_ALLOW_PRIVATE = True  # test receivers listen on 127.0.0.1; the refusal has its own tests

@@ -3,9 +3,12 @@
 Starts a private PostgreSQL cluster (initdb on a free port, as the tests do), migrates it, seeds 24 h
 of 5-minute snapshots, starts gunicorn (4 workers) against it and Redis, and runs wrk on /status,
 /api/status and /healthz: once with the database up, then again after stopping it and letting the
-status cache expire, so every rebuild during the outage goes through the fallbacks.
+status cache expire, so every rebuild during the outage goes through the fallbacks. Every public
+status surface is measured, each run paired with a /healthz run on the same gunicorn; the cache
+generation is bumped every INVALIDATE_SECONDS meanwhile (as the snapshot job does each minute).
 
-Usage: .venv/bin/python bench/status_outage_load.py   (env: REDIS_URL, DURATION, CONNECTIONS)
+Usage: .venv/bin/python bench/status_outage_load.py
+       (env: REDIS_URL, DURATION, ROUNDS, CONNECTIONS, PATHS, INVALIDATE_SECONDS, TOGETHER)
 """
 from __future__ import annotations
 
@@ -14,8 +17,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +33,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
 DURATION = os.environ.get("DURATION", "10s")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNECTIONS = os.environ.get("CONNECTIONS", "32")
-PATHS = ("/status", "/api/status", "/healthz")
+TOGETHER = os.environ.get("TOGETHER", "1") == "1"  # 0: the surface and /healthz one after the other
+INVALIDATE_SECONDS = float(os.environ.get("INVALIDATE_SECONDS", "10"))  # 0: no invalidations
+PATHS = tuple(os.environ.get("PATHS", " ".join((
+    "/status", "/api/status", "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json",
+    "/api/v2/incidents.json", "/status/feed.atom", "/status/feed.rss", "/status/badge.svg", "/healthz"))).split())
 
 
 def wrk(base: str, path: str) -> tuple[float, str, str]:
@@ -37,22 +46,56 @@ def wrk(base: str, path: str) -> tuple[float, str, str]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"\s99%\s+(\S+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p99, errors.group(1) if errors else "0"
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1) if errors else 0) + (sum(int(n) for n in socket.groups()) if socket else 0)
+    return rps, p99, str(failed)
 
 
-def measure(base: str, label: str) -> None:
-    """ROUNDS interleaved rounds (a busy neighbour hits every path alike); mean req/s per path."""
-    runs: dict[str, list] = {path: [] for path in PATHS}
-    for _ in range(ROUNDS):
-        for path in PATHS:
-            runs[path].append(wrk(base, path))
-    health = sum(r[0] for r in runs["/healthz"]) / ROUNDS
-    for path, rows in runs.items():
-        rps = sum(r[0] for r in rows) / ROUNDS
-        p99 = " / ".join(r[1] for r in rows)
-        errors = sum(int(r[2]) for r in rows)
-        print(f"[{label}] {path:<12} {rps:8.0f} req/s  p99 per round {p99:<26} non-2xx {errors}  "
-              f"({rps / health:.2f} x /healthz)")
+def measure(base: str, label: str) -> list[tuple]:
+    """ROUNDS rounds; in each, every surface is run together with a /healthz run on the same gunicorn
+    (TOGETHER=0: right after or before it, alternating), so a busy neighbour on this shared machine
+    weighs on both alike. Prints and
+    returns per surface: mean req/s, mean of the paired /healthz, ratio, worst pair, errors."""
+    surfaces = [p for p in PATHS if p != "/healthz"]
+    pairs: dict[str, list] = {path: [] for path in surfaces}
+    for round_no in range(ROUNDS):
+        for path in surfaces:
+            if TOGETHER:  # both at once, 32 connections each: the same machine load for both, to the ms
+                with ThreadPoolExecutor(2) as pool:
+                    mine, health = pool.submit(wrk, base, path), pool.submit(wrk, base, "/healthz")
+                    pairs[path].append((mine.result(), health.result()))
+                continue
+            first, second = (path, "/healthz") if round_no % 2 else ("/healthz", path)
+            results = {first: wrk(base, first), second: wrk(base, second)}
+            pairs[path].append((results[path], results["/healthz"]))
+    rows = []
+    for path, runs in pairs.items():
+        rps = sum(r[0] for r, _ in runs) / ROUNDS
+        health = sum(h[0] for _, h in runs) / ROUNDS
+        worst = min(r[0] / h[0] for r, h in runs)
+        errors = sum(int(r[2]) for r, _ in runs) + sum(int(h[2]) for _, h in runs)
+        p99 = " / ".join(r[1] for r, _ in runs)
+        rows.append((label, path, rps, health, rps / health, worst, errors))
+        print(f"[{label}] {path:<28} {rps:7.0f} req/s  /healthz {health:7.0f}  {rps / health:.2f} x "
+              f"(worst pair {worst:.2f} x)  errors {errors}  p99 {p99}", flush=True)
+    return rows
+
+
+class Invalidator(threading.Thread):
+    """What the snapshot job does every minute (here every INVALIDATE_SECONDS): bump the status cache
+    generation, so every surface must be rebuilt while the load runs."""
+
+    def __init__(self, every: float):
+        super().__init__(daemon=True)
+        self.every, self.stopped, self.count = every, threading.Event(), 0
+
+    def run(self) -> None:
+        import redis
+
+        conn = redis.Redis.from_url(REDIS_URL)
+        while not self.stopped.wait(self.every):
+            conn.incr("levqor:status-cache:generation")
+            self.count += 1
 
 
 def seed(env: dict) -> None:
@@ -88,13 +131,19 @@ def main() -> None:
                        check=True, capture_output=True)
         for path in PATHS:
             urllib.request.urlopen(base + path).read()
+        invalidator = Invalidator(INVALIDATE_SECONDS) if INVALIDATE_SECONDS > 0 else None
+        if invalidator:
+            invalidator.start()
         measure(base, "database up  ")
         cluster.stop()
-        time.sleep(8)  # past the cache TTL and grace: every rebuild now meets a dead database
+        time.sleep(8)  # past the cache TTL: every rebuild now meets a dead database
         for path in PATHS:
             with urllib.request.urlopen(base + path) as res:
                 assert res.status == 200, (path, res.status)
         measure(base, "database down")
+        if invalidator:
+            invalidator.stopped.set()
+            print(f"cache generation bumped {invalidator.count} times during the runs")
     finally:
         if gunicorn is not None:
             gunicorn.terminate()

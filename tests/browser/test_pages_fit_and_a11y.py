@@ -51,6 +51,17 @@ def test_public_pages_fit_a_phone_and_pass_axe(live_server, page, world):
 
 
 @pytest.mark.browser
+def test_status_response_time_charts_fit_a_phone_and_pass_axe(live_server, page, world):
+    """The 24-hour response-time charts (issue 23.7) are on the page checked, at both widths."""
+    problems = check_page(page, live_server + "/status")
+    charts = page.locator("figure.latency svg[role=img]")
+    assert charts.count() == 4  # every monitored component (Stripe is not), each with its text alternative
+    assert "response time over the last 24 hours" in charts.first.get_attribute("aria-label")
+    assert page.locator("figure.latency figcaption").first.inner_text().startswith("Response time, 24 h: median")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
 def test_signed_in_pages_and_the_gone_link_fit_a_phone_and_pass_axe(live_server, page, world):
     browser_login(page, live_server, world.user_email, world.user_password, next_path="/data-requests")
     problems = _browse(page, live_server, PUBLIC_SIGNED_IN)
