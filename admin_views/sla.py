@@ -19,7 +19,7 @@ from app.models import SlaCreditRequest, SlaDispute
 from app.models.sla import SLA_STATUSES, ClaimStatus
 from app.models.sla_thread import DisputeStatus, MessageSide
 from app.models.types import utcnow
-from app.sla import claims, disputes, staff, thread
+from app.sla import checks_csv, claims, disputes, staff, thread
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -322,6 +322,10 @@ class SlaCreditView(SecureModelView):
             except ServiceError as exc:
                 flash(exc.message, "error")
         return redirect(url_for(".claim", claim_id=claim_id))
+
+    @expose("/claim/<int:claim_id>/checks.csv")
+    def checks(self, claim_id: int):
+        return checks_csv.download(claims.get_claim(claim_id))  # as GET /api/admin/sla-credit/<id>/checks.csv
 
     @expose("/claim/<int:claim_id>/attachment")
     def attachment(self, claim_id: int):

@@ -63,6 +63,13 @@ document.addEventListener("DOMContentLoaded", () => {
           pill.className = "pill pill-" + c.status;
           pill.textContent = statusLabel(c.status);
           td.appendChild(pill);
+        } else if (i === 2) {
+          const link = document.createElement("a");
+          link.className = "checks-csv";
+          link.href = "/api/support/sla-credit/" + c.id + "/checks.csv";
+          link.setAttribute("download", "");
+          link.textContent = "our 5-minute checks (CSV)";
+          td.append(text, document.createElement("br"), link);
         } else td.textContent = text;
         tr.appendChild(td);
       });
@@ -86,7 +93,7 @@ document.addEventListener("DOMContentLoaded", () => {
     let text = "Our measurement of your billing period (" + day(p.billing_period_start) + " – " +
       day(p.billing_period_end) + (p.provisional ? ", so far" : "") + "): " +
       (p.monthly_uptime_percent === null ? "no data yet" : p.monthly_uptime_percent.toFixed(2) + " % uptime") + ", " +
-      (p.suggested_credit_amount ? "credit " + amount(p.suggested_credit_amount, p.currency) : "no credit due") + ".";
+      (p.suggested_credit_amount ? "credit " + p.suggested_credit_display : "no credit due") + ".";
     if (p.credited_before) text += " Already credited for this period: " + amount(p.credited_before, p.currency) + ".";
     if (p.no_data_percent) text += " No data for " + p.no_data_percent.toFixed(2) + " % of it (not counted against you).";
     return text + " Your workflow runs in this window: " + p.affected_runs.total + ", " + p.affected_runs.failed + " failed.";
