@@ -99,12 +99,13 @@ DIFFERENCE = "difference credit"  # what a revised dispute credits
 
 
 def _credit_outcome(row, what: str = "credit") -> str:
-    """A claim's credit, or a dispute's difference credit (the same three columns), in one vocabulary."""
+    """A claim's credit, or a dispute's difference credit (the same three columns), in one vocabulary. A pending
+    credit's reason is said once, on the page beside its retry button, not again in the message above it."""
     if not row.credit_state:
         return ""
     if row.credit_state == "issued":
         return f": {what} issued ({row.stripe_ref})"
-    return f": {what} PENDING — {row.credit_error}"
+    return f": {what} pending, not issued yet (why, and a retry, below)"
 
 
 def _dispute(view, context, model, name):
