@@ -47,6 +47,11 @@ def mount_rq_dashboard(app, admin) -> None:
     app.redis_conn = connection(app)
     admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
 
+    @app.context_processor
+    def _console_menu():
+        """rq-dashboard's pages show the console's own grouped menu (rq_dashboard/navbar.html)."""
+        return {"console_menu": admin.menu()} if request.blueprint == "rq_dashboard" else {}
+
 
 def _admins_only():
     if request.blueprint != "rq_dashboard":

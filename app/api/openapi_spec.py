@@ -158,6 +158,9 @@ OPERATIONS: dict[str, dict] = {
     "GET /api/admin/sla-credit/<int:claim_id>/attachment": op(
         "The claim's attachment", "staff", returns={"type": "string", "format": "binary"}, errors=(404,),
         content="application/octet-stream"),
+    "GET /api/admin/sla-credit/<int:claim_id>/checks.csv": op(
+        "The 5-minute checks behind the claim's measurement (CSV)", "staff", returns=STR, errors=(404,),
+        content="text/csv"),
     "POST /api/admin/sla-credit/<int:claim_id>/credit/retry": op(
         "Retry a pending credit", "staff", returns=ok(request=ref("Claim")), errors=(404, 409)),
     "POST /api/admin/sla-credit/<int:claim_id>/decision": op(
@@ -166,6 +169,9 @@ OPERATIONS: dict[str, dict] = {
                      stripe_ref=STR, credit_method=STR), errors=(404, 409)),
     "POST /api/admin/sla-credit/<int:claim_id>/remeasure": op(
         "Measure the claim's billing period again", "staff", returns=ok(request=ref("Claim")), errors=(404, 409)),
+    "GET /api/support/sla-credit/<int:claim_id>/checks.csv": op(
+        "The 5-minute checks behind one's own claim's measurement (CSV)", "user", returns=STR, errors=(404,),
+        content="text/csv"),
     "GET /api/support/sla-credit/preview": op(
         "The measurement staff will see for a claim, before filing", "user",
         returns=ok(billing_period_start=TIME, billing_period_end=TIME, period_charge=NINT,

@@ -36,7 +36,7 @@ def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> float:
     return max(0.0, (min(a1, b1) - max(a0, b0)).total_seconds())
 
 
-def _merge(windows: list[Window], start: datetime, end: datetime) -> list[Window]:
+def merge_windows(windows: list[Window], start: datetime, end: datetime) -> list[Window]:
     """Windows clipped to [start, end) and merged, so overlapping maintenances are not excluded twice."""
     clipped = sorted((max(s, start), min(e, end)) for s, e in windows if s < end and e > start)
     merged: list[Window] = []
@@ -48,7 +48,7 @@ def _merge(windows: list[Window], start: datetime, end: datetime) -> list[Window
     return merged
 
 
-def _excluded_seconds(windows: list[Window], s: datetime, e: datetime) -> float:
+def excluded_seconds(windows: list[Window], s: datetime, e: datetime) -> float:
     return sum(_overlap(ws, we, s, e) for ws, we in windows)
 
 
@@ -62,7 +62,7 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _level(statuses) -> str | None:
+def level_of(statuses) -> str | None:
     return worst_level(statuses, default=None)
 
 
@@ -79,12 +79,12 @@ def _from_snapshots(start: datetime, end: datetime, components, maintenance: lis
     for ts, *statuses in rows:
         covered_from = ts - step if previous is None else max(ts - step, previous)
         previous = ts
-        level = _level(statuses)
+        level = level_of(statuses)
         if level is None:
             continue
         s, e = max(covered_from, start), min(ts, end)
         if e > s:
-            seconds[level] += (e - s).total_seconds() - _excluded_seconds(maintenance, s, e)
+            seconds[level] += (e - s).total_seconds() - excluded_seconds(maintenance, s, e)
     return seconds
 
 
@@ -112,7 +112,7 @@ def _from_rollups(start: datetime, end: datetime, components, maintenance: list[
         worst = max(per_component, key=lambda r: (r.down, r.degraded))
         down, degraded = worst.down * SNAPSHOT_SECONDS * share, worst.degraded * SNAPSHOT_SECONDS * share
         covered = max(r.up + r.degraded + r.down for r in per_component) * SNAPSHOT_SECONDS * share
-        up = max(0.0, covered - down - degraded - _excluded_seconds(maintenance, s, e))
+        up = max(0.0, covered - down - degraded - excluded_seconds(maintenance, s, e))
         for level, value in (("up", up), ("degraded", degraded), ("down", down)):
             seconds[level] += value
     return seconds
@@ -146,13 +146,13 @@ def measure_period(start: datetime, end: datetime, *, now: datetime | None = Non
     components = tuple(current_app.config["SLA_COMPONENTS"])
     if maintenance is None:
         maintenance = maintenance_windows(start, end, components)
-    maintenance = _merge(maintenance, start, end)
+    maintenance = merge_windows(maintenance, start, end)
     totals, sources = _observed(start, end, now, components, maintenance)
     elapsed_end = min(end, now)
     period_s = (end - start).total_seconds()
     elapsed_s = max(0.0, (elapsed_end - start).total_seconds())
-    maintenance_s = _excluded_seconds(maintenance, start, elapsed_end) if elapsed_s else 0.0
-    future_maintenance_s = _excluded_seconds(maintenance, elapsed_end, end)
+    maintenance_s = excluded_seconds(maintenance, start, elapsed_end) if elapsed_s else 0.0
+    future_maintenance_s = excluded_seconds(maintenance, elapsed_end, end)
     no_data_s = max(0.0, elapsed_s - maintenance_s - sum(totals.values()))
     excluded_s = maintenance_s + future_maintenance_s + no_data_s
     available_s = period_s - excluded_s
