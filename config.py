@@ -157,6 +157,7 @@ class Config:
     SLA_DISPUTE_DAYS = env_int("SLA_DISPUTE_DAYS", 30)  # a decision may be disputed this long after it was made
     # Proactive credits (issue 22): off | draft (staff approve the drafts) | auto (credited without staff).
     SLA_PROACTIVE = env_str("SLA_PROACTIVE", "draft")
+    SLA_PROACTIVE_CHUNK = env_int("SLA_PROACTIVE_CHUNK", 500)  # drafts committed per transaction
     SLA_STRIPE_BACKOFF = tuple(int(x) for x in env_str("SLA_STRIPE_BACKOFF", "2,5,15").split(",") if x.strip())
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)

@@ -32,7 +32,6 @@ from app.sla.series import SnapshotSeries
 log = logging.getLogger(__name__)
 MODES = ("off", "draft", "auto")
 SOURCE = "proactive"
-CHUNK = 500  # subscriptions locked and drafted per transaction
 
 
 @dataclass
@@ -81,8 +80,9 @@ def run(now: datetime | None = None, *, since: datetime | None = None, dry_run: 
     if dry_run:
         report.drafted = [_describe(c) for c in wanted]
         return report
-    for i in range(0, len(wanted), CHUNK):
-        report.drafted.extend(_draft_chunk(wanted[i:i + CHUNK], report))
+    chunk = int(current_app.config.get("SLA_PROACTIVE_CHUNK", 500))
+    for i in range(0, len(wanted), chunk):
+        report.drafted.extend(_draft_chunk(wanted[i:i + chunk], report))
     if current == "auto" and report.drafted:
         from app.sla import batch
 
