@@ -23,7 +23,7 @@ from app.common import audit, tasks
 from app.common.errors import ValidationFailed
 from app.common.inputs import parse_id
 from app.extensions import db
-from app.models import SlaCreditRequest
+from app.models import Invoice, SlaCreditRequest, Subscription
 from app.models.sla import ClaimStatus, CreditMethod, CreditState
 from app.models.types import utcnow
 from app.sla import credit, periods, staff
@@ -60,9 +60,10 @@ def approve(ids: list[int], actor_id: int | None) -> dict:
                            .order_by(SlaCreditRequest.id).with_for_update())
         rows = {c.id: c for c in db.session.scalars(
             select(SlaCreditRequest).where(SlaCreditRequest.id.in_(chunk))).unique()}
+        caps = _Caps([c for c in rows.values() if c.is_pending()])
         done = []
         for claim_id in chunk:
-            reason = _approve_one(rows.get(claim_id), actor_id)
+            reason = _approve_one(rows.get(claim_id), actor_id, caps)
             if reason:
                 skipped.append({"id": claim_id, "reason": reason})
             else:
@@ -74,7 +75,52 @@ def approve(ids: list[int], actor_id: int | None) -> dict:
     return {"approved": len(approved), "skipped": skipped, "ids": approved}
 
 
-def _approve_one(claim: SlaCreditRequest | None, actor_id: int | None) -> str | None:
+class _Caps:
+    """The billing periods of a chunk's claims and what each already credited, read in three queries with
+    the subscriptions locked (as staff.credited_elsewhere locks one), and kept up to date as the chunk is
+    approved, so two claims of one period in a batch cannot together pass its charge."""
+
+    def __init__(self, claims: list[SlaCreditRequest]):
+        sub_ids = sorted({c.subscription_id for c in claims if c.subscription_id})
+        self.periods: dict[int, list[periods.BillingPeriod]] = {}
+        self.credited: dict[tuple, int] = {}
+        if not sub_ids:
+            return
+        db.session.execute(select(Subscription.id).where(Subscription.id.in_(sub_ids))
+                           .order_by(Subscription.id).with_for_update())
+        invoices: dict[int, list] = {}
+        for inv in db.session.scalars(select(Invoice).where(Invoice.subscription_id.in_(sub_ids))
+                                      .order_by(Invoice.period_start, Invoice.id)):
+            invoices.setdefault(inv.subscription_id, []).append(inv)
+        for claim in claims:
+            sub = claim.subscription
+            if sub is not None and sub.id not in self.periods:
+                own = [i for i in invoices.get(sub.id, ()) if i.user_id == sub.user_id and i.period_start
+                       and i.period_end]
+                self.periods[sub.id] = periods.billing_periods(sub, own)
+        rows = db.session.execute(
+            select(SlaCreditRequest.subscription_id, SlaCreditRequest.billing_period_start,
+                   SlaCreditRequest.billing_period_end, func.sum(SlaCreditRequest.credit_amount))
+            .where(SlaCreditRequest.subscription_id.in_(sub_ids),
+                   SlaCreditRequest.status == ClaimStatus.APPROVED.value)
+            .group_by(SlaCreditRequest.subscription_id, SlaCreditRequest.billing_period_start,
+                      SlaCreditRequest.billing_period_end))
+        self.credited = {(sub, start, end): int(total or 0) for sub, start, end, total in rows}
+
+    def period(self, claim: SlaCreditRequest) -> periods.BillingPeriod | None:
+        """periods.period_of, from what was read for the chunk."""
+        if claim.billing_period_start is None:
+            return None
+        for p in self.periods.get(claim.subscription_id, ()):
+            if (p.start, p.end) == (claim.billing_period_start, claim.billing_period_end):
+                return p
+        return periods.period_of(claim)
+
+    def key(self, claim: SlaCreditRequest) -> tuple:
+        return claim.subscription_id, claim.billing_period_start, claim.billing_period_end
+
+
+def _approve_one(claim: SlaCreditRequest | None, actor_id: int | None, caps: _Caps) -> str | None:
     """None when approved; else why not (nothing changed)."""
     if claim is None:
         return "not_found"
@@ -83,12 +129,14 @@ def _approve_one(claim: SlaCreditRequest | None, actor_id: int | None) -> str | 
     amount = claim.suggested_credit_amount or 0
     if amount <= 0:
         return "no_suggested_credit"
-    period = periods.period_of(claim)
+    period = caps.period(claim)
     if period is None:
         return "no_billing_period"
-    _, problem = staff.check_amount(amount, period, staff.credited_elsewhere(claim, period))
+    credited = caps.credited.get(caps.key(claim), 0) if claim.subscription_id else 0
+    _, problem = staff.check_amount(amount, period, credited)
     if problem:
         return f"not_creditable: {problem}"
+    caps.credited[caps.key(claim)] = credited + amount
     notes = ("Credited automatically: our monitoring measured the billing period below the SLA."
              if actor_id is None else "Approved with the suggested credit.")
     currency = claim.subscription.currency if claim.subscription else claim.currency
@@ -133,16 +181,19 @@ def _issue_one(claim_id: int) -> str:
     if claim is None or not claim.is_approved() or claim.credit_state != CreditState.PENDING:
         db.session.rollback()
         return "skipped"  # issued, refused for good (staff retry it), or never queued
-    db.session.refresh(claim)
-    credit.issue(claim, claim.credit_method or CreditMethod.BALANCE.value, period=periods.period_of(claim),
-                 busy_raises=True)
+    method = claim.credit_method or CreditMethod.BALANCE.value
+    # A balance credit needs no billing period (only a credit note goes on the period's invoice).
+    period = periods.period_of(claim) if method == CreditMethod.CREDIT_NOTE else None
+    credit.issue(claim, method, period=period, busy_raises=True)
     audit.record(f"sla.credit_{claim.credit_state}", actor_id=claim.decided_by, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "credit_method": claim.credit_method, "batch": True,
                           "amount": claim.credit_amount, "stripe_ref": claim.stripe_ref, "error": claim.credit_error})
+    state, has_user = claim.credit_state, claim.user is not None  # read before the commit expires the row
     db.session.commit()
-    staff.notify_user(claim)  # a proactive claim's mail waits until its credit is issued (staff.send_decision_email)
-    return "issued" if claim.credit_state == CreditState.ISSUED else "pending"
+    if has_user:  # staff.notify_user's job: a proactive claim's mail waits until its credit is issued
+        tasks.try_enqueue(staff.MAIL_JOB, claim_id, key=(claim_id,))
+    return "issued" if state == CreditState.ISSUED else "pending"
 
 
 def _mark_busy(ids: list[int], why: str) -> int:

@@ -34,9 +34,19 @@ MODES = ("off", "draft", "auto")
 SOURCE = "proactive"
 
 
+SUB_COLUMNS = (Subscription.id, Subscription.user_id, Subscription.plan, Subscription.price_amount,
+               Subscription.currency, Subscription.current_period_start, Subscription.current_period_end)
+INVOICE_COLUMNS = (Invoice.id, Invoice.user_id, Invoice.subscription_id, Invoice.number, Invoice.status,
+                   Invoice.amount_due, Invoice.amount_paid, Invoice.currency, Invoice.period_start,
+                   Invoice.period_end, Invoice.stripe_invoice_id)
+
+
 @dataclass
 class Candidate:
-    sub: Subscription
+    """A subscription's closed billing period; plain values, so commits (which expire rows) cost no reloads."""
+    sub_id: int
+    user_id: int
+    plan: str | None
     period: periods.BillingPeriod
     computation: dict | None = None
 
@@ -93,12 +103,14 @@ def run(now: datetime | None = None, *, since: datetime | None = None, dry_run: 
 
 def _candidates(earliest: datetime, now: datetime, report: Report) -> list[Candidate]:
     """(subscription, closed billing period) pairs with no claim covering them yet; three queries in all."""
-    subs = db.session.scalars(select(Subscription).where(Subscription.status == "active")
-                              .order_by(Subscription.id)).unique().all()
-    by_sub: dict[int, list[Invoice]] = {}
-    invoices = db.session.scalars(
-        select(Invoice).where(Invoice.subscription_id.is_not(None), Invoice.period_start.is_not(None),
-                              Invoice.period_end > earliest - timedelta(days=62), Invoice.period_end <= now)
+    # Plain rows, not ORM objects: periods.billing_periods reads only these attributes, and 10,000
+    # subscriptions with their invoices stay a few megabytes.
+    subs = db.session.execute(select(*SUB_COLUMNS).where(Subscription.status == "active")
+                              .order_by(Subscription.id)).all()
+    by_sub: dict[int, list] = {}
+    invoices = db.session.execute(
+        select(*INVOICE_COLUMNS).where(Invoice.subscription_id.is_not(None), Invoice.period_start.is_not(None),
+                                       Invoice.period_end > earliest - timedelta(days=62), Invoice.period_end <= now)
         .order_by(Invoice.period_start, Invoice.id))
     for inv in invoices:
         by_sub.setdefault(inv.subscription_id, []).append(inv)
@@ -115,7 +127,7 @@ def _candidates(earliest: datetime, now: datetime, report: Report) -> list[Candi
             elif period.charge <= 0:
                 report.skip("no_charge")
             else:
-                out.append(Candidate(sub, period))
+                out.append(Candidate(sub.id, sub.user_id, sub.plan, period))
     return out
 
 
@@ -181,7 +193,7 @@ def _worth_drafting(c: Candidate, report: Report) -> bool:
 def _describe(c: Candidate, claim: SlaCreditRequest | None = None) -> dict:
     comp = c.computation
     return {"claim_id": claim.id if claim else None, "ticket_id": claim.ticket_id if claim else None,
-            "subscription_id": c.sub.id, "user_id": c.sub.user_id, "billing_period_start": iso(c.period.start),
+            "subscription_id": c.sub_id, "user_id": c.user_id, "billing_period_start": iso(c.period.start),
             "billing_period_end": iso(c.period.end), "monthly_uptime_percent": comp["uptime_pct"],
             "suggested_credit_amount": comp["suggested_credit"], "currency": c.period.currency}
 
@@ -189,7 +201,7 @@ def _describe(c: Candidate, claim: SlaCreditRequest | None = None) -> dict:
 def _draft_chunk(chunk: list[Candidate], report: Report) -> list[dict]:
     """Lock the chunk's subscriptions (as filing does), look again for claims filed meanwhile, insert the
     drafts and their audit rows, commit."""
-    sub_ids = sorted({c.sub.id for c in chunk})
+    sub_ids = sorted({c.sub_id for c in chunk})
     db.session.execute(select(Subscription.id).where(Subscription.id.in_(sub_ids))
                        .order_by(Subscription.id).with_for_update())
     rows = db.session.execute(
@@ -201,7 +213,7 @@ def _draft_chunk(chunk: list[Candidate], report: Report) -> list[dict]:
         covered.setdefault(sub_id, []).append(tuple(rest))
     made = []
     for c in chunk:
-        if _is_covered(covered.get(c.sub.id, ()), c.period):
+        if _is_covered(covered.get(c.sub_id, ()), c.period):
             report.skip("already_claimed")
             continue
         claim = _new_claim(c)
@@ -209,13 +221,14 @@ def _draft_chunk(chunk: list[Candidate], report: Report) -> list[dict]:
         made.append((c, claim))
     db.session.flush()
     for c, claim in made:
-        audit.record("sla.proactive_drafted", actor_id=None, target_user_id=claim.user_id,
+        audit.record("sla.proactive_drafted", actor_id=None, target_user_id=c.user_id,
                      target_type="sla_credit_request", target_id=claim.id,
-                     details={"ticket_id": claim.ticket_id, "subscription_id": c.sub.id,
+                     details={"ticket_id": claim.ticket_id, "subscription_id": c.sub_id,
                               "monthly_uptime_percent": claim.monthly_uptime_percent,
                               "suggested_credit_amount": claim.suggested_credit_amount})
+    described = [_describe(c, claim) for c, claim in made]  # before the commit expires the rows
     db.session.commit()
-    return [_describe(c, claim) for c, claim in made]
+    return described
 
 
 def _new_claim(c: Candidate) -> SlaCreditRequest:
@@ -224,7 +237,7 @@ def _new_claim(c: Candidate) -> SlaCreditRequest:
                    f"billing period {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}, below the SLA.")
     comp["claimed_window"] = {"start": iso(period.start), "end": iso(period.end), "claimed_downtime_minutes": 0}
     return SlaCreditRequest(
-        user_id=c.sub.user_id, subscription_id=c.sub.id, plan=c.sub.plan, currency=period.currency,
+        user_id=c.user_id, subscription_id=c.sub_id, plan=c.plan, currency=period.currency,
         period_start=period.start, period_end=period.end, claimed_downtime_minutes=0, description=description,
         source=SOURCE, billing_period_start=period.start, billing_period_end=period.end,
         period_charge=period.charge, measured_downtime_minutes=comp["down_minutes"],
