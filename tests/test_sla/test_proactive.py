@@ -117,3 +117,21 @@ def test_the_cumulative_series_measures_every_window_as_measure_period_does(app,
         for key in ("down_minutes", "degraded_minutes", "no_data_minutes", "maintenance_minutes", "available_minutes"):
             assert fast[key] == slow[key], (a, b, key)
         assert abs((fast["uptime_pct"] or 0) - (slow["uptime_pct"] or 0)) < 1e-3, (a, b)
+
+
+def test_the_cli_prints_what_it_drafts_and_drafts_nothing_twice(app, user, configure):
+    sub, start, end = _missed_month(user)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["sla", "proactive", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"Would draft (dry run): subscription {sub.id}" in dry.output and "credit 490 USD" in dry.output
+    assert _proactive() == []
+    first = runner.invoke(args=["sla", "proactive", "--since", (start + timedelta(days=1)).date().isoformat()])
+    [draft] = _proactive()
+    assert f"Drafted {draft.ticket_id}: subscription {sub.id}" in first.output
+    assert "drafted 1 credit(s) from 1 closed period(s)" in first.output
+    second = runner.invoke(args=["sla", "proactive"])
+    assert "drafted 0 credit(s)" in second.output and "already_claimed 1" in second.output
+    assert runner.invoke(args=["sla", "proactive", "--since", "yesterday"]).exit_code != 0
+    configure(SLA_PROACTIVE="off")
+    assert "SLA_PROACTIVE is off" in runner.invoke(args=["sla", "proactive"]).output
