@@ -164,6 +164,10 @@ class Config:
     SLA_NO_DATA_MAX_PCT = float(env_str("SLA_NO_DATA_MAX_PCT", "5"))
     SLA_MIN_CREDIT = env_str("SLA_MIN_CREDIT", "1.00")  # in the currency's major unit; smaller approvals refused
     SLA_DISPUTE_DAYS = env_int("SLA_DISPUTE_DAYS", 30)  # a decision may be disputed this long after it was made
+    # Proactive credits (issue 22): off | draft (staff approve the drafts) | auto (credited without staff).
+    SLA_PROACTIVE = env_str("SLA_PROACTIVE", "draft")
+    SLA_PROACTIVE_CHUNK = env_int("SLA_PROACTIVE_CHUNK", 500)  # drafts committed per transaction
+    SLA_STRIPE_BACKOFF = tuple(int(x) for x in env_str("SLA_STRIPE_BACKOFF", "2,5,15").split(",") if x.strip())
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)

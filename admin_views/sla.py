@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
+from admin_views.sla_drafts import ProactiveDraftsMixin
 from app.common import billing, money
 from app.common.errors import ServiceError
 from app.extensions import db
@@ -148,13 +149,14 @@ class DisputeFilter(BaseSQLAFilter):
         return "is"
 
 
-class SlaCreditView(SecureModelView):
-    """Read-only grid; decisions go through the claim page so they are validated, audited and emailed."""
+class SlaCreditView(ProactiveDraftsMixin, SecureModelView):
+    """Read-only grid; decisions go through the claim page so they are validated, audited and emailed.
+    Proactive drafts (issue 22) are listed above it and approved in one go (admin_views/sla_drafts.py)."""
     can_create = False
     can_edit = False
     can_delete = False
     can_view_details = False
-    list_template = "admin/model/list.html"
+    list_template = "admin/sla_list.html"
     column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "billing_period", "measured",
                    "monthly_uptime_percent", "suggested", "status", "dispute", "credit", "credit_state", "created_at",
                    "age")

@@ -167,6 +167,11 @@ OPERATIONS: dict[str, dict] = {
         "Approve or reject a pending claim", "staff", returns=ok(request=ref("Claim")),
         request=body(("status",), status={"enum": ["approved", "rejected"]}, credit_amount=INT, notes=STR,
                      stripe_ref=STR, credit_method=STR), errors=(404, 409)),
+    "POST /api/admin/sla-credit/batch-decision": op(
+        "Approve many pending claims with their suggested credits", "staff",
+        returns=ok(approved=INT, skipped={"type": "array", "items": OBJ}),
+        request=body(("ids", "status"), ids={"type": "array", "items": INT, "maxItems": 1000},
+                     status={"enum": ["approved"]})),
     "POST /api/admin/sla-credit/<int:claim_id>/remeasure": op(
         "Measure the claim's billing period again", "staff", returns=ok(request=ref("Claim")), errors=(404, 409)),
     "GET /api/support/sla-credit/<int:claim_id>/checks.csv": op(

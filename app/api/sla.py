@@ -13,7 +13,7 @@ from app.common.listing import parse_list_filters
 from app.common.money import format_amount
 from app.models.sla import SLA_STATUSES
 from app.models.sla_thread import MessageSide
-from app.sla import checks_csv, claims, disputes, events, facts, serializers, staff, thread
+from app.sla import batch, checks_csv, claims, disputes, events, facts, serializers, staff, thread
 from app.sla import preview as sla_preview
 
 bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
@@ -106,6 +106,14 @@ def queue():
 def one(claim_id: int):
     view = claims.claim_view(claims.get_claim(claim_id))
     return jsonify(ok=True, request=_staff(view.claim), overlapping=serializers.events(view.events))
+
+
+@staff_bp.post("/batch-decision")
+@admin_required
+def batch_decision():
+    """Many pending claims approved with their suggested credits; the credits are made by a job."""
+    result = batch.approve(batch.parse(json_body()), current_user.id)
+    return jsonify(ok=True, approved=result["approved"], skipped=result["skipped"])
 
 
 @staff_bp.post("/<int:claim_id>/decision")

@@ -118,36 +118,41 @@ def _from_rollups(start: datetime, end: datetime, components, maintenance: list[
     return seconds
 
 
-def _observed(start: datetime, end: datetime, now: datetime, components, maintenance) -> tuple[dict, list]:
-    """Seconds per level over [start, min(end, now)), raw snapshots for recent time, rollups before."""
+def _observed(start: datetime, end: datetime, now: datetime, components, maintenance,
+              source=None) -> tuple[dict, list]:
+    """Seconds per level over [start, min(end, now)), raw snapshots for recent time, rollups before.
+    `source` (app/sla/series.py) answers the same two questions from data loaded once for many periods."""
+    from_snapshots = source.snapshots if source is not None else _from_snapshots
+    from_rollups = source.rollups if source is not None else _from_rollups
     cutoff = now - timedelta(days=current_app.config.get("STATUS_RAW_RETENTION_DAYS", 30))
     elapsed_end = min(end, now)
     totals, sources = {"up": 0.0, "degraded": 0.0, "down": 0.0}, []
     if start < cutoff:
         old_end = min(elapsed_end, cutoff)
-        part = _from_rollups(start, old_end, components, maintenance)
-        source = "rollups"
+        part = from_rollups(start, old_end, components, maintenance)
+        kind = "rollups"
         if part is None:
-            part, source = _from_snapshots(start, old_end, components, maintenance), "snapshots"
-        sources.append({"from": start.isoformat(), "to": old_end.isoformat(), "source": source})
+            part, kind = from_snapshots(start, old_end, components, maintenance), "snapshots"
+        sources.append({"from": start.isoformat(), "to": old_end.isoformat(), "source": kind})
         totals = {k: totals[k] + part[k] for k in totals}
     if elapsed_end > max(start, cutoff):
         recent_start = max(start, cutoff)
-        part = _from_snapshots(recent_start, elapsed_end, components, maintenance)
+        part = from_snapshots(recent_start, elapsed_end, components, maintenance)
         sources.append({"from": recent_start.isoformat(), "to": elapsed_end.isoformat(), "source": "snapshots"})
         totals = {k: totals[k] + part[k] for k in totals}
     return totals, sources
 
 
 def measure_period(start: datetime, end: datetime, *, now: datetime | None = None,
-                   maintenance: list[Window] | None = None) -> dict:
-    """The Monthly Uptime Percentage of the billing period [start, end) and every figure behind it."""
+                   maintenance: list[Window] | None = None, source=None) -> dict:
+    """The Monthly Uptime Percentage of the billing period [start, end) and every figure behind it.
+    Proactive runs pass `source` and the maintenance of their whole span (clipped here) for many periods."""
     now = now or utcnow()
     components = tuple(current_app.config["SLA_COMPONENTS"])
     if maintenance is None:
         maintenance = maintenance_windows(start, end, components)
     maintenance = merge_windows(maintenance, start, end)
-    totals, sources = _observed(start, end, now, components, maintenance)
+    totals, sources = _observed(start, end, now, components, maintenance, source)
     elapsed_end = min(end, now)
     period_s = (end - start).total_seconds()
     elapsed_s = max(0.0, (elapsed_end - start).total_seconds())

@@ -193,14 +193,24 @@ def sweep_decision_emails(now: datetime | None = None) -> int:
                                        SlaCreditRequest.emailed_at.is_(None),
                                        SlaCreditRequest.decided_at < now - timedelta(minutes=1))).unique().all()
     return sum(tasks.enqueue_unless_present(MAIL_JOB, claim.id, key=(claim.id,))
-               for claim in missed if claim.user is not None)
+               for claim in missed if claim.user is not None and _mail_due(claim))
+
+
+def _mail_due(claim: SlaCreditRequest) -> bool:
+    """A proactive claim's customer never asked: they hear of it once, when its credit is issued ("we
+    noticed and credited you"), and never of a draft staff rejected."""
+    if claim.source != "proactive":
+        return True
+    return claim.is_approved() and claim.credit_state == CreditState.ISSUED and claim.emailed_at is None
 
 
 def send_decision_email(claim_id: int) -> bool:
     """Render and send the decision email of a decided claim (the mail job's body); records emailed_at."""
     claim = db.session.get(SlaCreditRequest, claim_id)
-    if claim is None or claim.user is None or claim.is_pending():
+    if claim is None or claim.user is None or claim.is_pending() or not _mail_due(claim):
         return False
+    if claim.source == "proactive":
+        return _send_proactive(claim)
     applied = claim.credit_state == CreditState.ISSUED
     subject = f"Your SLA credit request {claim.ticket_id} was {claim.status}"
     context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
@@ -210,6 +220,18 @@ def send_decision_email(claim_id: int) -> bool:
     text = render_template("mail/sla_decision.txt", **context)
     html = render_template("mail/sla_decision.html", **context)
     mailer.send_mail(claim.user.email, subject, text, html)
+    claim.emailed_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def _send_proactive(claim: SlaCreditRequest) -> bool:
+    subject = f"We noticed our downtime and credited you {money.format_amount(claim.credit_amount, claim.currency)}"
+    context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
+               "amount": money.format_amount(claim.credit_amount, claim.currency), "comp": claim.computation or {},
+               "charge": money.format_amount(claim.period_charge, claim.currency)}
+    mailer.send_mail(claim.user.email, subject, render_template("mail/sla_proactive.txt", **context),
+                     render_template("mail/sla_proactive.html", **context))
     claim.emailed_at = utcnow()
     db.session.commit()
     return True
