@@ -1,4 +1,4 @@
-"""Signed tokens never reach a log: every link the app mails (download, confirm, unsubscribe) is
+"""Signed tokens never reach a log: every link the app mails (download, confirm, unsubscribe, manage) is
 redacted by the one filter, on gunicorn's access log and on the app's own loggers."""
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def _links(user) -> list[str]:
     export = DsarExport(user_id=user.id, status="ready")
     db.session.add_all([sub, export])
     db.session.flush()
-    return [exports.download_url(export), subscribers.confirm_url(sub, ["api"]), subscribers.unsubscribe_url(sub)]
+    return [exports.download_url(export), subscribers.confirm_url(sub, ["api"]), subscribers.unsubscribe_url(sub),
+            subscribers.manage_url(sub)]
 
 
 def test_every_route_that_takes_a_token_is_covered(app):
