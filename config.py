@@ -172,6 +172,7 @@ class Config:
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
     DSAR_ERASURE_GRACE_DAYS = env_int("DSAR_ERASURE_GRACE_DAYS", 14)  # Art. 17: erased this long after asking
+    DSAR_REAUTH_MINUTES = env_int("DSAR_REAUTH_MINUTES", 60)  # a download needs a password typed this recently
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
     # Back-off between attempts of an export (seconds): often at first, so an export goes on within 1-5 min
     # of a dependency's return, for about an hour in all (an outage of the database, Redis or S3 is retried

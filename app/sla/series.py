@@ -28,7 +28,7 @@ LEVELS = ("up", "degraded", "down")
 class SnapshotSeries:
     def __init__(self, start: datetime, end: datetime, components: tuple[str, ...], maintenance: list):
         step = timedelta(seconds=measure.SNAPSHOT_SECONDS)
-        self.maintenance = measure._merge(maintenance, start - 2 * step, end + step)
+        self.maintenance = measure.merge_windows(maintenance, start - 2 * step, end + step)
         cols = [StatusSnapshot.column(c) for c in components if c in COMPONENTS]
         rows = db.session.execute(
             select(StatusSnapshot.ts, *cols)

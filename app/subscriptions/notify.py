@@ -23,7 +23,7 @@ from app.common.mailer import send_template
 from app.extensions import db
 from app.models import DeliveryStatus, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.types import utcnow
-from app.subscriptions import content, subscribers, webhooks
+from app.subscriptions import content, manage, subscribers, webhooks
 from app.subscriptions.subscribers import CONFIRM_DAYS
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
                 try:
                     mails.send_template(sub.email, subject, "status_notification", _headers(url),
                                         message_id=message_id(event_id, sid, mails.sender),
-                                        unsubscribe_url=url, **message)
+                                        unsubscribe_url=url, manage_url=manage.manage_url(sub), **message)
                     settled[sid] = mark(event_id, [sid], DeliveryStatus.SENT)
                 except (smtplib.SMTPException, OSError) as exc:  # this address, or the relay: retried
                     settled[sid], failed = mark(event_id, [sid], DeliveryStatus.FAILED, _error(exc)), failed + 1
@@ -184,7 +184,7 @@ def send_disabled_email(subscriber_id: int) -> bool:
         return False
     send_template(sub.email, "Your Levqor status webhook was turned off", "status_webhook_disabled",
                   subscriber=sub, status_url=f"{current_app.config['PUBLIC_BASE_URL']}/status",
-                  unsubscribe_url=subscribers.unsubscribe_url(sub))
+                  unsubscribe_url=subscribers.unsubscribe_url(sub), manage_url=manage.manage_url(sub))
     db.session.execute(update(StatusSubscriber).where(StatusSubscriber.id == sub.id)
                        .values(disabled_emailed_at=utcnow()))
     db.session.commit()

@@ -88,14 +88,17 @@ def test_signed_in_pages_and_the_gone_link_fit_a_phone_and_pass_axe(live_server,
 
 @pytest.mark.browser
 def test_subscription_pages_fit_a_phone_and_pass_axe(live_server, page, world):
-    """The pages a subscriber reaches from our mails: confirm (its button), unsubscribe (its button), and
-    the subscribe form showing a field error."""
+    """The pages a subscriber reaches from our mails: confirm (its button), unsubscribe (its button), manage
+    (everything we hold), and the subscribe form showing a field error."""
     row = db.session.scalars(select(StatusSubscriber).where(StatusSubscriber.email == "new@example.com")).one()
     local = len("http://localhost")
     problems = check_page(page, live_server + subscribers.confirm_url(row, ["api"])[local:])
     assert page.locator("h1").inner_text() == "Confirm your subscription"
     problems += check_page(page, live_server + subscribers.unsubscribe_url(row)[local:])
     assert page.locator("h1").inner_text() == "Unsubscribe"
+    hook = db.session.scalars(select(StatusSubscriber).where(StatusSubscriber.email == "ops@example.com")).one()
+    problems += check_page(page, live_server + subscribers.manage_url(hook)[local:])  # a long webhook host
+    assert page.locator("h1").inner_text() == "Your status subscription"
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server}/status/subscribe")
     page.fill("#email", "someone@")
