@@ -3,7 +3,7 @@
 A partial unique index: reruns of the proactive job, or two at once, cannot draft a period twice.
 
 Revision ID: 0006_22_proactive_unique
-Revises: 0005_28_delivery_lease
+Revises: 0006_24_drafts_maintenance
 Create Date: 2026-12-02 03:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_22_proactive_unique'
-down_revision = '0005_28_delivery_lease'
+down_revision = '0006_24_drafts_maintenance'
 branch_labels = None
 depends_on = None
 

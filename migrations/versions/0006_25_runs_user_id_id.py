@@ -5,14 +5,14 @@ user_id, PostgreSQL read and sorted all of a heavy user's runs for that (110 ms 
 this one it reads 200 index entries backwards, as run_logs already does with ix_run_logs_user_id_id.
 
 Revision ID: 0006_25_runs_user_id_id
-Revises: 0005_28_delivery_lease
+Revises: 0006_22_proactive_unique
 Create Date: 2026-12-02 03:40:00
 
 """
 from alembic import op
 
 revision = '0006_25_runs_user_id_id'
-down_revision = '0005_28_delivery_lease'
+down_revision = '0006_22_proactive_unique'
 branch_labels = None
 depends_on = None
 
