@@ -135,3 +135,17 @@ def test_the_console_lists_drafts_with_their_total_and_approves_a_selection(
     assert statuses == ["approved", "pending", "approved"]
     html = staff.get("/admin/sla-credits/").get_data(as_text=True)
     assert "Proactive credits to approve: 1" in html and "$4.90" in html
+
+
+def test_a_credited_proactive_claim_can_be_disputed_like_any_other(app, login, admin, make_user, stripe_api,
+                                                                  drain_queues):
+    [cid] = _drafts(make_user, 1)
+    staff = Signed(app, login, admin)
+    res = staff.post("/api/admin/sla-credit/batch-decision", json={"ids": [cid], "status": "approved"})
+    assert res.status_code == 200
+    drain_queues()
+    owner = Signed(app, login, db.session.get(SlaCreditRequest, cid).user)
+    res = owner.post(f"/api/support/sla-credit/{cid}/dispute", json={"reason": "The outage lasted all afternoon."})
+    assert res.status_code == 201, res.get_json()
+    mine = owner.get("/api/support/sla-credit").get_json()["requests"]
+    assert [(r["source"], r["credit_state"], r["dispute"]["status"]) for r in mine] == [("proactive", "issued", "open")]
