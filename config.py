@@ -42,6 +42,14 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def engine_options(url: str, connect_timeout: int) -> dict:
+    """pool_pre_ping everywhere; PostgreSQL also gets a connect timeout (libpq waits for TCP otherwise)."""
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return options
+
+
 def parse_plans(raw: str) -> list[dict]:
     """PLANS="starter:Starter:1900:USD,pro:Pro:4900:USD" → list of plan dicts (amounts in cents)."""
     plans = []
@@ -86,7 +94,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'levqor.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)  # seconds for a new connection
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI, DATABASE_CONNECT_TIMEOUT)
     REDIS_URL = env_str("REDIS_URL")
 
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
@@ -155,10 +164,15 @@ class Config:
     SLA_NO_DATA_MAX_PCT = float(env_str("SLA_NO_DATA_MAX_PCT", "5"))
     SLA_MIN_CREDIT = env_str("SLA_MIN_CREDIT", "1.00")  # in the currency's major unit; smaller approvals refused
     SLA_DISPUTE_DAYS = env_int("SLA_DISPUTE_DAYS", 30)  # a decision may be disputed this long after it was made
+    # Proactive credits (issue 22): off | draft (staff approve the drafts) | auto (credited without staff).
+    SLA_PROACTIVE = env_str("SLA_PROACTIVE", "draft")
+    SLA_PROACTIVE_CHUNK = env_int("SLA_PROACTIVE_CHUNK", 500)  # drafts committed per transaction
+    SLA_STRIPE_BACKOFF = tuple(int(x) for x in env_str("SLA_STRIPE_BACKOFF", "2,5,15").split(",") if x.strip())
 
     DSAR_THROTTLE_DAYS = env_int("DSAR_THROTTLE_DAYS", 30)
     DSAR_LINK_DAYS = env_int("DSAR_LINK_DAYS", 7)
     DSAR_ERASURE_GRACE_DAYS = env_int("DSAR_ERASURE_GRACE_DAYS", 14)  # Art. 17: erased this long after asking
+    DSAR_REAUTH_MINUTES = env_int("DSAR_REAUTH_MINUTES", 60)  # a download needs a password typed this recently
     DSAR_JOB_TIMEOUT = env_int("DSAR_JOB_TIMEOUT", 1800)
     # Back-off between attempts of an export (seconds): often at first, so an export goes on within 1-5 min
     # of a dependency's return, for about an hour in all (an outage of the database, Redis or S3 is retried
@@ -194,6 +208,7 @@ class Config:
     STATUS_STALE_MINUTES = env_int("STATUS_STALE_MINUTES", 15)
     STATUS_CACHE_TTL = env_int("STATUS_CACHE_TTL", 30)  # safety net; changes also refresh the cache at once
     STATUS_LOCAL_CACHE_SECONDS = float(env_str("STATUS_LOCAL_CACHE_SECONDS", "2"))  # per-process copy
+    STATUS_DB_RETRY_SECONDS = float(env_str("STATUS_DB_RETRY_SECONDS", "5"))  # after a failed read, copies only
     STATUS_RAW_RETENTION_DAYS = env_int("STATUS_RAW_RETENTION_DAYS", 30)
     STATUS_ROLLUP_RETENTION_DAYS = env_int("STATUS_ROLLUP_RETENTION_DAYS", 400)
     STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Levqor")
@@ -211,6 +226,9 @@ class Config:
         "STATUS_WEBHOOK_RETRY_INTERVALS", "30,120,600,1800,3600,3600").split(","))
     STATUS_WEBHOOK_DISABLE_AFTER = env_int("STATUS_WEBHOOK_DISABLE_AFTER", 15)  # failed attempts in a row
     STATUS_MAINTENANCE_REMINDER_MINUTES = env_int("STATUS_MAINTENANCE_REMINDER_MINUTES", 60)  # before it starts
+    # Comma-separated addresses mailed once about each draft incident raised by failing checks; empty: none.
+    STATUS_ONCALL_EMAILS = env_str("STATUS_ONCALL_EMAILS", "")
+    STATUS_WEBHOOK_TIMEOUT = float(env_str("STATUS_WEBHOOK_TIMEOUT", "5"))  # s per delivery, then failed (retried)
     STATUS_WEBHOOK_CA_BUNDLE = env_str("STATUS_WEBHOOK_CA_BUNDLE")  # PEM roots for webhook TLS; default certifi's
 
     # Embedded mode: no REDIS_URL means an in-process fake Redis with a worker and scheduler thread.
@@ -249,6 +267,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI, Config.DATABASE_CONNECT_TIMEOUT)
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SUPPRESS_SEND = False
     STORAGE_BACKEND = "local"
@@ -256,4 +275,5 @@ class TestConfig(Config):
     EMBEDDED_QUEUE = True
     EMBEDDED_RUNTIME_AUTOSTART = False  # tests drain queues themselves or start a runtime on purpose
     STATUS_LOCAL_CACHE_SECONDS = 0  # tests see Redis-level invalidation at once; tests opt in to the local copy
+    STATUS_DB_RETRY_SECONDS = 0  # tests see a restarted database at once; tests opt in to the pause
     STATUS_WEBHOOK_ALLOW_PRIVATE = True  # test receivers listen on 127.0.0.1; the refusal has its own tests

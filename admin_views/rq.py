@@ -5,7 +5,7 @@ state change must come from our own pages (Origin / Sec-Fetch-Site), never by GE
 accepts GET, so a mere link could requeue jobs), and every one is audited.
 """
 import rq_dashboard
-from flask import abort, current_app, request
+from flask import abort, current_app, has_request_context, request
 from flask_admin.menu import MenuLink
 from flask_login import current_user
 from rq_dashboard import web as rq_web
@@ -46,6 +46,13 @@ def mount_rq_dashboard(app, admin) -> None:
     # Same connection the app enqueues on (in embedded mode, the in-process fake Redis).
     app.redis_conn = connection(app)
     admin.add_link(MenuLink(name="Queues", url="/admin/rq/", category=None))
+
+    @app.context_processor
+    def _console_menu():
+        """rq-dashboard's pages show the console's own grouped menu (rq_dashboard/navbar.html). Mails are
+        rendered outside any request (jobs): nothing to add there."""
+        on_rq = has_request_context() and request.blueprint == "rq_dashboard"
+        return {"console_menu": admin.menu()} if on_rq else {}
 
 
 def _admins_only():

@@ -1,24 +1,26 @@
 """/admin/sla-credits: the claims queue, each claim with what our monitoring measured, and the decision form."""
 from flask import flash, redirect, request, send_file, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import case, select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import SecureModelView
 from admin_views.filters import UserEmailFilter
+from admin_views.sla_drafts import ProactiveDraftsMixin
 from app.common import billing, money
 from app.common.errors import ServiceError
 from app.extensions import db
-from app.models import SlaCreditRequest
+from app.models import SlaCreditRequest, SlaDispute
 from app.models.sla import SLA_STATUSES, ClaimStatus
-from app.models.sla_thread import MessageSide
+from app.models.sla_thread import DisputeStatus, MessageSide
 from app.models.types import utcnow
-from app.sla import claims, disputes, staff, thread
+from app.sla import checks_csv, claims, disputes, recorded, staff, thread
 
 METHOD_CHOICES = [SelectChoice("balance", "Stripe balance credit, taken off the next invoice"),
                   SelectChoice("credit_note", "Stripe credit note on the billing period's invoice"),
@@ -98,12 +100,13 @@ DIFFERENCE = "difference credit"  # what a revised dispute credits
 
 
 def _credit_outcome(row, what: str = "credit") -> str:
-    """A claim's credit, or a dispute's difference credit (the same three columns), in one vocabulary."""
+    """A claim's credit, or a dispute's difference credit (the same three columns), in one vocabulary. A pending
+    credit's reason is said once, on the page beside its retry button, not again in the message above it."""
     if not row.credit_state:
         return ""
     if row.credit_state == "issued":
         return f": {what} issued ({row.stripe_ref})"
-    return f": {what} PENDING — {row.credit_error}"
+    return f": {what} pending, not issued yet (why, and a retry, below)"
 
 
 def _dispute(view, context, model, name):
@@ -130,13 +133,30 @@ def _money(field):
     return fmt
 
 
-class SlaCreditView(SecureModelView):
-    """Read-only grid; decisions go through the claim page so they are validated, audited and emailed."""
+def _open_disputes():
+    return select(SlaDispute.claim_id).where(SlaDispute.status == DisputeStatus.OPEN.value)
+
+
+class DisputeFilter(BaseSQLAFilter):
+    """Claims by their dispute's state ("none": never disputed); `?status=disputed` is this filter on "open"."""
+
+    def apply(self, query, value, alias=None):
+        if value == "none":
+            return query.filter(SlaCreditRequest.id.not_in(select(SlaDispute.claim_id)))
+        return query.filter(SlaCreditRequest.id.in_(select(SlaDispute.claim_id).where(SlaDispute.status == value)))
+
+    def operation(self):
+        return "is"
+
+
+class SlaCreditView(ProactiveDraftsMixin, SecureModelView):
+    """Read-only grid; decisions go through the claim page so they are validated, audited and emailed.
+    Proactive drafts (issue 22) are listed above it and approved in one go (admin_views/sla_drafts.py)."""
     can_create = False
     can_edit = False
     can_delete = False
     can_view_details = False
-    list_template = "admin/model/list.html"
+    list_template = "admin/sla_list.html"
     column_list = ("ticket", "user.email", "plan", "period_start", "period_end", "billing_period", "measured",
                    "monthly_uptime_percent", "suggested", "status", "dispute", "credit", "credit_state", "created_at",
                    "age")
@@ -154,6 +174,8 @@ class SlaCreditView(SecureModelView):
         FilterEqual(SlaCreditRequest.status, "Status", options=[(s, s) for s in SLA_STATUSES]),
         SlaCreditRequest.created_at,
         UserEmailFilter(SlaCreditRequest.user_id, "Email"),
+        DisputeFilter(SlaCreditRequest.id, "Dispute",
+                      options=[*((d.value, d.value) for d in DisputeStatus), ("none", "not disputed")]),
     )
 
     def __init__(self, *args, plans: list[dict], **kwargs):
@@ -161,6 +183,21 @@ class SlaCreditView(SecureModelView):
         plan_filter = FilterEqual(SlaCreditRequest.plan, "Plan", options=[(p["code"], p["name"]) for p in plans])
         self.column_filters = (*self.column_filters[:1], plan_filter, *self.column_filters[1:])
         super().__init__(*args, **kwargs)
+
+    @expose("/")
+    def index_view(self):
+        """`?status=disputed` (the API's word, the dashboard's link) is the grid filtered on open disputes."""
+        if request.args.get("status") == claims.DISPUTED:
+            index = next(i for i, f in enumerate(self._filters) if isinstance(f, DisputeFilter))
+            arg = f"flt0_{self.get_filter_arg(index, self._filters[index])}"
+            return redirect(url_for(".index_view", **{arg: DisputeStatus.OPEN.value}))
+        return super().index_view()
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Unless staff sort by a column, claims with an open dispute come first (as in the admin API)."""
+        if sort_column is None:
+            query = query.order_by(case((SlaCreditRequest.id.in_(_open_disputes()), 0), else_=1))
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     @expose("/claim/<int:claim_id>", methods=("GET", "POST"))
     def claim(self, claim_id: int):
@@ -181,6 +218,8 @@ class SlaCreditView(SecureModelView):
                     "stripe_ref": form.stripe_ref.data, "credit_method": form.credit_method.data}
             try:
                 staff.decide_claim(claim_id, current_user, data)
+            except recorded.DecisionRecorded:
+                raise  # the database is away: the error page says what was saved (the claim page cannot load)
             except ServiceError as exc:
                 flash(exc.message, "error")
                 for field, message in (exc.fields or {}).items():
@@ -220,6 +259,8 @@ class SlaCreditView(SecureModelView):
             claim = disputes.decide_dispute(claim_id, current_user, {
                 "outcome": form.outcome.data, "credit_amount": credit, "notes": form.notes.data,
                 "credit_method": form.credit_method.data})
+        except recorded.DecisionRecorded:
+            raise  # the database is away: the error page says what was saved
         except ServiceError as exc:
             flash(exc.message, "error")
             for field, message in (exc.fields or {}).items():
@@ -288,6 +329,10 @@ class SlaCreditView(SecureModelView):
             except ServiceError as exc:
                 flash(exc.message, "error")
         return redirect(url_for(".claim", claim_id=claim_id))
+
+    @expose("/claim/<int:claim_id>/checks.csv")
+    def checks(self, claim_id: int):
+        return checks_csv.download(claims.get_claim(claim_id))  # as GET /api/admin/sla-credit/<id>/checks.csv
 
     @expose("/claim/<int:claim_id>/attachment")
     def attachment(self, claim_id: int):

@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from admin_views.base import SecureModelView, utc_text
+from admin_views.maintenance_updates import MaintenanceUpdatesMixin
 from app.common.errors import ServiceError
 from app.models.status import COMPONENT_NAMES, COMPONENTS, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.models.types import utcnow
@@ -194,7 +195,7 @@ def labelled(fields: dict[str, str]) -> list[str]:
     return out
 
 
-class MaintenanceView(SecureModelView):
+class MaintenanceView(MaintenanceUpdatesMixin, SecureModelView):
     column_list = ("id", "title", "status", "components", "starts_at", "ends_at", "ended_at")
     column_formatters = {"components": _components, "status": _state, "starts_at": _utc, "ends_at": _utc,
                          "ended_at": _utc}

@@ -4,6 +4,7 @@ JSON callers (/api/*) get 401/403 JSON; HTML callers are sent to /signin?next=â€
 """
 from __future__ import annotations
 
+import time
 import unicodedata
 from functools import wraps
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from app.models import User
 # instead, so the token never lands in ?next=, in the sign-in page's own URL or in its logs. The download
 # keeps its token in the signed session cookie meanwhile and continues from there (public/dsar.py).
 NEXT_INSTEAD = {"public.dsar_download": "/data-requests/download/continue"}
+SIGNED_IN_AT = "signed_in_at"  # epoch seconds of the session's last password check (sign-in or confirmation)
 
 
 def wants_json() -> bool:
@@ -96,8 +98,23 @@ def sign_in(user: User) -> None:
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
     login_user(user)
+    session[SIGNED_IN_AT] = int(time.time())
     audit.record("auth.login", actor_id=user.id, target_user_id=user.id, target_type="user",
                  target_id=user.id, commit=True)
+
+
+def confirmed_identity(user: User) -> None:
+    """The signed-in user typed their password again (app/accounts/login_throttle.attempt checked it)."""
+    session[SIGNED_IN_AT] = int(time.time())
+    audit.record("auth.reauthenticated", actor_id=user.id, target_user_id=user.id, target_type="user",
+                 target_id=user.id, commit=True)
+
+
+def password_checked_within(minutes: int) -> bool:
+    """Whether this session's password was checked in the last `minutes` (a session without the mark,
+    from before it existed, counts as old)."""
+    at = session.get(SIGNED_IN_AT)
+    return isinstance(at, int) and 0 <= time.time() - at < minutes * 60
 
 
 def sign_out() -> None:

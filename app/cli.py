@@ -8,6 +8,7 @@ from werkzeug.serving import run_simple
 
 from app.accounts.users import create_user, find_by_email, set_password
 from app.cli_dsar import dsar_cli
+from app.cli_sla import sla_cli
 from app.cli_status import status_cli
 from app.common.errors import ServiceError
 from app.console.demo import seed
@@ -22,6 +23,7 @@ def register_commands(app) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(status_cli)
     app.cli.add_command(dsar_cli)
+    app.cli.add_command(sla_cli)
 
 
 @click.group("users", help="Manage user accounts.")

@@ -3,21 +3,18 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 
 from app.models.status import COMPONENT_NAMES
 from app.status.declared import headline
 from app.status.history import rollup_and_prune
 from app.status.snapshots import record_snapshot
 
-
-@click.group("status", help="Status page: snapshots and rollups.")
-def status_cli():
-    pass
+# Flask's AppGroup: every command runs inside the app context (no @with_appcontext on each).
+status_cli = AppGroup("status", help="Status page: snapshots and rollups.")
 
 
 @status_cli.command("snapshot", help="Check every component now, record one snapshot and print it.")
-@with_appcontext
 def snapshot_cmd():
     click.echo("Checking API, frontend, database, Stripe and workflows concurrently…")
     snap = record_snapshot(current_app._get_current_object())
@@ -32,7 +29,6 @@ def snapshot_cmd():
 
 @status_cli.command("rollup", help="Recompute hourly/daily rollups for the last HOURS and apply retention.")
 @click.option("--hours", default=48, show_default=True, help="How far back to recompute.")
-@with_appcontext
 def rollup_cmd(hours):
     result = rollup_and_prune(hours=hours)
     click.echo(f"Rollups written: {result['rollups_written']}; snapshots pruned: {result['snapshots_deleted']}; "

@@ -1,9 +1,10 @@
 """SLA measurement benchmark: how long measuring a claim takes against a realistic amount of monitoring data.
 
-    .venv/bin/python bench/sla_measure.py [--pg postgresql://…/postgres] [--days 30]
+    .venv/bin/python bench/sla_measure.py [--pg postgresql://…/postgres] [--days 365]
 
-Creates a scratch PostgreSQL database (dropped afterwards), migrates it, seeds `--days` of 5-minute
-snapshots (288 a day) plus a year of hourly rollups, then times measure.measure_period() for a 2-hour window,
+Creates a scratch PostgreSQL database (dropped afterwards), migrates it, seeds `--days` (default a year) of
+5-minute snapshots (288 a day, every SLA component) plus a year of hourly rollups, then times
+measure.measure_period() for a 2-hour window,
 a whole-month window, and a window straddling the raw-retention cutoff (rollups + snapshots), the customer's
 GET /api/support/sla-credit/preview for a 30-day billing period (issue 21: under 100 ms), and a full
 POST /api/support/sla-credit with a 5 MB log attached (validation, measurement, local storage, insert).
@@ -26,18 +27,24 @@ sys.path.insert(0, str(ROOT))
 
 
 def timed(fn, repeat: int = 5) -> tuple[float, object]:
+    """The median of `repeat` runs in ms (the minimum is kept in LAST_MIN for the preview line)."""
+    global LAST_MIN
     runs, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
         result = fn()
         runs.append((time.perf_counter() - started) * 1000)
+    LAST_MIN = min(runs)
     return statistics.median(runs), result
+
+
+LAST_MIN = 0.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
@@ -73,11 +80,12 @@ def run(days: int) -> None:
         now = utcnow().replace(second=0, microsecond=0)
         now -= timedelta(minutes=now.minute % 5)
         rows = [{"ts": now - timedelta(minutes=5 * i), "overall_status": "down" if i % 997 == 0 else "up",
-                 "api_status": "up"} for i in range(days * 288)]
+                 "api_status": "down" if i % 997 == 0 else "up", "db_status": "up", "workflows_status": "up"}
+                for i in range(days * 288)]
         db.session.execute(StatusSnapshot.__table__.insert(), rows)
         hour0 = now.replace(minute=0) - timedelta(days=365)
         db.session.execute(StatusRollup.__table__.insert(), [
-            {"period": "hour", "bucket_start": hour0 + timedelta(hours=h), "component": "overall", "up": 11,
+            {"period": "hour", "bucket_start": hour0 + timedelta(hours=h), "component": "api", "up": 11,
              "down": 1, "degraded": 0, "no_data": 0} for h in range(365 * 24)])
         user = create_user("bench@example.com", "bench-password")
         sub = Subscription(user_id=user.id, plan="pro", status="active", price_amount=4900, currency="USD",
@@ -89,7 +97,7 @@ def run(days: int) -> None:
 
         cases = {
             "2-hour claim (snapshots)": (now - timedelta(days=3), now - timedelta(days=3) + timedelta(hours=2)),
-            f"{days}-day claim (snapshots)": (now - timedelta(days=days) + timedelta(minutes=5), now),
+            "30-day claim (snapshots)": (now - timedelta(days=30) + timedelta(minutes=5), now),
             "2-day claim straddling the cutoff": (now - timedelta(days=31), now - timedelta(days=29)),
         }
         for label, (start, end) in cases.items():
@@ -119,10 +127,12 @@ def preview(client, db, Subscription, user, now) -> None:
     db.session.commit()
     query = {"subscription_id": sub.id, "period_start": (now - timedelta(days=3)).isoformat(),
              "period_end": (now - timedelta(days=3, hours=-2)).isoformat()}
-    ms, res = timed(lambda: client.get("/api/support/sla-credit/preview", query_string=query))
+    client.get("/api/support/sla-credit/preview", query_string=query)  # warm: first request's imports
+    ms, res = timed(lambda: client.get("/api/support/sla-credit/preview", query_string=query), repeat=9)
     body = res.get_json()
-    print(f"GET /api/support/sla-credit/preview (30-day period)  {ms:8.1f} ms  ({res.status_code}, uptime "
-          f"{body.get('monthly_uptime_percent')}%, credit {body.get('suggested_credit_amount')})")
+    print(f"GET /api/support/sla-credit/preview (30-day period)  {ms:8.1f} ms median, {LAST_MIN:.1f} ms min of 9  "
+          f"({res.status_code}, uptime {body.get('monthly_uptime_percent')}%, credit "
+          f"{body.get('suggested_credit_amount')}, down {body.get('measured_downtime_minutes')} min)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ timeout, ttls and retries with @job (jobs/queues.py).
 def init_app(app) -> None:
     """Give the app the registry of jobs by id, so services can enqueue without importing jobs/."""
     from app.common import tasks
-    from jobs import dsar, mail, status, status_notify, storage  # noqa: F401  (each module declares its jobs on import)
+    from jobs import dsar, mail, sla, status, status_notify, storage  # noqa: F401  (each declares its jobs)
     from jobs.queues import REGISTRY
     from jobs.worker import autostart_embedded_runtime
 

@@ -54,6 +54,10 @@ PERIODIC_JOBS: list[Periodic] = [
              "prune unconfirmed and old records"),
     Periodic("sla-decision-emails", "*/10 * * * *", "sla.sweep_emails",
              "SLA credits: send decision emails that were never sent (queueing failed or was lost)"),
+    Periodic("sla-proactive", "23 * * * *", "sla.proactive",
+             "SLA credits: measure billing periods that closed and draft (SLA_PROACTIVE) the credits missed"),
+    Periodic("sla-credit-sweep", "*/5 * * * *", "sla.sweep_credits",
+             "SLA credits: make the batch credits still waiting (Stripe busy, a worker killed mid-batch)"),
     Periodic("dsar-emails", "*/5 * * * *", "dsar.sweep_emails",
              "DSAR: send failure and deadline-extension emails that were never sent (queueing failed or was lost)"),
 ]

@@ -2,7 +2,7 @@
 webhook deliveries, and the sweeper that finds anything the queue lost."""
 from __future__ import annotations
 
-from app.status import events
+from app.status import drafts, events
 from app.subscriptions import notify, subscribers
 from jobs.queues import MAIL_RETRY_INTERVALS, job
 
@@ -34,6 +34,12 @@ def webhook_disabled_job(subscriber_id: int) -> bool:
     return notify.send_disabled_email(subscriber_id)
 
 
+@job("mail.incident_draft_oncall", queue="mail", timeout=60, retry_intervals=MAIL_RETRY_INTERVALS)
+def incident_draft_oncall_job(draft_id: int) -> bool:
+    """On-call staff hear of a draft incident once; a relay outage is retried with the mail back-off."""
+    return drafts.send_oncall(draft_id)
+
+
 @job("status.notify_sweep", queue="default", timeout=120, result_ttl=600)  # a sweeper: no retries
 def notify_sweep_job() -> dict:
-    return {"events": events.sweep(), **notify.sweep()}
+    return {"events": events.sweep(), **notify.sweep(), "oncall_drafts": drafts.sweep()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from app.common import outages
 log = logging.getLogger("levqor.supervise")
 FIRST_DELAY = 1.0
 MAX_DELAY = 30.0
+LOCK_RETRY_SECONDS = 30.0  # how often a worker without any scheduler lock asks for one again
 
 
 class Unreachable(Exception):
@@ -120,4 +122,28 @@ class SurvivingWorker(Worker):
             log.warning("worker %s: Redis lost this worker's registration (restarted empty?); registering again",
                         self.name)
             self.register_birth()
-        return super().heartbeat(timeout, pipeline=pipeline)
+        result = super().heartbeat(timeout, pipeline=pipeline)
+        if pipeline is None:
+            self._revive_scheduler()
+        return result
+
+    def _revive_scheduler(self) -> None:
+        """RQ's scheduler child (it moves due Retry and enqueue_in jobs onto their queues) ends on any Redis
+        error, and RQ starts it again only at its 10-minute maintenance. This heartbeat just reached Redis:
+        start it again now. Never while the worker is stopping (a SIGTERM to the process group ends the
+        child first), and never in a way that could end the worker loop."""
+        scheduler = self.scheduler
+        if scheduler is None or self._stop_requested or self._shutdown_requested_date is not None:
+            return
+        process = scheduler._process
+        if process is None and time.monotonic() < getattr(self, "_locks_busy_until", 0):
+            return  # every lock was held by another worker's scheduler a moment ago: ask again later
+        try:
+            if process is not None and (process._parent_pid != os.getpid() or process.is_alive()):
+                return  # alive, or this is a work horse (only the worker that started the child may look)
+            if not scheduler.acquire_locks(auto_start=True):
+                self._locks_busy_until = time.monotonic() + LOCK_RETRY_SECONDS
+            elif scheduler._process is not process:
+                log.warning("worker %s: retry scheduler started again (PID %s)", self.name, scheduler._process.pid)
+        except Exception as exc:  # Redis went away again: the next heartbeat tries again
+            log.debug("worker %s: retry scheduler not started again yet: %s", self.name, _reason(exc))

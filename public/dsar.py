@@ -2,13 +2,15 @@
 from flask import current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 
-from app.auth import deny, login_required
+from app.accounts import login_throttle
+from app.auth import confirmed_identity, deny, login_required, password_checked_within
 from app.common import inputs
 from app.common.errors import ServiceError
 from app.common.storage import get_storage
 from app.dsar import datamap, erasure, serializers
 from app.dsar import exports as dsar_exports
 from public import bp
+from public.forms import ConfirmPasswordForm
 
 
 @bp.get("/data-requests")
@@ -73,11 +75,39 @@ def dsar_download_continue():
     return _serve_download(token)
 
 
+@bp.route("/data-requests/download/confirm", methods=["GET", "POST"])
+@login_required
+def dsar_download_confirm():
+    """The password again when the sign-in is older than DSAR_REAUTH_MINUTES (as Google Takeout asks);
+    then on to the download. Wrong passwords count against the sign-in throttle."""
+    if not session.get(PENDING_DOWNLOAD):
+        return redirect(url_for("public.data_requests"))
+    form = ConfirmPasswordForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                login_throttle.attempt(current_user.email, form.password.data, request.remote_addr,
+                                       request.cookies.get(login_throttle.DEVICE_COOKIE))
+                confirmed_identity(current_user)
+                return redirect(url_for("public.dsar_download_continue"))
+            except ServiceError as exc:
+                flash("That password is not right." if exc.status == 401 else exc.message, "error")
+                status = exc.status
+    return render_template("download_confirm.html", form=form,
+                           minutes=current_app.config["DSAR_REAUTH_MINUTES"]), status
+
+
 def _serve_download(token: str):
     try:
-        export = dsar_exports.resolve_download(token, current_user.id)
+        export = dsar_exports.check_download(token, current_user.id)
     except dsar_exports.LinkGone as exc:
         return render_template("download_gone.html", message=exc.message, **exc.extra), 410
+    if not password_checked_within(current_app.config["DSAR_REAUTH_MINUTES"]):
+        session[PENDING_DOWNLOAD] = token  # in the signed cookie, never in a URL
+        return redirect(url_for("public.dsar_download_confirm"))
+    dsar_exports.record_download(export, current_user.id)
     storage = get_storage()
     filename = dsar_exports.download_filename(export)
     url = storage.presign(export.storage_key, current_app.config["S3_PRESIGN_SECONDS"], filename)

@@ -9,5 +9,9 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
 class SignOutForm(FlaskForm):
     pass

@@ -16,7 +16,7 @@ from app.common import i18n
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import limiter
 from app.models.status import COMPONENT_NAMES
-from app.status import archive, badge, cache, days, feeds, maintenance_calendar, page
+from app.status import archive, badge, cache, days, feeds, latency, maintenance_calendar, page
 from app.status.declared import STATUS_WORDS
 from app.status.history import COUNTED, coverage_pct, run_length
 from app.status.page import recent_checks
@@ -115,7 +115,7 @@ def status_feed():
 
 def _render_body() -> str:
     ctx = page.page_context()
-    return render_template("status/_body.html", pct=pct, words=STATUS_WORDS, **ctx)
+    return render_template("status/_body.html", pct=pct, ms=latency.ms, words=STATUS_WORDS, **ctx)
 
 
 @bp.get("/status/how-we-measure")

@@ -3,12 +3,12 @@ the API instead), the confirmation page (a button, so a mail scanner that follow
 nothing), and unsubscribe: a page with a button, and the one-click POST mail clients send (RFC 8058)."""
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 
-from app.common.errors import ValidationFailed
+from app.common.errors import NotFound, ValidationFailed
 from app.extensions import csrf, limiter
 from app.models.status import COMPONENT_NAMES, COMPONENTS
-from app.subscriptions import subscribers
+from app.subscriptions import manage, subscribers
 from public import bp
 from public.forms import SignOutForm as ButtonForm  # a CSRF token and nothing else
 
@@ -51,17 +51,19 @@ def status_subscribe():
 def status_confirm_page(token: str):
     subscriber, already = subscribers.check_confirm_link(token)
     return render_template("status_subscription.html", step="already" if already else "confirm",
-                           subscriber=subscriber, form=ButtonForm())
+                           subscriber=subscriber, form=ButtonForm(), manage_url=manage.manage_url(subscriber))
 
 
 @bp.post("/status/subscriptions/confirm/<token>")
 def status_confirm(token: str):
     subscriber, already = subscribers.check_confirm_link(token)
     if already:  # pressed twice, or the page reloaded: nothing to apply
-        return render_template("status_subscription.html", step="already", subscriber=subscriber)
+        return render_template("status_subscription.html", step="already", subscriber=subscriber,
+                               manage_url=manage.manage_url(subscriber))
     subscriber, secret = subscribers.confirm(token)
     response = make_response(render_template("status_subscription.html", step="confirmed", subscriber=subscriber,
-                                             secret=secret, names=COMPONENT_NAMES))
+                                             secret=secret, names=COMPONENT_NAMES,
+                                             manage_url=manage.manage_url(subscriber)))
     response.headers["Cache-Control"] = "no-store"  # the signing secret is shown here, once
     return response
 
@@ -78,3 +80,34 @@ def status_unsubscribe_page(token: str):
 def status_unsubscribe(token: str):
     subscribers.unsubscribe(token)
     return render_template("status_subscription.html", step="unsubscribed")
+
+
+@bp.get("/status/subscriptions/manage/<token>")
+def status_manage_page(token: str):
+    """Everything we hold about the address, with a download and one button that deletes it all."""
+    rows = manage.load(token)
+    return _no_store(render_template("status_manage.html", token=token, data=manage.held(rows) if rows else None,
+                                     form=ButtonForm(), step="show"))
+
+
+@bp.get("/status/subscriptions/manage/<token>/data.json")
+def status_manage_download(token: str):
+    rows = manage.load(token)
+    if not rows:
+        raise NotFound("We hold nothing about this address any more.", code="nothing_held")
+    response = jsonify(manage.held(rows, all_deliveries=True))
+    response.headers["Content-Disposition"] = 'attachment; filename="levqor-status-subscription.json"'
+    return _no_store(response)
+
+
+@bp.post("/status/subscriptions/manage/<token>/delete")
+def status_manage_delete(token: str):
+    """CSRF-checked (the page's button), audited; pressing it twice is harmless."""
+    deleted = manage.delete_all(token)
+    return render_template("status_manage.html", step="deleted", deleted=deleted)
+
+
+def _no_store(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"  # a page about one person's address
+    return response

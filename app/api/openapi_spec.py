@@ -137,6 +137,10 @@ OPERATIONS: dict[str, dict] = {
         "Cancel a window", "staff", returns=ok(maintenance=ref("Maintenance")), errors=(404, 409)),
     "POST /api/admin/maintenances/<int:maintenance_id>/complete": op(
         "Complete a window early", "staff", returns=ok(maintenance=ref("Maintenance")), errors=(404, 409)),
+    "POST /api/admin/maintenances/<int:maintenance_id>/updates": op(
+        "Post an update on a running window (in_progress, verifying, completed; ends_at extends it)", "staff", 201,
+        ok(maintenance=ref("Maintenance"), update=OBJ),
+        body(("status", "message"), status=STR, message=STR, ends_at=STR), (404, 409)),
     # sla
     "POST /api/support/sla-credit": op("File an SLA credit claim (JSON or multipart)", "user", 201,
                                        ok(ticket_id=STR, request=ref("Claim")), body(
@@ -156,14 +160,25 @@ OPERATIONS: dict[str, dict] = {
     "GET /api/admin/sla-credit/<int:claim_id>/attachment": op(
         "The claim's attachment", "staff", returns={"type": "string", "format": "binary"}, errors=(404,),
         content="application/octet-stream"),
+    "GET /api/admin/sla-credit/<int:claim_id>/checks.csv": op(
+        "The 5-minute checks behind the claim's measurement (CSV)", "staff", returns=STR, errors=(404,),
+        content="text/csv"),
     "POST /api/admin/sla-credit/<int:claim_id>/credit/retry": op(
         "Retry a pending credit", "staff", returns=ok(request=ref("Claim")), errors=(404, 409)),
     "POST /api/admin/sla-credit/<int:claim_id>/decision": op(
         "Approve or reject a pending claim", "staff", returns=ok(request=ref("Claim")),
         request=body(("status",), status={"enum": ["approved", "rejected"]}, credit_amount=INT, notes=STR,
                      stripe_ref=STR, credit_method=STR), errors=(404, 409)),
+    "POST /api/admin/sla-credit/batch-decision": op(
+        "Approve many pending claims with their suggested credits", "staff",
+        returns=ok(approved=INT, skipped={"type": "array", "items": OBJ}),
+        request=body(("ids", "status"), ids={"type": "array", "items": INT, "maxItems": 1000},
+                     status={"enum": ["approved"]})),
     "POST /api/admin/sla-credit/<int:claim_id>/remeasure": op(
         "Measure the claim's billing period again", "staff", returns=ok(request=ref("Claim")), errors=(404, 409)),
+    "GET /api/support/sla-credit/<int:claim_id>/checks.csv": op(
+        "The 5-minute checks behind one's own claim's measurement (CSV)", "user", returns=STR, errors=(404,),
+        content="text/csv"),
     "GET /api/support/sla-credit/preview": op(
         "The measurement staff will see for a claim, before filing", "user",
         returns=ok(billing_period_start=TIME, billing_period_end=TIME, period_charge=NINT,

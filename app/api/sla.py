@@ -13,7 +13,7 @@ from app.common.listing import parse_list_filters
 from app.common.money import format_amount
 from app.models.sla import SLA_STATUSES
 from app.models.sla_thread import MessageSide
-from app.sla import claims, disputes, events, facts, serializers, staff, thread
+from app.sla import batch, checks_csv, claims, disputes, events, facts, serializers, staff, thread
 from app.sla import preview as sla_preview
 
 bp = Blueprint("api_sla", __name__, url_prefix="/api/support")
@@ -52,6 +52,12 @@ def preview():
     return jsonify(ok=True, **found, suggested_credit_display=format_amount(found["suggested_credit_amount"],
                                                                              found["currency"]),
                    period_charge_display=format_amount(found["period_charge"], found["currency"]))
+
+
+@bp.get("/sla-credit/<int:claim_id>/checks.csv")
+@login_required
+def my_checks(claim_id: int):
+    return checks_csv.download(checks_csv.own_claim(claim_id, current_user.id))
 
 
 @bp.post("/sla-credit/<int:claim_id>/dispute")
@@ -100,6 +106,14 @@ def queue():
 def one(claim_id: int):
     view = claims.claim_view(claims.get_claim(claim_id))
     return jsonify(ok=True, request=_staff(view.claim), overlapping=serializers.events(view.events))
+
+
+@staff_bp.post("/batch-decision")
+@admin_required
+def batch_decision():
+    """Many pending claims approved with their suggested credits; the credits are made by a job."""
+    result = batch.approve(batch.parse(json_body()), current_user.id)
+    return jsonify(ok=True, approved=result["approved"], skipped=result["skipped"])
 
 
 @staff_bp.post("/<int:claim_id>/decision")
@@ -151,6 +165,12 @@ def attachment(claim_id: int):
     response = send_file(stream, mimetype=content_type, as_attachment=True, download_name=name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@staff_bp.get("/<int:claim_id>/checks.csv")
+@admin_required
+def checks(claim_id: int):
+    return checks_csv.download(claims.get_claim(claim_id))
 
 
 BLUEPRINTS = (bp, staff_bp)

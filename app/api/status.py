@@ -18,7 +18,7 @@ from flask_login import current_user
 from app.api import json_body
 from app.auth import admin_required
 from app.extensions import limiter
-from app.status import charts, incidents, maintenance, page, postmortems, serializers, v2
+from app.status import charts, incidents, maintenance, maintenance_updates, page, postmortems, serializers, v2
 from app.status.serializers import maintenance as maintenance_json
 from app.web import cached_response
 
@@ -99,6 +99,14 @@ def cancel(maintenance_id: int):
 @admin_required
 def complete(maintenance_id: int):
     return jsonify(ok=True, maintenance=maintenance_json(maintenance.complete(maintenance_id, current_user.id)))
+
+
+@staff_bp.post("/maintenances/<int:maintenance_id>/updates")
+@admin_required
+def post_maintenance_update(maintenance_id: int):
+    item, added = maintenance_updates.post(maintenance_id, json_body(), current_user.id)
+    body = maintenance_json(item)
+    return jsonify(ok=True, maintenance=body, update=body["updates"][0] if added else None), 201
 
 
 @staff_bp.post("/incidents")

@@ -15,7 +15,8 @@ import logging
 import re
 
 REDACTED = "[redacted]"
-TOKEN_ROUTES = ("/data-requests/download/", "/status/subscriptions/confirm/", "/status/unsubscribe/")
+TOKEN_ROUTES = ("/data-requests/download/", "/status/subscriptions/confirm/", "/status/unsubscribe/",
+                "/status/subscriptions/manage/")
 TOKEN = re.compile("(" + "|".join(re.escape(p) for p in TOKEN_ROUTES) + r"|[?&;]token=)[^\s?#&\"']+")
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

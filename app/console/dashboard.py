@@ -13,8 +13,9 @@ from sqlalchemy import and_, case, func, select
 
 from app.common import tasks
 from app.extensions import db
-from app.models import DsarExport, Incident, SlaCreditRequest
+from app.models import DsarExport, Incident, IncidentDraft, SlaCreditRequest, SlaDispute
 from app.models.dsar import DELIVERED
+from app.models.sla_thread import DisputeStatus
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,14 @@ def summary(now: datetime | None = None) -> dict:
         .where(SlaCreditRequest.status == "pending").group_by(SlaCreditRequest.currency)
         .order_by(SlaCreditRequest.currency)).all()
     return {
+        "disputes_open": _count(SlaDispute, SlaDispute.status == DisputeStatus.OPEN.value),
         "dsar_overdue": overdue,
         "dsar_due_soon": due_soon,
         "due_soon_days": DUE_SOON_DAYS,
         "claims_pending": sum(n for _, n, _ in credit),
         "claims_suggested": [(currency or "USD", int(total)) for currency, _, total in credit],
         "incidents_open": _count(Incident, Incident.status != "resolved"),
+        "drafts_open": _count(IncidentDraft, IncidentDraft.status == "open"),  # raised by failing checks
         "failed_jobs": failed_jobs(),
         "weeks": weekly(now),
     }

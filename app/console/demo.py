@@ -96,9 +96,12 @@ def _seed_status() -> None:
         if 1000 <= i < 1012:  # an hour with no checks at all: shown as "no data", never as downtime
             continue
         api = "degraded" if 40 <= i < 43 else "down" if 900 <= i < 903 else "up"
+        latency = {"api": 60 + (i * 7) % 25 + (1400 if api == "degraded" else 0), "frontend": 30 + (i * 3) % 20,
+                   "database": 2 + i % 4, "workflows": 10 + (i * 5) % 15}  # response times for the 24 h chart
         db.session.add(StatusSnapshot(
             ts=now - timedelta(minutes=5 * i), overall_status=api, api_status=api, frontend_status="up",
-            db_status="up", stripe_status="unknown", workflows_status="up", details={}, notes="demo"))
+            db_status="up", stripe_status="unknown", workflows_status="up",
+            details={c: {"latency_ms": ms, "error": None} for c, ms in latency.items()}, notes="demo"))
     started = now - timedelta(hours=3, minutes=20)
     incident = Incident(title="Elevated API latency", status="resolved", impact="minor", components=["api"],
                         message="Latency is back to normal.", started_at=started,

@@ -83,7 +83,7 @@ def build_archive(export_id: int, user_id: int, link_days: int) -> Archive:
             manifest = {"export_id": export_id, "user_id": user_id, "schema_version": SCHEMA_VERSION,
                         "generated_at": generated_at.isoformat(), "categories": _categories(counts),
                         "excluded": _excluded(user_id)}
-            files += readable.write(zf, manifest, files, link_days)
+            files += readable.write(zf, manifest, files, link_days, counts)
             manifest["files"] = files
             zf.writestr("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
         size = tmp.tell()

@@ -26,7 +26,8 @@ class Source:
 
 
 DATA_MAP: tuple[Source, ...] = (
-    Source("users", "Your account", "user.json", "your own row", excluded=(
+    Source("users", "Your account", "user.json", "your email address, your name and when you opened the account",
+           excluded=(
         ("users.password_hash", "A password hash is a credential, not information about you."),
         ("users.api_token", "Your personal API token is a secret; regenerate it in the app if needed."))),
     Source("workflows", "Workflows", "workflows.json", "workflows you own", excluded=(
@@ -47,12 +48,12 @@ DATA_MAP: tuple[Source, ...] = (
                ("sla_credit_requests.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
                ("sla_credit_requests.attachment_key", "An internal storage address; the file itself is included."))),
     Source("sla_disputes", "SLA credit claims: disputes", "sla_claims.json",
-           "your disputes of decisions on your claims, with their outcome (under each claim's `dispute`)", excluded=(
+           "your disputes of decisions on your claims, with their outcome (shown with each claim)", excluded=(
                ("sla_disputes.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
                ("sla_disputes.attachment_key", "An internal storage address."))),
     Source("sla_claim_messages", "SLA credit claims: messages", "sla_claims.json",
-           "the message thread on each of your claims, yours and support's (under each claim's `messages`)",
-           excluded=(("sla_claim_messages.author_id", f"Staff who wrote are shown as '{STAFF}' (`from: support`)."),)),
+           "the message thread on each of your claims, yours and our support team's (shown with each claim)",
+           excluded=(("sla_claim_messages.author_id", f"Staff who wrote are shown as '{STAFF}', not by name."),)),
     Source("audit_log", "Account activity", "account_activity.json",
            "entries about you: sign-ins (time, IP address), downloads, staff actions on your data", excluded=(
                ("staff identities and IP addresses in audit_log",
@@ -78,6 +79,10 @@ DATA_MAP: tuple[Source, ...] = (
            reason="Written by staff about the service; it holds nothing about customers."),
     Source("scheduled_maintenances", "Scheduled maintenance", None, "—",
            reason="Announced by staff about the service; it holds nothing about customers."),
+    Source("maintenance_updates", "Maintenance updates", None, "—",
+           reason="Posted by staff about planned work on the service; it holds nothing about customers."),
+    Source("incident_drafts", "Draft incidents", None, "—",
+           reason="Raised by the service's own checks for staff; it holds nothing about customers."),
 )
 
 BY_TABLE = {source.table: source for source in DATA_MAP}
@@ -150,6 +155,8 @@ ERASURE: dict[str, Erasure] = {
     "status_events": Erasure(NOTHING, "", "Holds nothing about you."),
     "incident_updates": Erasure(NOTHING, "", "Holds nothing about you."),
     "scheduled_maintenances": Erasure(NOTHING, "", "Holds nothing about you."),
+    "maintenance_updates": Erasure(NOTHING, "", "Holds nothing about you."),
+    "incident_drafts": Erasure(NOTHING, "", "Holds nothing about you."),
 }
 
 
@@ -183,8 +190,35 @@ def stale_entries(metadata: MetaData) -> list[str]:
     return sorted(s.table for s in DATA_MAP if not s.optional and s.table not in metadata.tables)
 
 
+# What a person reads for each exclusion (index.html, README.txt): the manifest's `what` names the
+# column for programs; these say it in plain words. A test checks every exclusion has one.
+PLAIN = {
+    "users.password_hash": "Your password",
+    "users.api_token": "Your personal API token",
+    "secrets inside workflows.definition": "Passwords and keys inside your workflows",
+    "secrets inside workflow_runs.error": "Passwords and keys in error messages of your runs",
+    "run_logs flagged sensitive": "Log lines marked as sensitive",
+    "secrets inside run_logs.message": "Passwords and keys in your log lines",
+    "invoices.payment_details": "Your card details",
+    "sla_credit_requests.decided_by": "Who decided your SLA claims",
+    "sla_credit_requests.attachment_key": "Where your uploaded evidence is stored",
+    "sla_disputes.decided_by": "Who decided your disputes",
+    "sla_disputes.attachment_key": "Where your dispute evidence is stored",
+    "sla_claim_messages.author_id": "Which staff member wrote to you",
+    "staff identities and IP addresses in audit_log": "Names and addresses of our staff",
+    "audit_log entries about other people": "Records about other people",
+    "dsar_exports.download_url, storage_key": "Download links and storage addresses of your exports",
+    "dsar_exports.requested_by_id, extended_by_id": "Which staff member handled your data requests",
+    "status_subscribers.confirm_token, webhook_secret": "The secret codes of your status subscriptions",
+    "other users' rows": "Other people's data",
+}
+
+
 def exclusions() -> list[dict]:
-    """Every exclusion with its reason, for the manifest (whole tables included)."""
+    """Every exclusion with its reason, for the manifest (whole tables included); `label` in plain words."""
     rows = [{"what": what, "why": why, "table": s.table} for s in DATA_MAP for what, why in s.excluded]
-    rows += [{"what": s.table, "why": s.reason, "table": s.table} for s in DATA_MAP if s.reason]
-    return rows + [{"what": what, "why": why} for what, why in OTHER_EXCLUSIONS]
+    rows += [{"what": s.table, "why": s.reason, "table": s.table, "label": s.category} for s in DATA_MAP if s.reason]
+    rows += [{"what": what, "why": why} for what, why in OTHER_EXCLUSIONS]
+    for row in rows:
+        row.setdefault("label", PLAIN.get(row["what"]))
+    return rows

@@ -225,6 +225,11 @@ def download_url(export: DsarExport) -> str:
 def resolve_download(token: str, user_id: int) -> DsarExport:
     """The export behind a link, for its signed-in owner only; checked against the database every
     time so an invalidation or expiry takes effect at once. Audits the download."""
+    return record_download(check_download(token, user_id), user_id)
+
+
+def check_download(token: str, user_id: int) -> DsarExport:
+    """The export behind a link if it may be downloaded now (raises NotFound / LinkGone); records nothing."""
     max_age = int(_days("DSAR_LINK_DAYS").total_seconds())
     try:
         data = _signer().loads(token, max_age=max_age)
@@ -243,6 +248,10 @@ def resolve_download(token: str, user_id: int) -> DsarExport:
         raise gone(export)
     if export.status != ExportStatus.READY:
         raise NotFound("This export is not ready.")
+    return export
+
+
+def record_download(export: DsarExport, user_id: int) -> DsarExport:
     export.mark_downloaded(utcnow())
     audit.record("dsar.downloaded", on=export, actor_id=user_id,
                  details={"storage": current_app.config["STORAGE_BACKEND"]})

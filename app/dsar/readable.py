@@ -9,6 +9,8 @@ from datetime import datetime
 
 from flask import current_app, render_template
 
+from app.common.money import format_amount
+from app.dsar import overview
 from app.dsar.zipstream import HashedEntry
 
 REQUIRED_KEYS = ("controller", "contact", "purposes", "recipients", "retention", "sources",
@@ -25,8 +27,11 @@ def article15() -> dict:
     return info
 
 
-def write(zf: zipfile.ZipFile, manifest: dict, files: list[dict], link_days: int) -> list[dict]:
+def write(zf: zipfile.ZipFile, manifest: dict, files: list[dict], link_days: int, counts: dict) -> list[dict]:
+    """README.txt and index.html; index.html shows the head of each category (app/dsar/overview.py), so its
+    size is bounded whatever the history's length."""
     context = {"manifest": manifest, "files": files, "info": article15(), "link_days": link_days,
+               "data": overview.gather(manifest["user_id"]), "counts": counts, "money": format_amount,
                "generated_at": datetime.fromisoformat(manifest["generated_at"]),
                "records": {f["name"]: f["records"] for f in files},
                "attachments": [f["name"] for f in files if f["name"].startswith("attachments/")]}

@@ -2,7 +2,8 @@
 from app.models.audit import AuditLog
 from app.models.dsar import DsarExport
 from app.models.erasure import ErasureRequest
-from app.models.maintenance import MaintenanceStatus, ScheduledMaintenance
+from app.models.incident_drafts import IncidentDraft
+from app.models.maintenance import MaintenanceStatus, MaintenanceUpdate, ScheduledMaintenance
 from app.models.platform import Invoice, RunLog, Subscription, Workflow, WorkflowRun
 from app.models.sla import SlaCreditRequest
 from app.models.sla_thread import SlaClaimMessage, SlaDispute
@@ -11,8 +12,9 @@ from app.models.subscribers import DeliveryStatus, StatusEvent, StatusNotificati
 from app.models.users import User
 
 __all__ = [
-    "AuditLog", "DeliveryStatus", "DsarExport", "ErasureRequest", "Incident", "IncidentTemplate", "IncidentUpdate",
-    "Invoice", "MaintenanceStatus", "RunLog", "ScheduledMaintenance", "SlaClaimMessage", "SlaCreditRequest",
-    "SlaDispute", "StatusEvent", "StatusNotification", "StatusRollup", "StatusSnapshot", "StatusSubscriber",
-    "Subscription", "User", "Workflow", "WorkflowRun",
+    "AuditLog", "DeliveryStatus", "DsarExport", "ErasureRequest", "Incident", "IncidentDraft",
+    "IncidentTemplate", "IncidentUpdate", "Invoice", "MaintenanceStatus", "MaintenanceUpdate", "RunLog",
+    "ScheduledMaintenance", "SlaClaimMessage", "SlaCreditRequest", "SlaDispute", "StatusEvent",
+    "StatusNotification", "StatusRollup", "StatusSnapshot", "StatusSubscriber", "Subscription", "User",
+    "Workflow", "WorkflowRun",
 ]

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import JSONType, UTCDateTime
@@ -14,6 +14,7 @@ from app.models.types import JSONType, UTCDateTime
 class MaintenanceStatus(StrEnum):
     SCHEDULED = "scheduled"
     IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
     COMPLETED = "completed"
     CANCELED = "canceled"
 
@@ -40,6 +41,9 @@ class ScheduledMaintenance(db.Model):
 
     __table_args__ = (Index("ix_scheduled_maintenances_window", "starts_at", "ends_at"),)
 
+    updates = relationship("MaintenanceUpdate", back_populates="maintenance", cascade="all, delete-orphan",
+                           order_by=lambda: (MaintenanceUpdate.created_at.desc(), MaintenanceUpdate.id.desc()))
+
     def __str__(self) -> str:
         return self.title
 
@@ -48,8 +52,9 @@ class ScheduledMaintenance(db.Model):
             return MaintenanceStatus(self.status)
         if now >= self.ends_at:
             return MaintenanceStatus.COMPLETED
-        if now >= self.starts_at:
-            return MaintenanceStatus.IN_PROGRESS
+        if now >= self.starts_at:  # staff may have said "verifying" meanwhile (maintenance_updates)
+            return MaintenanceStatus.VERIFYING if self.status == MaintenanceStatus.VERIFYING else \
+                MaintenanceStatus.IN_PROGRESS
         return MaintenanceStatus.SCHEDULED
 
     def window_end(self) -> datetime:
@@ -65,5 +70,27 @@ class ScheduledMaintenance(db.Model):
     def can_cancel(self, now: datetime) -> bool:
         return self.state_at(now) == MaintenanceStatus.SCHEDULED
 
+    def is_running(self, now: datetime) -> bool:
+        """In progress or verifying: the window is open and the work is under way."""
+        return self.state_at(now) in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+
     def can_complete(self, now: datetime) -> bool:
-        return self.state_at(now) == MaintenanceStatus.IN_PROGRESS
+        return self.is_running(now)
+
+
+class MaintenanceUpdate(db.Model):
+    """What staff said while the window ran: in_progress → verifying → completed, each with a message;
+    `ends_at` when that update extended the window."""
+
+    __tablename__ = "maintenance_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    maintenance_id: Mapped[int] = mapped_column(ForeignKey("scheduled_maintenances.id", ondelete="CASCADE"),
+                                                index=True, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    ends_at = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, server_default=func.now())
+
+    maintenance = relationship("ScheduledMaintenance", back_populates="updates")

@@ -29,6 +29,9 @@ class WorkflowRun(db.Model):
     finished_at = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
 
+    # The newest runs of one person (the archive's index.html) without sorting their whole history.
+    __table_args__ = (Index("ix_workflow_runs_user_id_id", "user_id", "id"),)
+
 
 class RunLog(db.Model):
     __tablename__ = "run_logs"

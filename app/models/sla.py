@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -82,6 +82,9 @@ class SlaCreditRequest(db.Model):
         Index("ix_sla_credit_requests_user_id", "user_id"),
         Index("ix_sla_credit_requests_status_created_at", "status", "created_at"),
         Index("ix_sla_credit_requests_subscription_id", "subscription_id"),
+        # One proactive claim per billing period of a subscription, however many runs overlap (issue 22).
+        Index("uq_sla_proactive_period", "subscription_id", "billing_period_start", "billing_period_end",
+              unique=True, postgresql_where=text("source = 'proactive'"), sqlite_where=text("source = 'proactive'")),
     )
 
     audit_type = "sla_credit_request"

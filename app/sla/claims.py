@@ -109,16 +109,15 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
 
     # Serialize filings per subscription (PostgreSQL row lock; SQLite serializes writers anyway).
     db.session.execute(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
-    overlapping = db.session.scalar(
-        select(SlaCreditRequest.id).where(
+    overlapping = db.session.execute(
+        select(SlaCreditRequest.id, SlaCreditRequest.source, SlaCreditRequest.status).where(
             SlaCreditRequest.subscription_id == sub.id,
             SlaCreditRequest.status.in_(SlaCreditRequest.blocking_statuses()),
             SlaCreditRequest.period_start < parsed["end"], SlaCreditRequest.period_end > parsed["start"])
-        .limit(1))
+        .order_by(SlaCreditRequest.id).limit(1)).first()
     if overlapping:
         db.session.rollback()
-        raise Conflict(f"You already filed SLA-{overlapping:06d} for an overlapping period of this subscription.",
-                       code="overlapping_claim", extra={"ticket_id": f"SLA-{overlapping:06d}"})
+        raise _overlap_conflict(*overlapping)
 
     claim = SlaCreditRequest(
         user_id=user.id, subscription_id=sub.id, plan=sub.plan, currency=sub.currency,
@@ -144,6 +143,18 @@ def file_claim(user: User, data: dict, upload=None) -> SlaCreditRequest:
         attachments.discard(key)
         raise
     return claim
+
+
+def _overlap_conflict(claim_id: int, source: str, status: str) -> Conflict:
+    """One credit per period: a period we already drafted or credited ourselves is not claimed twice."""
+    ticket = f"SLA-{claim_id:06d}"
+    if source == "proactive":
+        done = "credited" if status == "approved" else "are already crediting"
+        return Conflict(f"We noticed this billing period's downtime ourselves and {done} it: {ticket}. Nothing "
+                        "more to file; if you think the outage was worse, dispute that credit once it is decided.",
+                        code="already_credited", extra={"ticket_id": ticket})
+    return Conflict(f"You already filed {ticket} for an overlapping period of this subscription.",
+                    code="overlapping_claim", extra={"ticket_id": ticket})
 
 
 def own_active_subscription(user: User, sub_id: int) -> Subscription:

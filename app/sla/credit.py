@@ -20,7 +20,7 @@ import logging
 
 from flask import current_app
 
-from app.common import billing, money
+from app.common import billing, money, outages
 from app.models import SlaCreditRequest
 from app.models.sla import CreditMethod, CreditState
 from app.sla import periods
@@ -32,6 +32,19 @@ NOT_CONFIGURED = ("Stripe is not configured (STRIPE_API_KEY): retry once it is, 
 
 class CreditRefused(Exception):
     """A reason known before asking Stripe (no invoice, wrong invoice state)."""
+
+
+class StripeBusy(Exception):
+    """Stripe rate-limited us (429), failed (5xx) or could not be reached: worth asking again later with the
+    same idempotency key. Raised only to callers that back off themselves (the batch, batch.py)."""
+
+
+def is_transient(exc: Exception) -> bool:
+    import stripe
+
+    if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
+        return True
+    return isinstance(exc, stripe.StripeError) and (exc.http_status or 0) >= 500
 
 
 def min_credit(currency: str | None) -> int:
@@ -49,16 +62,17 @@ def parse_method(data: dict) -> str | None:
 
 
 def issue(claim: SlaCreditRequest, method: str, stripe_ref: str | None = None, *,
-          period: periods.BillingPeriod | None, ask_first: bool = False) -> None:
+          period: periods.BillingPeriod | None, ask_first: bool = False, busy_raises: bool = False) -> None:
     """Try to make the approved credit real; records the outcome on the claim and never raises for
     Stripe trouble (the decision stands either way). `period` is the claim's billing period as the
     decision read it (periods.period_of), so a credit note goes on the invoice the decision was checked on.
     `ask_first` (a staff retry): an earlier attempt may have been carried out although we never heard
     back (a timeout); the idempotency key only covers the same amount, so Stripe is asked first for a
     credit carrying this claim's id, and one found is recorded (with the amount Stripe credited) instead
-    of creating a second."""
+    of creating a second. `busy_raises`: raise StripeBusy on a 429/5xx instead of recording it (the claim
+    is left as it was)."""
     claim.credit_method = method
-    _settle(claim, *_make(claim, method, claim.credit_amount, stripe_ref, period, "", ask_first))
+    _settle(claim, *_make(claim, method, claim.credit_amount, stripe_ref, period, "", ask_first, busy_raises))
 
 
 def issue_difference(claim: SlaCreditRequest, dispute, period: periods.BillingPeriod | None) -> None:
@@ -70,16 +84,16 @@ def issue_difference(claim: SlaCreditRequest, dispute, period: periods.BillingPe
 
 
 def _make(claim: SlaCreditRequest, method: str, amount: int, stripe_ref: str | None, period,
-          tag: str, ask_first: bool = False) -> tuple[str | None, str | None]:
+          tag: str, ask_first: bool = False, busy_raises: bool = False) -> tuple[str | None, str | None]:
     if method == CreditMethod.MANUAL:
         return stripe_ref, None if stripe_ref else "Record the reference of the credit made by hand."
     if not billing.stripe_configured():
         return None, NOT_CONFIGURED
-    return _attempt(claim, method, amount, period, tag, ask_first)
+    return _attempt(claim, method, amount, period, tag, ask_first, busy_raises)
 
 
 def _attempt(claim: SlaCreditRequest, method: str, amount: int, period, tag: str,
-             ask_first: bool = False) -> tuple[str | None, str | None]:
+             ask_first: bool = False, busy_raises: bool = False) -> tuple[str | None, str | None]:
     """(stripe ref, None) or (None, why not); never raises for Stripe trouble."""
     key = f"levqor-sla-{claim.id}-{tag}{method}-{amount}"
     try:
@@ -95,7 +109,11 @@ def _attempt(claim: SlaCreditRequest, method: str, amount: int, period, tag: str
     except CreditRefused as exc:
         return None, str(exc)
     except Exception as exc:  # Stripe errors, timeouts: pending, with Stripe's words for staff
+        if outages.unavailable_dependency(exc):
+            raise  # our own database went away (a lazy load): not Stripe's answer
         log.warning("stripe credit for %s failed: %s", claim.ticket_id, exc)
+        if busy_raises and is_transient(exc):
+            raise StripeBusy(f"Stripe answered {getattr(exc, 'http_status', None) or 'nothing'}: {exc}") from exc
         return None, f"Stripe refused the credit: {getattr(exc, 'user_message', None) or exc}"
 
 

@@ -25,7 +25,7 @@ from app.models import SlaCreditRequest, SlaDispute, User
 from app.models.sla import ClaimStatus, CreditState
 from app.models.sla_thread import DisputeStatus
 from app.models.types import utcnow
-from app.sla import attachments, credit, periods, staff
+from app.sla import attachments, credit, periods, recorded, staff
 from app.sla.claims import get_claim
 
 MAX_TEXT = 5000
@@ -146,15 +146,25 @@ def decide_dispute(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
     audit.record("sla.dispute_decided", on=claim, actor_id=actor.id,
                  details={"ticket_id": claim.ticket_id, "outcome": dispute.status, "credit_amount": claim.credit_amount,
                           "credit_difference": dispute.credit_difference, "credited_before": credited})
+    attempt, claim_id = recorded.attempt_of_dispute(claim, dispute), claim.id  # read before the commit expires them
     db.session.commit()  # the outcome stands whatever Stripe says next
-    if dispute.status == DisputeStatus.REVISED:
-        _credit(claim, dispute, actor, period)
-    tasks.try_enqueue(MAIL_JOB, claim.id, key=(claim.id,))
+    try:
+        if attempt.credits:
+            _credit(claim, dispute, actor, period, attempt)
+        tasks.try_enqueue(MAIL_JOB, claim_id, key=(claim_id,))
+    except Exception as exc:
+        answer = recorded.after_commit(exc, attempt)
+        if answer is None:
+            raise
+        raise answer from exc
     return claim
 
 
-def _credit(claim: SlaCreditRequest, dispute: SlaDispute, actor: User, period) -> None:
+def _credit(claim: SlaCreditRequest, dispute: SlaDispute, actor: User, period,
+            attempt: recorded.Attempt | None = None) -> None:
     credit.issue_difference(claim, dispute, period)
+    if attempt is not None:
+        attempt.credited(dispute.stripe_ref, dispute.credit_error, dispute.credit_difference)
     audit.record(f"sla.dispute_credit_{dispute.credit_state}", on=claim, actor_id=actor.id,
                  details={"ticket_id": claim.ticket_id, "amount": dispute.credit_difference,
                           "credit_method": dispute.credit_method, "stripe_ref": dispute.stripe_ref,

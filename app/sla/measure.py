@@ -36,7 +36,7 @@ def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> float:
     return max(0.0, (min(a1, b1) - max(a0, b0)).total_seconds())
 
 
-def _merge(windows: list[Window], start: datetime, end: datetime) -> list[Window]:
+def merge_windows(windows: list[Window], start: datetime, end: datetime) -> list[Window]:
     """Windows clipped to [start, end) and merged, so overlapping maintenances are not excluded twice."""
     clipped = sorted((max(s, start), min(e, end)) for s, e in windows if s < end and e > start)
     merged: list[Window] = []
@@ -48,7 +48,7 @@ def _merge(windows: list[Window], start: datetime, end: datetime) -> list[Window
     return merged
 
 
-def _excluded_seconds(windows: list[Window], s: datetime, e: datetime) -> float:
+def excluded_seconds(windows: list[Window], s: datetime, e: datetime) -> float:
     return sum(_overlap(ws, we, s, e) for ws, we in windows)
 
 
@@ -62,7 +62,7 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _level(statuses) -> str | None:
+def level_of(statuses) -> str | None:
     return worst_level(statuses, default=None)
 
 
@@ -79,12 +79,12 @@ def _from_snapshots(start: datetime, end: datetime, components, maintenance: lis
     for ts, *statuses in rows:
         covered_from = ts - step if previous is None else max(ts - step, previous)
         previous = ts
-        level = _level(statuses)
+        level = level_of(statuses)
         if level is None:
             continue
         s, e = max(covered_from, start), min(ts, end)
         if e > s:
-            seconds[level] += (e - s).total_seconds() - _excluded_seconds(maintenance, s, e)
+            seconds[level] += (e - s).total_seconds() - excluded_seconds(maintenance, s, e)
     return seconds
 
 
@@ -112,47 +112,52 @@ def _from_rollups(start: datetime, end: datetime, components, maintenance: list[
         worst = max(per_component, key=lambda r: (r.down, r.degraded))
         down, degraded = worst.down * SNAPSHOT_SECONDS * share, worst.degraded * SNAPSHOT_SECONDS * share
         covered = max(r.up + r.degraded + r.down for r in per_component) * SNAPSHOT_SECONDS * share
-        up = max(0.0, covered - down - degraded - _excluded_seconds(maintenance, s, e))
+        up = max(0.0, covered - down - degraded - excluded_seconds(maintenance, s, e))
         for level, value in (("up", up), ("degraded", degraded), ("down", down)):
             seconds[level] += value
     return seconds
 
 
-def _observed(start: datetime, end: datetime, now: datetime, components, maintenance) -> tuple[dict, list]:
-    """Seconds per level over [start, min(end, now)), raw snapshots for recent time, rollups before."""
+def _observed(start: datetime, end: datetime, now: datetime, components, maintenance,
+              source=None) -> tuple[dict, list]:
+    """Seconds per level over [start, min(end, now)), raw snapshots for recent time, rollups before.
+    `source` (app/sla/series.py) answers the same two questions from data loaded once for many periods."""
+    from_snapshots = source.snapshots if source is not None else _from_snapshots
+    from_rollups = source.rollups if source is not None else _from_rollups
     cutoff = now - timedelta(days=current_app.config.get("STATUS_RAW_RETENTION_DAYS", 30))
     elapsed_end = min(end, now)
     totals, sources = {"up": 0.0, "degraded": 0.0, "down": 0.0}, []
     if start < cutoff:
         old_end = min(elapsed_end, cutoff)
-        part = _from_rollups(start, old_end, components, maintenance)
-        source = "rollups"
+        part = from_rollups(start, old_end, components, maintenance)
+        kind = "rollups"
         if part is None:
-            part, source = _from_snapshots(start, old_end, components, maintenance), "snapshots"
-        sources.append({"from": start.isoformat(), "to": old_end.isoformat(), "source": source})
+            part, kind = from_snapshots(start, old_end, components, maintenance), "snapshots"
+        sources.append({"from": start.isoformat(), "to": old_end.isoformat(), "source": kind})
         totals = {k: totals[k] + part[k] for k in totals}
     if elapsed_end > max(start, cutoff):
         recent_start = max(start, cutoff)
-        part = _from_snapshots(recent_start, elapsed_end, components, maintenance)
+        part = from_snapshots(recent_start, elapsed_end, components, maintenance)
         sources.append({"from": recent_start.isoformat(), "to": elapsed_end.isoformat(), "source": "snapshots"})
         totals = {k: totals[k] + part[k] for k in totals}
     return totals, sources
 
 
 def measure_period(start: datetime, end: datetime, *, now: datetime | None = None,
-                   maintenance: list[Window] | None = None) -> dict:
-    """The Monthly Uptime Percentage of the billing period [start, end) and every figure behind it."""
+                   maintenance: list[Window] | None = None, source=None) -> dict:
+    """The Monthly Uptime Percentage of the billing period [start, end) and every figure behind it.
+    Proactive runs pass `source` and the maintenance of their whole span (clipped here) for many periods."""
     now = now or utcnow()
     components = tuple(current_app.config["SLA_COMPONENTS"])
     if maintenance is None:
         maintenance = maintenance_windows(start, end, components)
-    maintenance = _merge(maintenance, start, end)
-    totals, sources = _observed(start, end, now, components, maintenance)
+    maintenance = merge_windows(maintenance, start, end)
+    totals, sources = _observed(start, end, now, components, maintenance, source)
     elapsed_end = min(end, now)
     period_s = (end - start).total_seconds()
     elapsed_s = max(0.0, (elapsed_end - start).total_seconds())
-    maintenance_s = _excluded_seconds(maintenance, start, elapsed_end) if elapsed_s else 0.0
-    future_maintenance_s = _excluded_seconds(maintenance, elapsed_end, end)
+    maintenance_s = excluded_seconds(maintenance, start, elapsed_end) if elapsed_s else 0.0
+    future_maintenance_s = excluded_seconds(maintenance, elapsed_end, end)
     no_data_s = max(0.0, elapsed_s - maintenance_s - sum(totals.values()))
     excluded_s = maintenance_s + future_maintenance_s + no_data_s
     available_s = period_s - excluded_s

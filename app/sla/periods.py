@@ -56,13 +56,23 @@ def invoice_charge(invoice: Invoice) -> int:
     return invoice.amount_due or 0
 
 
-def billing_periods(sub: Subscription) -> list[BillingPeriod]:
-    """The periods the subscription was billed for, oldest first, each with its charge."""
-    invoices = db.session.scalars(
+def billing_periods(sub: Subscription, invoices: list[Invoice] | None = None) -> list[BillingPeriod]:
+    """The periods the subscription was billed for, oldest first, each with its charge. A proactive run
+    passes the subscription's invoices (loaded for many subscriptions in one query, ordered as here)."""
+    if invoices is None:
+        invoices = _invoices_of(sub)
+    return _periods_from(sub, invoices)
+
+
+def _invoices_of(sub: Subscription) -> list[Invoice]:
+    return db.session.scalars(
         select(Invoice).where(Invoice.subscription_id == sub.id, Invoice.user_id == sub.user_id,
                               Invoice.period_start.is_not(None), Invoice.period_end.is_not(None))
         .order_by(Invoice.period_start, Invoice.id)
     ).all()
+
+
+def _periods_from(sub: Subscription, invoices: list[Invoice]) -> list[BillingPeriod]:
     by_range: dict[tuple, BillingPeriod] = {}
     for inv in invoices:
         if inv.period_end <= inv.period_start:

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import SlaCreditRequest, Subscription, User
 from app.models.sla import ClaimStatus, CreditState
 from app.models.types import utcnow
-from app.sla import credit, periods
+from app.sla import credit, periods, recorded
 from app.sla.claims import get_claim
 
 log = logging.getLogger(__name__)
@@ -122,16 +122,26 @@ def decide_claim(claim_id: int, actor: User, data: dict) -> SlaCreditRequest:
                  target_id=claim.id, details={"ticket_id": claim.ticket_id, "status": claim.status,
                                               "credit_amount": claim.credit_amount, "currency": claim.currency,
                                               "credit_method": decision["method"], "period_charge": period.charge})
+    attempt = recorded.attempt_of(claim)  # what to tell if the database goes away after this commit
     db.session.commit()  # the decision stands whatever Stripe says next
-    if claim.is_approved():
-        _issue(claim, actor, decision["method"], decision["stripe_ref"], period)
-    notify_user(claim)
+    try:
+        if attempt.status == ClaimStatus.APPROVED:
+            _issue(claim, actor, decision["method"], decision["stripe_ref"], period, attempt=attempt)
+        notify_user(claim)
+    except Exception as exc:
+        answer = recorded.after_commit(exc, attempt)  # never "Nothing was changed" once it is committed
+        if answer is None:
+            raise
+        raise answer from exc
     return claim
 
 
 def _issue(claim: SlaCreditRequest, actor: User, method: str, stripe_ref: str | None,
-           period: periods.BillingPeriod | None, ask_first: bool = False) -> None:
+           period: periods.BillingPeriod | None, ask_first: bool = False,
+           attempt: recorded.Attempt | None = None) -> None:
     credit.issue(claim, method, stripe_ref, period=period, ask_first=ask_first)
+    if attempt is not None:
+        attempt.credited(claim.stripe_ref, claim.credit_error, claim.credit_amount)
     audit.record(f"sla.credit_{claim.credit_state}", actor_id=actor.id, target_user_id=claim.user_id,
                  target_type="sla_credit_request", target_id=claim.id,
                  details={"ticket_id": claim.ticket_id, "credit_method": method, "amount": claim.credit_amount,
@@ -184,14 +194,24 @@ def sweep_decision_emails(now: datetime | None = None) -> int:
                                        SlaCreditRequest.emailed_at.is_(None),
                                        SlaCreditRequest.decided_at < now - timedelta(minutes=1))).unique().all()
     return sum(tasks.enqueue_unless_present(MAIL_JOB, claim.id, key=(claim.id,))
-               for claim in missed if claim.user is not None)
+               for claim in missed if claim.user is not None and _mail_due(claim))
+
+
+def _mail_due(claim: SlaCreditRequest) -> bool:
+    """A proactive claim's customer never asked: they hear of it once, when its credit is issued ("we
+    noticed and credited you"), and never of a draft staff rejected."""
+    if claim.source != "proactive":
+        return True
+    return claim.is_approved() and claim.credit_state == CreditState.ISSUED and claim.emailed_at is None
 
 
 def send_decision_email(claim_id: int) -> bool:
     """Render and send the decision email of a decided claim (the mail job's body); records emailed_at."""
     claim = db.session.get(SlaCreditRequest, claim_id)
-    if claim is None or claim.user is None or claim.is_pending():
+    if claim is None or claim.user is None or claim.is_pending() or not _mail_due(claim):
         return False
+    if claim.source == "proactive":
+        return _send_proactive(claim)
     applied = claim.credit_state == CreditState.ISSUED
     with i18n.in_locale(claim.user.locale):  # the customer's language: words, dates and amounts
         subject = gettext("Your SLA credit request %(ticket)s was %(status)s", ticket=claim.ticket_id,
@@ -203,6 +223,18 @@ def send_decision_email(claim_id: int) -> bool:
         text = render_template("mail/sla_decision.txt", **context)
         html = render_template("mail/sla_decision.html", **context)
     mailer.send_mail(claim.user.email, subject, text, html)
+    claim.emailed_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def _send_proactive(claim: SlaCreditRequest) -> bool:
+    subject = f"We noticed our downtime and credited you {money.format_amount(claim.credit_amount, claim.currency)}"
+    context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
+               "amount": money.format_amount(claim.credit_amount, claim.currency), "comp": claim.computation or {},
+               "charge": money.format_amount(claim.period_charge, claim.currency)}
+    mailer.send_mail(claim.user.email, subject, render_template("mail/sla_proactive.txt", **context),
+                     render_template("mail/sla_proactive.html", **context))
     claim.emailed_at = utcnow()
     db.session.commit()
     return True

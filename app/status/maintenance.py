@@ -23,6 +23,7 @@ MAX_MESSAGE = 5000
 MAX_LENGTH = timedelta(days=7)
 MAX_AHEAD = timedelta(days=366)
 UPCOMING_DAYS = 14
+OPEN_STATES = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
 
 
 def _parse_time(value, name: str, fields: dict) -> datetime | None:
@@ -137,11 +138,10 @@ def advance(now: datetime | None = None) -> dict:
     now = now or utcnow()
     moved = {"started": 0, "completed": 0}
     rows = db.session.scalars(select(ScheduledMaintenance).where(
-        ScheduledMaintenance.status.in_((MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS)),
-        ScheduledMaintenance.starts_at <= now)).all()
+        ScheduledMaintenance.status.in_(OPEN_STATES), ScheduledMaintenance.starts_at <= now)).all()
     for item in rows:
         state = item.state_at(now)
-        if state != item.status:
+        if state != item.status and state != MaintenanceStatus.VERIFYING:
             moved["started" if state == MaintenanceStatus.IN_PROGRESS else "completed"] += 1
             item.status = state
             audit.record(f"maintenance.{'started' if state == MaintenanceStatus.IN_PROGRESS else 'ended'}",
@@ -159,10 +159,10 @@ def advance(now: datetime | None = None) -> dict:
 def active(now: datetime | None = None) -> list[ScheduledMaintenance]:
     now = now or utcnow()
     rows = db.session.scalars(select(ScheduledMaintenance).where(
-        ScheduledMaintenance.status.in_((MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS)),
+        ScheduledMaintenance.status.in_(OPEN_STATES),
         ScheduledMaintenance.starts_at <= now, ScheduledMaintenance.ends_at > now)
         .order_by(ScheduledMaintenance.starts_at)).all()
-    return [m for m in rows if m.state_at(now) == MaintenanceStatus.IN_PROGRESS]
+    return [m for m in rows if m.is_running(now)]
 
 
 def upcoming(now: datetime | None = None, days: int = UPCOMING_DAYS) -> list[ScheduledMaintenance]:

@@ -1,9 +1,10 @@
 """Scheduled maintenance as the public read surfaces show it: Statuspage's v2 objects and the
 maintenances of a period for /status/history.
 
-The maintenance table keeps no timeline of its own, so a maintenance's `incident_updates` are its
-states as they happened: scheduled (with the message, when it was announced), in progress (at the
-start), completed (when the work ended). Every read goes through status_live.last_good.
+A maintenance's `incident_updates` are its states as they happened: scheduled (with the message,
+when it was announced), in progress (at the start), what staff posted while it ran
+(maintenance_updates: in progress, verifying, completed, each with its message), completed (when
+the work ended). Every read goes through status_live.last_good.
 """
 from __future__ import annotations
 
@@ -25,18 +26,20 @@ RECENT = 50
 
 def _updates(item: ScheduledMaintenance, state: str) -> list[dict]:
     steps = [("scheduled", item.created_at, item.message or f"{item.title} is scheduled.")]
-    if state in ("in_progress", "completed"):
+    if state != "scheduled":
         steps.append(("in_progress", item.starts_at, "Scheduled maintenance is in progress."))
-    if state == "completed":
+    said = sorted(item.updates, key=lambda u: (u.created_at, u.id))  # what staff posted while it ran
+    steps += [(u.status, u.created_at, u.message) for u in said]
+    if state == "completed" and not any(u.status == "completed" for u in said):
         steps.append(("completed", item.window_end(), "Scheduled maintenance has been completed."))
     comps = [{"code": c, "name": COMPONENT_NAMES.get(c, c)} for c in item.components or []]
-    return [{"id": f"{item.id}-{status}", "status": status, "body": body, "incident_id": str(item.id),
+    return [{"id": f"{item.id}-{status}-{n}", "status": status, "body": body, "incident_id": str(item.id),
              "created_at": iso(at), "updated_at": iso(at), "display_at": iso(at), "affected_components": comps,
              "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
-            for status, at, body in reversed(steps)]
+            for n, (status, at, body) in reversed(list(enumerate(steps)))]
 
 
-def _link(item: ScheduledMaintenance, now: datetime) -> str:
+def link_path(item: ScheduledMaintenance, now: datetime) -> str:
     """Upcoming work is announced on /status; begun work is on the history page of its month
     (three months a page, as status_archive pages them)."""
     if item.starts_at > now:
@@ -54,10 +57,10 @@ def statuspage_object(item: ScheduledMaintenance, now: datetime) -> dict:
         "started_at": iso(item.starts_at) if state != "scheduled" else None,
         "resolved_at": iso(item.window_end()) if state == "completed" else None,
         "scheduled_for": iso(item.starts_at), "scheduled_until": iso(item.ends_at), "page_id": "levqor",
-        "shortlink": f"{base}{_link(item, now)}",
+        "shortlink": f"{base}{link_path(item, now)}",
         "incident_updates": _updates(item, state),
         "components": [{"id": c, "name": COMPONENT_NAMES.get(c, c),
-                        "status": "under_maintenance" if state == "in_progress" else "operational",
+                        "status": "under_maintenance" if state in ("in_progress", "verifying") else "operational",
                         "page_id": "levqor"} for c in item.components or []],
     }
 

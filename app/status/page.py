@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Incident
 from app.models.status import COMPONENT_NAMES, COMPONENTS
 from app.models.types import utcnow
-from app.status import days, maintenance, serializers
+from app.status import days, latency, maintenance, serializers
 from app.status import history as status_history
 from app.status import live as status_live
 from app.status.charts import history, maintenance_mask, uptime_windows
@@ -77,13 +76,13 @@ def recent_checks(now=None) -> dict:
     """The 24-hour and 7-day views (/status/history): {"day", "week"} series, or {} while the database
     is down (the page then shows the incident history alone)."""
     now = now or utcnow()
-    try:
+
+    def read() -> dict:
         mask = maintenance_mask(now)
         return {"day": status_history.series_24h(now, mask),
                 "week": status_history.series_rollup("hour", 168, now, mask)}
-    except DBAPIError:
-        db.session.rollback()
-        return {}
+
+    return status_live.from_database(read, dict)
 
 
 def page_context(now=None) -> dict:
@@ -94,15 +93,16 @@ def page_context(now=None) -> dict:
     works = status_live.revive(maintenance_for_page(now))
     state = declared_state(current(now), open_incidents, works.active)
     everything = open_incidents + recent
-    try:
-        quarter = status_history.series_rollup("day", 90, now, maintenance_mask(now))
+    quarter = status_live.from_database(
+        lambda: status_history.series_rollup("day", 90, now, maintenance_mask(now)), lambda: None)
+    cells = measured = response_times = None
+    if quarter is not None:
+        response_times = status_live.from_database(lambda: latency.latency_24h(now), lambda: None)
         cells = days.all_components_cells(quarter, everything)
         measured = {c: days.measured_days(quarter[c]["points"]) for c in COMPONENTS}
-    except DBAPIError:
-        db.session.rollback()
-        quarter = cells = measured = None
     return {
         "state": state, "headline": headline(state), "names": COMPONENT_NAMES,
         "components": COMPONENTS, "now": now, "quarter": quarter, "cells": cells, "measured_days": measured,
         "past": days.past_incidents(everything, now), "maintenance_upcoming": works.upcoming,
+        "latency": response_times,
     }

@@ -36,10 +36,12 @@ def banner(item: Incident) -> dict:
 
 
 def maintenance_banner(item: ScheduledMaintenance) -> dict:
-    """Planned work in progress, in the banner slot of every page."""
+    """Planned work in progress, in the banner slot of every page, with staff's latest word on it."""
+    latest = item.updates[0] if item.updates else None
     return {
-        "id": item.id, "title": item.title, "status": "in_progress", "impact": "maintenance",
-        "message": item.message, "components": item.components or [], "resolved": False,
+        "id": item.id, "title": item.title, "impact": "maintenance",
+        "status": "verifying" if item.status == "verifying" else "in_progress",
+        "message": latest.message if latest else item.message, "components": item.components or [], "resolved": False,
         "started_at": iso(item.starts_at), "ends_at": iso(item.ends_at), "kind": "maintenance",
         "updated_at": iso(item.updated_at),
     }
@@ -61,4 +63,6 @@ def maintenance(item: ScheduledMaintenance, now=None) -> dict:
         "id": item.id, "title": item.title, "message": item.message, "components": item.components or [],
         "status": str(item.state_at(now)), "starts_at": iso(item.starts_at), "ends_at": iso(item.ends_at),
         "ended_at": iso(item.ended_at), "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
+        "updates": [{"id": u.id, "status": u.status, "message": u.message, "ends_at": iso(u.ends_at),
+                     "created_at": iso(u.created_at)} for u in item.updates],
     }

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import StatusSnapshot
 from app.models.status import COMPONENT_NAMES, COMPONENTS
 from app.models.types import utcnow
-from app.status import cache, spool
+from app.status import cache, drafts, spool
 from app.status import history as status_history
 from app.status import live as status_live
 from app.status.checks import overall_of, run_checks
@@ -53,8 +53,18 @@ def record_snapshot(app=None) -> StatusSnapshot:
         log.warning("status: database unavailable; snapshot %s kept in the %s spool", ts.isoformat(), where)
     else:
         _refresh_rollups(earliest, ts, snapshot.id)
+        _raise_drafts(snapshot.id)
     cache.invalidate()
     return snapshot
+
+
+def _raise_drafts(snapshot_id: int) -> None:
+    """Two failing checks in a row → a draft incident for staff (app/status/drafts.py); never fails the check."""
+    try:
+        drafts.evaluate(snapshot_id)
+    except Exception:
+        db.session.rollback()
+        log.warning("could not evaluate draft incidents after snapshot %s", snapshot_id, exc_info=True)
 
 
 def _refresh_rollups(earliest, ts, snapshot_id) -> None:

@@ -3,20 +3,16 @@ and what the public may see of each check.
 """
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import StatusSnapshot
 from app.models.status import COMPONENTS
 from app.models.types import utcnow
 from app.status import live as status_live
-
-log = logging.getLogger(__name__)
 
 
 def latest_snapshot() -> StatusSnapshot | None:
@@ -33,15 +29,11 @@ def current(now=None) -> dict:
     """The newest check: the newest stored snapshot, or the newest published check when that is
     newer (a snapshot waiting in the spool while PostgreSQL is down) or the database cannot be read."""
     now = now or utcnow()
+    snap = status_live.from_database(latest_snapshot, lambda: None)
     record = None
-    try:
-        snap = latest_snapshot()
-        if snap is not None:
-            record = {"ts": snap.ts, "overall": snap.overall_status, "levels": snapshot_levels(snap),
-                      "details": snap.details or {}}
-    except DBAPIError:
-        db.session.rollback()
-        log.warning("status: database unavailable; showing the newest published check")
+    if snap is not None:
+        record = {"ts": snap.ts, "overall": snap.overall_status, "levels": snapshot_levels(snap),
+                  "details": snap.details or {}}
     live = status_live.newest()
     if live is not None and (record is None or live["ts"] > record["ts"]):
         record = live

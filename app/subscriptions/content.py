@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.common import i18n
 from app.common.iso import iso
 from app.extensions import db
-from app.models import Incident, IncidentUpdate, ScheduledMaintenance, StatusEvent
+from app.models import Incident, IncidentUpdate, MaintenanceUpdate, ScheduledMaintenance, StatusEvent
 from app.models.status import COMPONENT_NAMES
 from app.models.types import utcnow
 from app.status import maintenance_feed, v2
@@ -20,6 +20,7 @@ HEADLINES = {
     "maintenance.scheduled": "Scheduled maintenance", "maintenance.updated": "Maintenance updated",
     "maintenance.started": "Maintenance started", "maintenance.completed": "Maintenance completed",
     "maintenance.canceled": "Maintenance canceled", "maintenance.reminder": "Maintenance reminder",
+    "maintenance.update": "Maintenance update", "maintenance.extended": "Maintenance extended",
 }
 STATUS_WORDS = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
                 "resolved": "Resolved"}
@@ -48,7 +49,8 @@ def build(event: StatusEvent) -> dict:
         ctx["impact"] = getattr(item, "impact", None)
     else:
         ctx["status_word"] = ctx["headline"]
-        ctx["update_text"] = getattr(item, "message", None)
+        said = db.session.get(MaintenanceUpdate, event.update_id) if event.update_id else None  # posted while it ran
+        ctx["update_text"] = said.message if said else getattr(item, "message", None)
         ctx["link"] = f"{base}/status#maintenance-{event.subject_id}"
         ctx["window"] = (item.starts_at, item.ends_at) if item is not None else None
     ctx["subject"] = f"[{current_app.config['STATUS_PAGE_NAME']} status] {ctx['status_word']}: {ctx['title']}"

@@ -24,7 +24,7 @@ from app.common.mailer import send_template
 from app.extensions import db
 from app.models import DeliveryStatus, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.types import utcnow
-from app.subscriptions import content, subscribers, webhooks
+from app.subscriptions import content, manage, subscribers, webhooks
 from app.subscriptions.subscribers import CONFIRM_DAYS
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ def fanout(event_id: int) -> dict:
     event = db.session.get(StatusEvent, event_id)
     if event is None:
         return {"event": event_id, "missing": True}
-    rows = db.session.execute(select(StatusSubscriber.id, StatusSubscriber.components, StatusSubscriber.webhook_url)
+    rows = db.session.execute(select(StatusSubscriber.id, StatusSubscriber.components, StatusSubscriber.webhook_url,
+                                     StatusSubscriber.consecutive_failures)
                               .where(*_active()).order_by(StatusSubscriber.id)).all()
     # An event naming no component concerns everyone; a subscriber of none hears of everything.
     wanted = set(event.components or [])
@@ -56,7 +57,9 @@ def fanout(event_id: int) -> dict:
     for start in range(0, len(emails), size):
         chunk = emails[start:start + size]
         tasks.enqueue(EMAIL_JOB, event_id, chunk, job_id=tasks.job_id(EMAIL_JOB, event_id, chunk[0]))
-    for r in audience:
+    # Emails are on `mail`, taken before `notify`; webhooks that answered last time go first, so an
+    # endpoint that is failing (slow, down) costs the others nothing it has not already cost them.
+    for r in sorted(audience, key=lambda r: bool(r.consecutive_failures)):
         if r.webhook_url:
             tasks.enqueue(WEBHOOK_JOB, event_id, r.id, job_id=tasks.job_id(WEBHOOK_JOB, event_id, r.id))
     event.fanned_out_at, event.recipients = utcnow(), len(audience)
@@ -100,7 +103,7 @@ def send_emails(event_id: int, subscriber_ids: list[int]) -> dict:
                     mails.send_template(sub.email, lambda: content.subject_line(message, subject),
                                         "status_notification", _headers(url), locale=sub.locale,
                                         message_id=message_id(event_id, sid, mails.sender),
-                                        unsubscribe_url=url, **message)
+                                        unsubscribe_url=url, manage_url=manage.manage_url(sub), **message)
                     settled[sid] = mark(event_id, [sid], DeliveryStatus.SENT)
                 except (smtplib.SMTPException, OSError) as exc:  # this address, or the relay: retried
                     settled[sid], failed = mark(event_id, [sid], DeliveryStatus.FAILED, _error(exc)), failed + 1
@@ -149,7 +152,8 @@ def deliver_webhook(event_id: int, subscriber_id: int) -> str:
     try:
         target = webhooks.resolve(sub.webhook_url, current_app.config["STATUS_WEBHOOK_ALLOW_PRIVATE"])
         code = webhooks.post(target, body, sub.webhook_secret or "", f"evt_{event_id}",
-                             current_app.config["STATUS_WEBHOOK_CA_BUNDLE"])
+                             current_app.config["STATUS_WEBHOOK_CA_BUNDLE"],
+                             current_app.config["STATUS_WEBHOOK_TIMEOUT"])
         error = None if 200 <= code < 300 else f"HTTP {code}"
     except Exception as exc:  # refused address, DNS, connection, timeout
         error = _error(exc)
@@ -182,7 +186,7 @@ def send_disabled_email(subscriber_id: int) -> bool:
         return False
     send_template(sub.email, _l("Your Levqor status webhook was turned off"), "status_webhook_disabled", sub.locale,
                   subscriber=sub, status_url=f"{current_app.config['PUBLIC_BASE_URL']}/status",
-                  unsubscribe_url=subscribers.unsubscribe_url(sub))
+                  unsubscribe_url=subscribers.unsubscribe_url(sub), manage_url=manage.manage_url(sub))
     db.session.execute(update(StatusSubscriber).where(StatusSubscriber.id == sub.id)
                        .values(disabled_emailed_at=utcnow()))
     db.session.commit()

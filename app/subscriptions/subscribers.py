@@ -80,8 +80,18 @@ def _unsubscribe_signer() -> URLSafeSerializer:
 
 def unsubscribe_url(subscriber: StatusSubscriber) -> str:
     """Good for as long as the subscription exists: old notifications must still unsubscribe."""
-    token = _unsubscribe_signer().dumps([subscriber.id, _address_key(subscriber.email)[:12]])
+    token = _unsubscribe_signer().dumps([subscriber.id, address_key(subscriber.email)[:12]])
     return f"{current_app.config['PUBLIC_BASE_URL']}/status/unsubscribe/{token}"
+
+
+def manage_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="status-manage")
+
+
+def manage_url(subscriber: StatusSubscriber) -> str:
+    """The page of everything we hold about the address (app/subscriptions/manage.py); no expiry either."""
+    token = manage_signer().dumps([subscriber.id, address_key(subscriber.email)[:12]])
+    return f"{current_app.config['PUBLIC_BASE_URL']}/status/subscriptions/manage/{token}"
 
 
 def confirm_url(subscriber: StatusSubscriber, components: list[str], webhook_format: str = "statuspage") -> str:
@@ -92,14 +102,14 @@ def confirm_url(subscriber: StatusSubscriber, components: list[str], webhook_for
 
 # --- subscribe ------------------------------------------------------------------------------------
 
-def _address_key(email: str) -> str:
+def address_key(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def _address_allows(email: str) -> bool:
     """Counts a confirmation mail to this address; False once the address had its share."""
     try:
-        return all(limiter.limiter.hit(item, ADDRESS_SCOPE, _address_key(email))
+        return all(limiter.limiter.hit(item, ADDRESS_SCOPE, address_key(email))
                    for item in parse_many(current_app.config["STATUS_SUBSCRIBE_PER_ADDRESS"]))
     except Exception:  # the limiter's storage is down: send (the per-client limit still stands)
         log.warning("status subscriptions: rate-limit storage unavailable; address throttle skipped")
@@ -155,7 +165,7 @@ def send_confirmation(subscriber_id: int, components: list[str], webhook_format:
     send_template(row.email, _l("Confirm your Levqor status subscription"), "status_confirm", row.locale,
                   subscriber=row,
                   confirm_url=confirm_url(row, components, webhook_format), components=names,
-                  already=row.state == "active")
+                  already=row.state == "active", manage_url=manage_url(row))
     return True
 
 
@@ -219,7 +229,7 @@ def load_unsubscribe(token: str) -> StatusSubscriber | None:
     if not isinstance(subscriber_id, int) or not 0 < subscriber_id < 2**31:
         raise NotFound("This unsubscribe link is not valid.", code="bad_link")
     row = db.session.get(StatusSubscriber, subscriber_id)
-    if row is not None and key != _address_key(row.email)[:12]:
+    if row is not None and key != address_key(row.email)[:12]:
         raise NotFound("This unsubscribe link is not valid.", code="bad_link")
     return row
 

@@ -23,7 +23,7 @@ from app.common import netcheck
 from app.common.errors import ValidationFailed
 
 MAX_URL = 2048
-TIMEOUT = urllib3.Timeout(connect=5, read=10)
+TIMEOUT = 5.0  # seconds for one delivery, connect to last byte (STATUS_WEBHOOK_TIMEOUT): then it failed
 USER_AGENT = "Levqor-Status-Webhooks/1.0"
 
 
@@ -100,17 +100,21 @@ def signed_headers(secret: str, message_id: str, body: bytes, timestamp: int | N
             "Levqor-Event-Id": message_id, "Levqor-Signature": signature(secret, timestamp, body)}
 
 
-def post(target: Target, body: bytes, secret: str, event_id: str, ca_bundle: str | None = None) -> int:
+def post(target: Target, body: bytes, secret: str, event_id: str, ca_bundle: str | None = None,
+         timeout: float = TIMEOUT) -> int:
     """POST once to the checked address; the HTTP status (raises urllib3's errors on no answer). TLS is
-    verified against the URL's host name (certifi's roots, or `ca_bundle`)."""
+    verified against the URL's host name (certifi's roots, or `ca_bundle`). `timeout` bounds the whole
+    exchange (urllib3's `total`), so an endpoint that answers slowly, or trickles its answer, holds the
+    worker for that long at most and waits for its retry behind everyone else."""
+    budget = urllib3.Timeout(total=timeout)
     headers = {"Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
                "Content-Type": "application/json", "User-Agent": USER_AGENT, **signed_headers(secret, event_id, body)}
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(target.address, target.port, server_hostname=target.host,
                                            assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
-                                           ca_certs=ca_bundle or certifi.where(), timeout=TIMEOUT, retries=False)
+                                           ca_certs=ca_bundle or certifi.where(), timeout=budget, retries=False)
     else:
-        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=TIMEOUT, retries=False)
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=budget, retries=False)
     with pool:
         response = pool.urlopen("POST", target.path, body=body, headers=headers, redirect=False,
                                 preload_content=False)

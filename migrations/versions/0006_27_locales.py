@@ -3,7 +3,7 @@
 Both nullable: no saved choice means Accept-Language decides pages and mails go out in English.
 
 Revision ID: 0006_27_locales
-Revises: 0005_28_delivery_lease
+Revises: 0006_25_runs_user_id_id
 Create Date: 2026-12-02 03:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_27_locales'
-down_revision = '0005_28_delivery_lease'
+down_revision = '0006_25_runs_user_id_id'
 branch_labels = None
 depends_on = None
 

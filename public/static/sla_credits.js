@@ -63,6 +63,13 @@ document.addEventListener("DOMContentLoaded", () => {
           pill.className = "pill pill-" + c.status;
           pill.textContent = statusLabel(c.status);
           td.appendChild(pill);
+        } else if (i === 2) {
+          const link = document.createElement("a");
+          link.className = "checks-csv";
+          link.href = "/api/support/sla-credit/" + c.id + "/checks.csv";
+          link.setAttribute("download", "");
+          link.textContent = "our 5-minute checks (CSV)";
+          td.append(text, document.createElement("br"), link);
         } else td.textContent = text;
         tr.appendChild(td);
       });
@@ -71,6 +78,42 @@ document.addEventListener("DOMContentLoaded", () => {
     table.hidden = rows.length === 0;
     document.getElementById("no-claims").hidden = rows.length > 0;
   };
+
+  // As the window is picked, show our measurement of the billing period holding it: the figures staff will see
+  // (GET /api/support/sla-credit/preview). The same sentence as the template's preview_text macro.
+  const preview = document.getElementById("sla-preview");
+  document.getElementById("sla-preview-button").hidden = true;  // the live preview replaces the form's button
+  document.querySelectorAll(".tz-note").forEach((el) => { el.textContent = "(your local time)"; });
+  const amount = (minor, currency) => {
+    const nf = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    return nf.format(minor / 10 ** nf.resolvedOptions().maximumFractionDigits);
+  };
+  const day = (iso) => iso.slice(0, 10);
+  const previewText = (p) => {
+    let text = "Our measurement of your billing period (" + day(p.billing_period_start) + " – " +
+      day(p.billing_period_end) + (p.provisional ? ", so far" : "") + "): " +
+      (p.monthly_uptime_percent === null ? "no data yet" : p.monthly_uptime_percent.toFixed(2) + " % uptime") + ", " +
+      (p.suggested_credit_amount ? "credit " + p.suggested_credit_display : "no credit due") + ".";
+    if (p.credited_before) text += " Already credited for this period: " + amount(p.credited_before, p.currency) + ".";
+    if (p.no_data_percent) text += " No data for " + p.no_data_percent.toFixed(2) + " % of it (not counted against you).";
+    return text + " Your workflow runs in this window: " + p.affected_runs.total + ", " + p.affected_runs.failed + " failed.";
+  };
+  let asked = 0;  // only the newest answer is shown when the window changes quickly
+  const showPreview = async () => {
+    const start = form.period_start.value ? new Date(form.period_start.value) : null;
+    const end = form.period_end.value ? new Date(form.period_end.value) : null;
+    const mine = ++asked;
+    if (!start || !end || start >= end) { preview.hidden = true; return; }
+    const query = new URLSearchParams({ subscription_id: form.subscription_id.value,
+                                        period_start: start.toISOString(), period_end: end.toISOString() });
+    const res = await levqor.api("GET", "/api/support/sla-credit/preview?" + query);
+    if (mine !== asked) return;
+    if (res.status === 200) preview.textContent = previewText(res.data);
+    else preview.textContent = "We cannot measure this window: " +
+      (Object.values(res.data.fields || {})[0] || res.data.message || "try another one");
+    preview.hidden = false;
+  };
+  ["subscription_id", "period_start", "period_end"].forEach((f) => form[f].addEventListener("change", showPreview));
 
   // While the window is being drawn, show what we recorded in it: incidents and scheduled maintenance.
   const overlaps = document.getElementById("sla-overlaps");
@@ -135,6 +178,8 @@ document.addEventListener("DOMContentLoaded", () => {
         form.reset();
         overlaps.hidden = true;  // what we recorded in the old window no longer describes the empty form
         overlaps.replaceChildren();
+        preview.hidden = true;  // nor does the measurement of the old window
+        preview.replaceChildren();
         const list = await levqor.api("GET", "/api/support/sla-credit");
         if (list.status === 200) renderClaims(list.data.requests);
       } else {

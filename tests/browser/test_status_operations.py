@@ -1,14 +1,21 @@
 """Issue 24's console and public pages in Chromium: staff pick an incident template, publish a
-postmortem on a resolved incident and see it on the public incident page; axe-core and 390 px checks
-on the template form, the maintenance form, the resolved incident page and the public history."""
+postmortem on a resolved incident and see it on the public incident page, publish a draft incident
+raised by failing checks in one click, post an update on running maintenance; axe-core and 390 px
+checks on the template form, the maintenance forms, the draft pages, the resolved incident page, the
+public history and the maintenance banner on /status, /signin and /pricing."""
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import func, select
+
+from app.common.iso import iso
 from app.extensions import db
-from app.models import Incident
+from app.models import Incident, ScheduledMaintenance, StatusSnapshot
+from app.models.status import COMPONENTS
 from app.models.types import utcnow
-from app.status import incident_templates
+from app.status import cache, drafts, incident_templates, maintenance, maintenance_updates
 from tests.support.services import browser_login
 from tests.support.ui import DESKTOP, check_page
 
@@ -51,4 +58,71 @@ def test_staff_write_a_postmortem_that_the_public_page_shows(live_server, page, 
     for path in ("/admin/incident-templates/new/", "/admin/incident-templates/", "/admin/maintenance/new/",
                  f"/admin/incidents/edit/?id={resolved.id}"):
         problems += check_page(page, live_server + path, sizes=(DESKTOP,))
+    assert not problems, "\n".join(problems)
+
+
+def _failing_checks(component: str):
+    """Two checks in a row with `component` down, after the newest one the world holds."""
+    newest = db.session.scalar(select(func.max(StatusSnapshot.ts))) or utcnow() - timedelta(minutes=10)
+    rows = []
+    for step in (1, 2):
+        levels = {c: "up" for c in COMPONENTS} | {component: "down"}
+        rows.append(StatusSnapshot(ts=max(newest, utcnow() - timedelta(minutes=10)) + timedelta(seconds=step),
+                                   overall_status="down", **StatusSnapshot.level_columns(levels), details={}))
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows[-1]
+
+
+@pytest.mark.browser
+def test_staff_publish_a_draft_incident_from_the_console_in_one_click(live_server, page, world):
+    draft = drafts.evaluate(_failing_checks("database").id)
+    assert draft is not None and draft.title == "Database down"
+    browser_login(page, live_server, world.admin_email, world.admin_password, next_path="/admin/")
+    page.goto(f"{live_server}/status")
+    assert "Database down" not in page.locator("main").inner_text()  # a draft is not public
+
+    problems = check_page(page, f"{live_server}/admin/incident-drafts/")
+    problems += check_page(page, f"{live_server}/admin/incident-drafts/details/?id={draft.id}")
+    problems += check_page(page, f"{live_server}/admin/")  # the dashboard's "draft incidents" card
+    assert page.locator("#dash-drafts").is_visible()
+    page.goto(f"{live_server}/admin/incident-drafts/details/?id={draft.id}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Publish incident").click()
+    page.get_by_text("Published as incident").wait_for()
+    assert "/admin/incidents/edit/" in page.url
+
+    page.goto(f"{live_server}/status")
+    assert "Database down" in page.locator("body").inner_text()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_a_running_maintenance_update_shows_in_the_banner_and_its_console_page_fits(live_server, page, world):
+    now = utcnow()
+    item = maintenance.schedule({"title": "Database upgrade", "message": "Writes pause.", "components": ["database"],
+                                 "starts_at": iso(now + timedelta(minutes=1)),
+                                 "ends_at": iso(now + timedelta(hours=1))}, None)
+    item.starts_at = now - timedelta(minutes=5)
+    db.session.commit()
+    maintenance_updates.post(item.id, {"status": "verifying", "message": "Upgrade done; verifying replicas."}, None)
+    browser_login(page, live_server, world.admin_email, world.admin_password, next_path="/admin/")
+    problems = check_page(page, f"{live_server}/admin/maintenance/edit/?id={item.id}")
+    page.goto(f"{live_server}/admin/maintenance/edit/?id={item.id}")
+    page.get_by_role("combobox", name="Status").select_option("completed")
+    page.get_by_role("textbox", name="Message").fill("All replicas in step; writes are back.")
+    page.get_by_role("button", name="Post update").click()
+    page.get_by_text("Update posted").wait_for()
+    assert "All replicas in step; writes are back." in page.locator("body").inner_text()
+    maintenance.schedule({"title": "Edge cache swap", "message": "Brief slowness.", "components": ["frontend"],
+                          "starts_at": iso(now + timedelta(minutes=1)), "ends_at": iso(now + timedelta(hours=1))},
+                         None)
+    db.session.query(ScheduledMaintenance).filter_by(title="Edge cache swap").update(
+        {"starts_at": now - timedelta(minutes=5)})
+    db.session.commit()
+    cache.invalidate()
+    for path in ("/status", "/signin", "/pricing"):
+        page.goto(live_server + path)
+        assert "Edge cache swap" in page.locator("body").inner_text(), path
+        problems += check_page(page, live_server + path)
     assert not problems, "\n".join(problems)

@@ -42,6 +42,8 @@ class StripeStandIn:
         self.refusals: dict[str, str] = {}  # path fragment → message for the next matching request
         self.failures: dict[str, int] = {}  # path fragment → status of a server error before anything executed
         self.stalls: dict[str, float] = {}  # path fragment → seconds to hold the answer of an executed request
+        self.afterwards: dict[str, object] = {}  # path fragment → called once the next matching POST executed
+        self.script: dict[str, list] = {}  # path fragment → per matching POST: None (served) or an error status
         self._keys: dict[str, tuple] = {}
         self._ids = itertools.count(1)
         server.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self._handle)
@@ -53,10 +55,26 @@ class StripeStandIn:
         """The next matching POST fails with a server error before executing (nothing stored under its key)."""
         self.failures[path_fragment] = status
 
+    def script_posts(self, path_fragment: str, outcomes: list) -> None:
+        """The next matching POSTs, in turn: None is served, an int status (429, 500) fails before executing,
+        a float is served but answered only after that many seconds (a client killed meanwhile never hears)."""
+        self.script[path_fragment] = list(outcomes)
+
+    def _scripted(self, path: str):
+        for fragment, outcomes in self.script.items():
+            if fragment in path and outcomes:
+                return outcomes.pop(0)
+        return None
+
     def stall_next(self, path_fragment: str, seconds: float) -> None:
         """The next matching POST executes (and is stored under its key) but answers only after `seconds`:
         a client with a shorter timeout gives up on a request that did happen."""
         self.stalls[path_fragment] = seconds
+
+    def after_next(self, path_fragment: str, callback) -> None:
+        """Call `callback()` once the next matching POST has executed, before it is answered (to stop our
+        database between Stripe doing something and us recording it)."""
+        self.afterwards[path_fragment] = callback
 
     def _take(self, faults: dict, path: str):
         for fragment in list(faults):
@@ -84,13 +102,18 @@ class StripeStandIn:
                                           f"they were first used with. Try using a key other than '{key}' if you "
                                           "meant to execute a different request."), replayed=False)
             return self._json(status, body, replayed=True)
-        if request.method == "POST" and (failure := self._take(self.failures, request.path)):
+        scripted = self._scripted(request.path) if request.method == "POST" else None
+        if request.method == "POST" and (failure := self._take(self.failures, request.path) or
+                                         (scripted if isinstance(scripted, int) else None)):
             return self._json(*_error(failure, "api_error", "An unknown error occurred (stand-in server error)."))
         status, body = self._route(request.method, request.path, params)
         # Validation failures are not kept under the key; results of requests that executed are.
         if key and request.method == "POST" and (status < 400 or body["error"].get("stored")):
             self._keys[key] = (fingerprint, status, body)
-        if request.method == "POST" and (stall := self._take(self.stalls, request.path)):
+        if request.method == "POST" and (callback := self._take(self.afterwards, request.path)):
+            callback()
+        if request.method == "POST" and (stall := self._take(self.stalls, request.path) or
+                                         (scripted if isinstance(scripted, float) else None)):
             time.sleep(stall)
         return self._json(status, body)
 

@@ -98,3 +98,11 @@ def _children(pid: int) -> list[int]:
             if int(fields[1]) == pid:  # the field after the state is the parent's pid
                 found.append(int(stat.parent.name))
     return found
+
+
+def fail_first_call(marker: str) -> str:
+    """A job body that fails once (leaving `marker`) and succeeds when retried: for RQ Retry tests."""
+    if not os.path.exists(marker):
+        Path(marker).write_text("failed once")
+        raise RuntimeError("the first attempt fails on purpose")
+    return "retried"

@@ -87,3 +87,44 @@ def test_a_failed_job_is_counted(app, admin, drain_queues):
     failing.refresh()
     assert failing.get_status() == "failed"
     assert dashboard.summary()["failed_jobs"] == 1
+
+
+def _disputed(user, dispute_status, days_ago):
+    from app.models import SlaDispute
+
+    claim = _claim(user, status="rejected", days_ago=days_ago)
+    claim.decided_at = utcnow() - timedelta(days=days_ago - 1)
+    db.session.add(claim)
+    db.session.flush()
+    db.session.add(SlaDispute(claim_id=claim.id, user_id=user.id, reason="We were down.", status=dispute_status))
+    return claim
+
+
+def test_open_disputes_come_first_on_the_dashboard_and_in_the_grid(client, admin, login, user, seeded):
+    """The dashboard's first card counts open disputes (beside pending claims) and links to the grid's
+    ?status=disputed view; the unfiltered grid lists the open dispute first although it was filed earliest."""
+    open_one = _disputed(user, "open", days_ago=20)
+    upheld = _disputed(user, "upheld", days_ago=15)
+    db.session.commit()
+    assert dashboard.summary()["disputes_open"] == 1
+    login(admin)
+    html = client.get("/admin/").get_data(as_text=True)
+    cards = re.findall(r'class="dash-card(?: [^"]*)?" id="([^"]+)"', html)
+    assert cards[:2] == ["dash-disputes", "dash-claims"]
+    block = html.split('id="dash-disputes"', 1)[1].split("</a>", 1)[0]
+    assert re.search(r'class="dash-count">(\d+)<', block).group(1) == "1" and "dash-alert" in html.split(
+        'id="dash-disputes"', 1)[0][-80:]
+    link = re.search(r'href="([^"]+)"', html.split('id="dash-disputes"', 1)[1]).group(1).replace("&amp;", "&")
+    assert link.endswith("?status=disputed")
+
+    listed = client.get(link, follow_redirects=True)
+    assert listed.status_code == 200
+    page = listed.get_data(as_text=True)
+    tickets = re.findall(r">(SLA-\d{6})</a>", page)
+    assert tickets == [open_one.ticket_id], tickets
+    assert upheld.ticket_id not in page
+
+    grid = client.get("/admin/sla-credits/").get_data(as_text=True)
+    tickets = re.findall(r">(SLA-\d{6})</a>", grid)
+    assert len(tickets) == 7 and tickets[0] == open_one.ticket_id
+    assert tickets.index(upheld.ticket_id) > 0  # a decided dispute is ordinary work, by filing date

@@ -140,6 +140,22 @@ def request_as(app, client, method: str, path: str, **kwargs):
         return getattr(client, method)(path, **kwargs)
 
 
+def export_and_open(client, login, user, drain_queues) -> tuple[dict[str, bytes], object]:
+    """What the person does: sign in, ask for an export, (the worker runs it), download the archive.
+    Returns ({file name: bytes}, the ready export)."""
+    from app.models import DsarExport
+
+    res = client.post("/api/dsar/export", headers={"X-CSRFToken": login(user)})
+    assert res.status_code == 202, res.get_json()
+    drain_queues()
+    db.session.expire_all()
+    export = db.session.get(DsarExport, res.get_json()["job_id"])
+    assert export.status == "ready", export.error
+    download = client.get(export.download_url.removeprefix("http://localhost"))
+    assert download.status_code == 200
+    return unzip(download.data), export
+
+
 def login_as(app, login, who, client) -> str:
     with app.app_context():
         return login(who, on=client)

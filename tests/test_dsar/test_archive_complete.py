@@ -10,9 +10,17 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
 from app.common.redact import redact_text
 from app.dsar import datamap
 from app.extensions import db
-from app.models import AuditLog, DsarExport, RunLog, SlaCreditRequest, Subscription, WorkflowRun
+from app.models import AuditLog, RunLog, SlaCreditRequest, Subscription, WorkflowRun
 from app.sla import attachments
-from tests.test_dsar.helpers import CANARIES, add_export, assert_no_canaries, seed_history, seed_other_user, unzip
+from tests.test_dsar.helpers import (
+    CANARIES,
+    add_export,
+    assert_no_canaries,
+    export_and_open,
+    seed_history,
+    seed_other_user,
+    unzip,
+)
 
 EVIDENCE = b"2026-11-03 10:02 GET /api/workflows 503\n2026-11-03 10:07 GET /api/workflows 503\n"
 RUN_ERROR = f"connect failed: postgres://svc:{CANARIES['run_error_secret']}@db.internal/prod (timeout)"
@@ -73,16 +81,8 @@ def archive(client, user, login, make_user, smtp, drain_queues):
     staff_token = login(staff)  # staff look the person up in the grid: an action on their data
     res = client.get(f"/api/admin/dsar/exports?email={user.email}", headers={"X-CSRFToken": staff_token})
     assert res.status_code == 200
-    token = login(user)  # a sign-in, with its IP address
-    res = client.post("/api/dsar/export", headers={"X-CSRFToken": token})
-    assert res.status_code == 202, res.get_json()
-    drain_queues()
-    db.session.expire_all()
-    export = db.session.get(DsarExport, res.get_json()["job_id"])
-    assert export.status == "ready", export.error
-    download = client.get(export.download_url.removeprefix("http://localhost"))
-    assert download.status_code == 200
-    return {"files": unzip(download.data), "counts": counts, "claim_id": claim_id, "earlier_id": earlier_id,
+    files, export = export_and_open(client, login, user, drain_queues)  # with a sign-in and its IP address
+    return {"files": files, "counts": counts, "claim_id": claim_id, "earlier_id": earlier_id,
             "export_id": export.id, "uid": user.id}
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.extensions import db
-from app.models import DsarExport, RunLog, Workflow, WorkflowRun
-from tests.test_dsar.helpers import unzip
+from app.models import RunLog, Workflow, WorkflowRun
+from tests.test_dsar.helpers import export_and_open
 
 PEM_BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
 SECRETS = {
@@ -35,14 +35,7 @@ def test_pasted_secrets_are_redacted_in_every_file_of_the_archive(client, user, 
     db.session.flush()
     db.session.add(RunLog(run_id=run.id, user_id=user.id, level="error", message=DESCRIPTION))
     db.session.commit()
-    token = login(user)
-    res = client.post("/api/dsar/export", headers={"X-CSRFToken": token})
-    assert res.status_code == 202, res.get_json()
-    drain_queues()
-    db.session.expire_all()
-    export = db.session.get(DsarExport, res.get_json()["job_id"])
-    assert export.status == "ready", export.error
-    files = unzip(client.get(export.download_url.removeprefix("http://localhost")).data)
+    files, _ = export_and_open(client, login, user, drain_queues)
     for name, content in files.items():
         for label, secret in SECRETS.items():
             assert secret.encode() not in content, f"{label} survived in {name}"

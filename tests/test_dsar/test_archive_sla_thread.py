@@ -4,8 +4,8 @@ import json
 from datetime import UTC, datetime
 
 from app.extensions import db
-from app.models import DsarExport, SlaClaimMessage, SlaCreditRequest, SlaDispute
-from tests.test_dsar.helpers import unzip
+from app.models import SlaClaimMessage, SlaCreditRequest, SlaDispute
+from tests.test_dsar.helpers import export_and_open
 
 
 def _claim(user_id, staff_id, description):
@@ -32,14 +32,7 @@ def test_sla_claims_json_carries_the_dispute_and_the_thread(client, login, user,
                                    body="OTHER-CUSTOMER-CANARY"))
     db.session.commit()
 
-    token = login(user)
-    res = client.post("/api/dsar/export", headers={"X-CSRFToken": token})
-    assert res.status_code == 202, res.get_json()
-    drain_queues()
-    db.session.expire_all()
-    export = db.session.get(DsarExport, res.get_json()["job_id"])
-    assert export.status == "ready", export.error
-    files = unzip(client.get(export.download_url.removeprefix("http://localhost")).data)
+    files, _ = export_and_open(client, login, user, drain_queues)
     [record] = json.loads(files["sla_claims.json"])
     assert record["dispute"]["reason"] == "It was three hours." and record["dispute"]["status"] == "revised"
     assert record["dispute"]["credit_difference"] == 735 and record["dispute"]["decided_by"] == "Levqor staff"

@@ -58,6 +58,8 @@ def test_console_queue_shows_erasures_with_hold_and_release(client, login, user,
     assert res.status_code == 302
     html = client.get("/admin/dsar_erasures/").get_data(as_text=True)
     assert "Unpaid invoice LQ-9" in html and "release-erasure" in html
+    assert html.count("admin.js") == 1  # the row buttons' confirmations: levqor_base.html loads it, once
+    assert 'data-confirm="Release erasure' in html
     assert client.post(f"/admin/dsar_erasures/{row.id}/release", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert db.session.get(ErasureRequest, row.id).status == "scheduled"

@@ -1,4 +1,4 @@
-"""Signed tokens never reach a log: every link the app mails (download, confirm, unsubscribe) is
+"""Signed tokens never reach a log: every link the app mails (download, confirm, unsubscribe, manage) is
 redacted by the one filter, on gunicorn's access log and on the app's own loggers."""
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def _links(user) -> list[str]:
     export = DsarExport(user_id=user.id, status="ready")
     db.session.add_all([sub, export])
     db.session.flush()
-    return [exports.download_url(export), subscribers.confirm_url(sub, ["api"]), subscribers.unsubscribe_url(sub)]
+    return [exports.download_url(export), subscribers.confirm_url(sub, ["api"]), subscribers.unsubscribe_url(sub),
+            subscribers.manage_url(sub)]
 
 
 def test_every_route_that_takes_a_token_is_covered(app):
@@ -42,7 +43,7 @@ def test_app_log_lines_carry_no_token_of_any_mailed_link(app, user):
     finally:
         root.removeHandler(handler)
     text = stream.getvalue()
-    assert text.count("mailed ") == 3
+    assert text.count("mailed ") == len(links)
     for link in links:
         token = link.rsplit("/", 1)[1]
         assert token not in text and link.rsplit("/", 1)[0] + "/[redacted]" in text

@@ -122,3 +122,83 @@ def test_filing_shows_overlapping_incidents_and_staff_see_the_monthly_computatio
     page.goto(f"{live_server}/sla-credits")
     row = page.locator(f"#sla-claims tr[data-ticket='{ticket}']").inner_text()
     assert "approved" in row and "$4.90" in row and "Monthly uptime 99.861%" in row
+
+
+def _month_with_an_hour_down(make_user, email):
+    from tests.test_sla.monthly import api_down, monitor, past_period, subscription_with_period
+
+    user = make_user(email, "month-password")
+    start, end = past_period()
+    outage = start + timedelta(days=10)
+    subscription_with_period(user)
+    monitor(start, end, [api_down(outage, 60)])
+    return outage
+
+
+MEASURED = "99.86 % uptime, credit $4.90"  # an hour down in a 30-day $49 month (issue 21's own example)
+
+
+@pytest.mark.browser
+def test_picking_the_window_shows_our_measurement_and_filing_clears_it(live_server, page, make_user):
+    from app.extensions import db
+    from app.models import Incident
+
+    outage = _month_with_an_hour_down(make_user, "preview@example.com")
+    db.session.add(Incident(title="API returning 503", status="resolved", impact="major", components=["api"],
+                            started_at=outage - timedelta(hours=12), resolved_at=outage + timedelta(hours=12)))
+    db.session.commit()
+    browser_login(page, live_server, "preview@example.com", "month-password", next_path="/sla-credits")
+    assert page.locator("#sla-preview").is_hidden() and page.locator("#sla-preview-button").is_hidden()
+    page.fill("#period_start", _local(outage))
+    page.fill("#period_end", _local(outage + timedelta(hours=1)))
+    page.wait_for_selector("#sla-preview:not([hidden])")
+    page.wait_for_function("document.getElementById('sla-preview').textContent.includes('credit')")
+    text = page.locator("#sla-preview").inner_text()
+    assert text.startswith("Our measurement of your billing period (") and MEASURED in text, text
+    assert "Your workflow runs in this window: 0, 0 failed." in text
+    page.wait_for_selector("#sla-overlaps:not([hidden])")
+    assert "We recorded in this window" in page.locator("#sla-overlaps").inner_text()
+
+    page.fill("#claimed_downtime_minutes", "60")
+    page.fill("#description", "The API answered 503 for an hour.")
+    page.click("#sla-submit")
+    assert re.fullmatch(r"SLA-\d{6}", page.locator("#ticket-id").inner_text())
+    assert page.locator("#sla-preview").is_hidden() and page.locator("#sla-overlaps").is_hidden()
+    assert "We recorded in this window" not in page.locator("main").inner_text()
+    assert MEASURED not in page.locator("main").inner_text()
+
+
+@pytest.mark.browser
+def test_the_form_works_without_javascript(live_server, browser, make_user):
+    """Times typed without JavaScript are UTC (the label says so); the measurement comes from a button."""
+    from app.models import SlaCreditRequest
+
+    outage = _month_with_an_hour_down(make_user, "nojs@example.com")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        browser_login(page, live_server, "nojs@example.com", "month-password", next_path="/sla-credits")
+        assert page.locator("label[for=period_start]").inner_text() == "Outage started (UTC)"
+        page.fill("#period_start", _local(outage))
+        page.fill("#period_end", _local(outage + timedelta(hours=1)))
+        page.click("#sla-preview-button")
+        assert MEASURED in page.locator("#sla-preview").inner_text()
+        assert page.input_value("#period_start") == _local(outage)  # what was typed is kept
+
+        page.click("#sla-submit")  # no minutes, no description: refused per field, nothing filed
+        assert page.locator("#err-description").inner_text() and page.locator("#err-description").is_visible()
+        assert page.get_attribute("#description", "aria-invalid") == "true"
+        page.fill("#claimed_downtime_minutes", "60")
+        page.fill("#description", "The API answered 503 for an hour.")
+        page.click("#sla-submit")
+        flash = page.locator(".flash").first.inner_text()
+        assert "Claim filed. Your ticket id is SLA-" in flash
+    finally:
+        context.close()
+    from app.extensions import db
+
+    db.session.expire_all()
+    claim = db.session.query(SlaCreditRequest).one()
+    assert claim.period_start == outage and claim.claimed_downtime_minutes == 60
+    assert claim.monthly_uptime_percent is not None and round(claim.monthly_uptime_percent, 2) == 99.86

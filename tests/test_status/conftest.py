@@ -11,17 +11,14 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fresh_status_cache(app):
-    """The embedded fake Redis lives as long as the session's app: start and end every test clean, this
-    process's copy of the newest published check included (an earlier test's snapshot must not count)."""
-    from app.status import cache, live
+    """The embedded fake Redis lives as long as the session's app: start and end every test with a new
+    cache generation. (This process's copies of live state only stand in for an unreachable Redis, and
+    every test starts with an empty Redis.)"""
+    from app.status import cache
 
     cache.invalidate()
-    live._local.clear()
     yield
     cache.invalidate()
-    live._local.clear()
-
-
 
 
 @pytest.fixture

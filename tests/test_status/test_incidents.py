@@ -142,9 +142,10 @@ def test_expired_copy_is_served_while_another_request_rebuilds(app, configure):
     import time
 
     time.sleep(1.1)
-    get_connection(app).set(cache.PREFIX + "probe:lock", b"1", ex=5)  # a rebuild is in progress
+    lock = cache._lock_key("probe", int(get_connection(app).get(cache.GENERATION) or 0))
+    get_connection(app).set(lock, b"1", ex=5)  # a rebuild is in progress
     assert cache.get_or_build("probe", lambda: "v2") == b"v1"  # no second build meanwhile
-    get_connection(app).delete(cache.PREFIX + "probe:lock")
+    get_connection(app).delete(lock)
     assert cache.get_or_build("probe", lambda: "v2") == b"v2"
     assert len(builds) == 1
 
