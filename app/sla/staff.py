@@ -229,12 +229,15 @@ def send_decision_email(claim_id: int) -> bool:
 
 
 def _send_proactive(claim: SlaCreditRequest) -> bool:
-    subject = f"We noticed our downtime and credited you {money.format_amount(claim.credit_amount, claim.currency)}"
-    context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
-               "amount": money.format_amount(claim.credit_amount, claim.currency), "comp": claim.computation or {},
-               "charge": money.format_amount(claim.period_charge, claim.currency)}
-    mailer.send_mail(claim.user.email, subject, render_template("mail/sla_proactive.txt", **context),
-                     render_template("mail/sla_proactive.html", **context))
+    with i18n.in_locale(claim.user.locale):  # the customer's language: words, dates and amounts
+        amount = money.format_amount(claim.credit_amount, claim.currency)
+        subject = gettext("We noticed our downtime and credited you %(amount)s", amount=amount)
+        context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
+                   "amount": amount, "comp": claim.computation or {},
+                   "charge": money.format_amount(claim.period_charge, claim.currency)}
+        text = render_template("mail/sla_proactive.txt", **context)
+        html = render_template("mail/sla_proactive.html", **context)
+    mailer.send_mail(claim.user.email, subject, text, html)
     claim.emailed_at = utcnow()
     db.session.commit()
     return True
