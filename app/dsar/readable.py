@@ -9,9 +9,12 @@ from datetime import datetime
 
 from flask import current_app, render_template
 
+from app.common import i18n
 from app.common.money import format_amount
 from app.dsar import overview
 from app.dsar.zipstream import HashedEntry
+from app.extensions import db
+from app.models import User
 
 REQUIRED_KEYS = ("controller", "contact", "purposes", "recipients", "retention", "sources",
                  "automated_decisions", "transfers", "rights")
@@ -35,9 +38,12 @@ def write(zf: zipfile.ZipFile, manifest: dict, files: list[dict], link_days: int
                "generated_at": datetime.fromisoformat(manifest["generated_at"]),
                "records": {f["name"]: f["records"] for f in files},
                "attachments": [f["name"] for f in files if f["name"].startswith("attachments/")]}
+    user = db.session.get(User, manifest["user_id"])
+    locale = user.locale if user is not None else None
     written = []
     for name, template in (("README.txt", "archive/README.txt"), ("index.html", "archive/index.html")):
-        text = render_template(template, **context)  # before opening the entry: a failure leaves no open handle
+        with i18n.in_locale(locale):  # the job has no request: the archive is in the user's saved language
+            text = render_template(template, **context)  # before opening the entry: a failure leaves no open handle
         entry = HashedEntry(zf, name)
         entry.raw(text)
         written.append(entry.close(None))
