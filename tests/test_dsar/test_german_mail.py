@@ -33,3 +33,30 @@ def test_the_failure_email_to_a_german_user_is_german(user, make_user, smtp, dra
     assert '<html lang="de">' in _html(german) and "Meine Daten erneut anfordern" in _html(german)
     assert english["subject"] == emails.FAILED_SUBJECT == "Your Levqor data export could not be completed"
     assert "you requested on 03 November 2026" in _text(english)
+
+
+def test_the_archive_index_and_readme_of_a_german_user_are_german(app, user, make_user):
+    import zipfile
+
+    from app.dsar.archive import build_archive
+
+    user.locale = "de"
+    other = make_user("other@example.com")
+    db.session.commit()
+
+    def read(user_id):
+        archive = build_archive(1, user_id, app.config["DSAR_LINK_DAYS"])
+        with archive.file, zipfile.ZipFile(archive.file) as zf:
+            return zf.read("index.html").decode(), zf.read("README.txt").decode()
+
+    index, readme = read(user.id)
+    assert '<html lang="de">' in index and "<h1>Ihr Levqor-Datenexport</h1>" in index
+    for heading in ("Über Sie", "Ihre Workflows", "Tarife und Rechnungen", "Anträge auf SLA-Gutschrift",
+                    "Alles in diesem Export", "Was ausgelassen wurde, und warum", "Ihre Rechte"):
+        assert f">{heading}</h2>" in index, heading
+    assert "About you" not in index and "Your rights" not in index
+    assert readme.startswith("Ihr Levqor-Datenexport\n======================\n")
+    assert "Was dieser Export enthält\n-------------------------" in readme
+    index_en, readme_en = read(other.id)
+    assert "<h1>Your Levqor data export</h1>" in index_en and ">About you</h2>" in index_en
+    assert readme_en.startswith("Your Levqor data export\n=======================\n")

@@ -74,3 +74,29 @@ def test_patch_me_is_strict(client, user, login):
     assert client.patch("/api/auth/me", json={"locale": "de"}).status_code == 400  # no CSRF token
     client.post("/api/auth/logout", headers=headers)
     assert client.patch("/api/auth/me", json={"locale": "de"}).status_code in (400, 401)
+
+
+def test_the_proactive_credit_mail_to_a_german_user_is_german(user, smtp):
+    from datetime import UTC, datetime
+
+    from app.models import SlaCreditRequest
+    from app.sla import staff
+    from tests.support.services import mail_parts
+
+    user.locale = "de"
+    start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+    claim = SlaCreditRequest(user_id=user.id, plan="pro", period_start=start, period_end=end, source="proactive",
+                             billing_period_start=start, billing_period_end=end, currency="EUR",
+                             credit_amount=490, period_charge=4900, status="approved", credit_state="issued",
+                             stripe_ref="cn_123", computation={"uptime_pct": 99.5, "down_minutes": 223,
+                                                               "credit_pct": 10, "tier_applied": [99.9, 10]})
+    db.session.add(claim)
+    db.session.commit()
+    assert staff.send_decision_email(claim.id)
+    [mail] = smtp.wait_for(1)
+    assert mail["subject"] == "Wir haben unseren Ausfall bemerkt und Ihnen 4,90\xa0€ gutgeschrieben"
+    text, html = mail_parts(mail["message"])
+    text = text.replace("\r\n", "\n")
+    assert "Wir haben bemerkt, dass unser Dienst in Ihrem Abrechnungszeitraum\n01.10.2026 bis 01.11.2026" in text
+    assert "monatliche Verfügbarkeit von 99,500 %" in text and "We noticed" not in text
+    assert '<html lang="de">' in html and "Ihre Gutschriften ansehen" in html and "We noticed" not in html
