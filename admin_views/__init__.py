@@ -9,7 +9,7 @@ from app.extensions import db
 # menu): the top row stays one line at 1280 px however many views the console grows.
 MENU_CATEGORIES = {
     "users": "Customers", "dsar": "Customers", "dsar_erasures": "Customers", "sla_credits": "Customers",
-    "incidents": "Status", "incident_templates": "Status", "maintenance": "Status",
+    "incidents": "Status", "incident_drafts": "Status", "incident_templates": "Status", "maintenance": "Status",
     "status_subscribers": "Status", "status_events": "Status",
     "audit": "System", "Queues": "System",
 }

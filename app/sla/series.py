@@ -54,7 +54,7 @@ class SnapshotSeries:
                                           StatusRollup.bucket_start > start - timedelta(days=1)).limit(1)) is not None
 
     def _seconds(self, s: datetime, e: datetime) -> float:
-        return (e - s).total_seconds() - measure._excluded_seconds(self.maintenance, s, e)
+        return (e - s).total_seconds() - measure.excluded_seconds(self.maintenance, s, e)
 
     def snapshots(self, start: datetime, end: datetime, components, maintenance) -> dict:
         """measure._from_snapshots(start, end, ...) from the sums. `maintenance` is the window's, already

@@ -23,7 +23,8 @@ PUBLIC_ANONYMOUS = ["/", "/signin", "/pricing", "/status", "/status/history", "/
 PUBLIC_SIGNED_IN = ["/data-requests", "/sla-credits", "/pricing"]
 ADMIN_PAGES = ["/admin/", "/admin/dsar/", "/admin/dsar_erasures/", "/admin/sla-credits/",
                "/admin/sla-credits/?status=disputed", "/admin/sla-credits/claim/1", "/admin/incidents/",
-               "/admin/incidents/new/", "/admin/incident-templates/", "/admin/incident-templates/new/",
+               "/admin/incidents/new/", "/admin/incident-drafts/", "/admin/incident-templates/",
+               "/admin/incident-templates/new/",
                "/admin/audit/", "/admin/users/", "/admin/rq/", "/admin/rq/0/view/jobs", "/admin/rq/0/view/workers",
                "/admin/maintenance/", "/admin/maintenance/new/", "/admin/status-subscribers/",
                "/admin/status-events/"]
