@@ -132,6 +132,12 @@ def _snapshots(rng: random.Random, start: datetime, end: datetime):
 
 
 def _rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that across exec from the
+    forking parent, so a step started by the seeding process would report the seeder's size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
