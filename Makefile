@@ -35,8 +35,11 @@ run: $(RUN_STAMP)
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
 	env -u DATABASE_URL -u REDIS_URL -u S3_BUCKET -u MAIL_SERVER $(FLASK) serve --host 127.0.0.1 --port 5000
 
-# The whole suite on PostgreSQL + Redis, then again in embedded mode (SQLite, in-process queue).
-test: $(DEV_STAMP) $(AXE) lint test-server test-embedded
+# The whole suite on PostgreSQL + Redis, and again in embedded mode (SQLite, in-process queue).
+# The two runs share nothing (own databases, ports and temp dirs) and each waits on browsers and
+# subprocesses much of the time, so they run side by side; each one's output is printed when it ends.
+test: $(DEV_STAMP) $(AXE) lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-server test-embedded
 
 test-server: $(DEV_STAMP) $(AXE)
 	TEST_PG_URL=$(TEST_PG_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -q
