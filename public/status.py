@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from app.common import i18n
 from app.common.errors import NotFound, ValidationFailed
-from app.extensions import limiter
+from app.extensions import spike_proof
 from app.models.status import COMPONENT_NAMES
 from app.status import archive, badge, cache, days, feeds, latency, maintenance_calendar, page
 from app.status.declared import STATUS_WORDS
@@ -29,7 +29,7 @@ LABELS = {"up": "Operational", "degraded": "Degraded performance", "down": "Majo
 
 
 @bp.get("/status")
-@limiter.exempt  # served from the cache and meant to take a spike; skip per-client throttle bookkeeping
+@spike_proof  # served from the cache and meant to take a spike; skip per-client throttle bookkeeping
 def status_page():
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
@@ -49,14 +49,14 @@ def _render_anonymous() -> str:
 
 
 @bp.get("/status/fragment")
-@limiter.exempt
+@spike_proof
 def status_fragment():
     """The body of /status alone (what status.js swaps in every minute), from the same cache."""
     return cached_response(f"page:{i18n.current()}", _render_body, "text/html", {"Cache-Control": "no-cache"})
 
 
 @bp.get("/status/history")
-@limiter.exempt
+@spike_proof
 def status_history_page():
     raw = request.args.get("page", "1")
     if not raw.isdigit() or len(raw) > 6:
@@ -85,7 +85,7 @@ def _render_history(page: int) -> str:
 
 
 @bp.get("/status/incidents/<int:incident_id>")
-@limiter.exempt
+@spike_proof
 def status_incident(incident_id: int):
     """An incident's permanent link (Statuspage's shortlink): its month on the history pages."""
     page = archive.page_of(incident_id)
@@ -99,7 +99,7 @@ BADGE_HEADERS = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Or
 
 
 @bp.get("/status/badge.svg")
-@limiter.exempt
+@spike_proof
 def status_badge_svg():
     component, window = request.args.get("component"), request.args.get("uptime")
     badge.validate(component, window)  # 422 before anything is cached: a closed set of keys
@@ -108,7 +108,7 @@ def status_badge_svg():
 
 
 @bp.get("/status/feed.atom")
-@limiter.exempt
+@spike_proof
 def status_feed():
     return cached_response("feed", feeds.atom_feed, "application/atom+xml")
 
@@ -119,7 +119,7 @@ def _render_body() -> str:
 
 
 @bp.get("/status/how-we-measure")
-@limiter.exempt
+@spike_proof
 def status_how_we_measure():
     return cached_response(f"page:how-we-measure:{i18n.current()}", lambda: render_template("status_measure.html",
                                                                          csrf_token=lambda: ""), "text/html")
@@ -171,14 +171,14 @@ def pct(value) -> str:
 
 
 @bp.get("/status/feed.rss")
-@limiter.exempt
+@spike_proof
 def status_feed_rss():
     """RSS 2.0 beside the Atom feed (the same incidents)."""
     return cached_response("feed-rss", feeds.rss_feed, "application/rss+xml")
 
 
 @bp.get("/status/maintenance.ics")
-@limiter.exempt
+@spike_proof
 def status_maintenance_calendar():
     """iCalendar (RFC 5545) of upcoming and recent maintenance windows."""
     return cached_response("maintenance-ics", maintenance_calendar.calendar, "text/calendar")

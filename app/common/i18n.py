@@ -15,7 +15,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_babel.speaklater import LazyString
 
@@ -49,15 +49,25 @@ def visitor_locale() -> str:
     JSON API from the status page is stored in the page's language)."""
     if not has_request_context():
         return DEFAULT
+    return (_saved_locale() or normalize(request.cookies.get(COOKIE))
+            or request.accept_languages.best_match(LOCALES) or DEFAULT)
+
+
+def _saved_locale() -> str | None:
+    """The signed-in user's saved language. A visitor with neither a session nor a remember cookie is
+    signed out, and is known to be without asking Flask-Login (which would open a session and build an
+    anonymous user for every visitor of a traffic spike on the cached status page)."""
+    config = current_app.config
+    if not any(name in request.cookies for name in (config["SESSION_COOKIE_NAME"],
+                                                     config.get("REMEMBER_COOKIE_NAME", "remember_token"))):
+        return None
     from flask_login import current_user
 
     try:  # loading the user may need the database; an outage must not fail the page that says so
         user = current_user._get_current_object()
-        saved = normalize(getattr(user, "locale", None)) if user.is_authenticated else None
+        return normalize(getattr(user, "locale", None)) if user.is_authenticated else None
     except Exception:  # noqa: BLE001
-        saved = None
-    return (saved or normalize(request.cookies.get(COOKIE))
-            or request.accept_languages.best_match(LOCALES) or DEFAULT)
+        return None
 
 
 def current() -> str:

@@ -38,9 +38,9 @@ RUN_COLUMNS = (("id", WorkflowRun.id), ("workflow_id", WorkflowRun.workflow_id),
                ("started_at", WorkflowRun.started_at), ("finished_at", WorkflowRun.finished_at),
                ("error", WorkflowRun.error))
 REDACTED_TEXT = {"runs.json": ("error",), "logs.json": ("message",)}  # free text run through redact_text
-# Read from COPY in keyset pages (dsar_copy._paged_sql): only where an index orders the user's rows by the
-# key (ix_run_logs_user_id_id); runs, a tenth as many, have no such index and stay one line per COPY row.
-PAGE_KEYS = {"logs.json": RunLog.id}
+# Read from COPY in keyset pages (pgcopy._paged_sql): only where an index orders the user's rows by the
+# key (ix_run_logs_user_id_id, ix_workflow_runs_user_id_id); a page is then a range scan of that index.
+PAGE_KEYS = {"runs.json": WorkflowRun.id, "logs.json": RunLog.id}
 LOG_COLUMNS = (("id", RunLog.id), ("run_id", RunLog.run_id), ("level", RunLog.level),
                ("message", RunLog.message), ("created_at", RunLog.created_at))
 SUBSCRIPTION_COLUMNS = (("id", Subscription.id), ("plan", Subscription.plan), ("status", Subscription.status),
