@@ -47,7 +47,7 @@ class ProactiveDraftsMixin:
         try:
             result = batch.approve(batch.parse({"ids": ids, "status": "approved"}), current_user.id)
         except ServiceError as exc:
-            flash(" ".join([exc.message, *(exc.fields or {}).values()]), "error")
+            flash(" ".join(map(str, [exc.message, *(exc.fields or {}).values()])), "error")
             return redirect(url_for(".index_view"))
         skipped = f" {len(result['skipped'])} skipped (already decided or not creditable)." if result["skipped"] else ""
         flash(f"{result['approved']} draft(s) approved with their suggested credits; the credits are being made in "

@@ -225,7 +225,7 @@ class MaintenanceView(MaintenanceUpdatesMixin, SecureModelView):
         try:
             return operation()
         except ServiceError as exc:
-            flash(" ".join([exc.message, *labelled(exc.fields or {})]), "error")
+            flash(" ".join([str(exc.message), *labelled(exc.fields or {})]), "error")
             return False
 
     @action("complete", "Complete now", "Mark the selected maintenance as completed now?")

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from flask import Flask, Request, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from app.common import inputs
@@ -57,10 +58,10 @@ def guard_request() -> None:
     for name, value in request.headers.items():
         limit = MAX_COOKIE_CHARS if name.lower() == "cookie" else MAX_HEADER_CHARS
         if name.lower() in CSRF_HEADERS and len(value) > MAX_CSRF_HEADER_CHARS:
-            raise ServiceError("Missing or invalid CSRF token. Send it in the X-CSRFToken header.",
+            raise ServiceError(_l("Missing or invalid CSRF token. Send it in the X-CSRFToken header."),
                                code="csrf_failed", status=400)
         if len(value) > limit:
-            raise ServiceError(f"The {name} header is too large.", code="header_too_large", status=400)
+            raise ServiceError(_l("The %(name)s header is too large.", name=name), code="header_too_large", status=400)
     for name, value in request.args.items(multi=True):
         inputs.check_form_value(name, value)
     if request.path.startswith("/admin/"):
@@ -81,7 +82,7 @@ def guard_request() -> None:
             # object; HTML forms (Flask-WTF would read a JSON body as form data) take none at all.
             data = request.get_json()
             if not request.path.startswith("/api/") and data is not None:
-                raise ServiceError("This page takes form data, not JSON.", code="unsupported_media_type",
+                raise ServiceError(_l("This page takes form data, not JSON."), code="unsupported_media_type",
                                    status=415)
             if data is not None:
                 inputs.json_object(data)

@@ -37,7 +37,7 @@ def signin():
             sign_in(user)
             return redirect(safe_next(form.next.data, url_for("public.home")))
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")  # a lazy message, worded now (not as markup)
         return render_template("signin.html", form=form), exc.status, exc.headers
     status = 422 if request.method == "POST" else 200
     return render_template("signin.html", form=form), status

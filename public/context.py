@@ -1,5 +1,6 @@
 """Template globals every public page uses: the banner slot and the CSRF token."""
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 
 from app.common import i18n
 from app.common.money import format_amount
@@ -13,7 +14,9 @@ def register_context(app) -> None:
     app.jinja_env.filters["when"] = i18n.fmt_datetime
     app.jinja_env.filters["day"] = i18n.fmt_date
     app.jinja_env.filters["number"] = i18n.fmt_number
-    app.jinja_env.filters["t"] = i18n.translate  # a computed word (status, component, message) translated
+    # A computed word (status, component, message) translated. Context-bound so that Jinja never folds `"word"|t`
+    # into the compiled template: it would keep the language of the first request that compiled it.
+    app.jinja_env.filters["t"] = pass_context(lambda _context, value: i18n.translate(value))
 
     @app.context_processor
     def inject():

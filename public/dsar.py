@@ -1,10 +1,11 @@
 """/data-requests: what a data export holds, the request button, past exports; and the download link."""
 from flask import current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.accounts import login_throttle
 from app.auth import confirmed_identity, deny, login_required, password_checked_within
-from app.common import inputs
+from app.common import i18n, inputs
 from app.common.errors import ServiceError
 from app.common.storage import get_storage
 from app.dsar import datamap, erasure, serializers
@@ -33,10 +34,10 @@ def request_erasure():
     try:
         inputs.check_form_value("password", password)
         row = erasure.request_erasure(current_user.id, password)
-        flash(f"Your account will be erased on {row.scheduled_for:%d %B %Y}. You can cancel until then; "
-              "we emailed you the details.", "info")
+        flash(gettext("Your account will be erased on %(day)s. You can cancel until then; we emailed you the "
+                      "details.", day=i18n.fmt_date(row.scheduled_for)), "info")
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
     return redirect(url_for("public.data_requests") + "#erasure-h")
 
 
@@ -45,9 +46,9 @@ def request_erasure():
 def cancel_erasure(erasure_id: int):
     try:
         erasure.cancel(erasure_id, current_user.id)
-        flash("The erasure is canceled. Your account stays as it is.", "info")
+        flash(gettext("The erasure is canceled. Your account stays as it is."), "info")
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
     return redirect(url_for("public.data_requests") + "#erasure-h")
 
 
@@ -93,7 +94,7 @@ def dsar_download_confirm():
                 confirmed_identity(current_user)
                 return redirect(url_for("public.dsar_download_continue"))
             except ServiceError as exc:
-                flash("That password is not right." if exc.status == 401 else exc.message, "error")
+                flash(gettext("That password is not right.") if exc.status == 401 else str(exc.message), "error")
                 status = exc.status
     return render_template("download_confirm.html", form=form,
                            minutes=current_app.config["DSAR_REAUTH_MINUTES"]), status

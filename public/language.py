@@ -1,6 +1,7 @@
 """POST /language: the language selector on every public page (a form, no JS needed; CSRF-checked by the
 global CSRFProtect). A visitor's choice lives in a cookie; a signed-in user's is saved on the account."""
 from flask import redirect, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts import users
@@ -16,7 +17,8 @@ YEAR = 365 * 24 * 3600
 def language():
     chosen = request.form.get("locale")
     if chosen not in i18n.LOCALES:
-        raise ValidationFailed("Unknown language.", fields={"locale": f"One of: {', '.join(i18n.LOCALES)}."})
+        raise ValidationFailed(_l("Unknown language."), fields={"locale": _l("One of: %(choices)s.",
+                                                                            choices=", ".join(i18n.LOCALES))})
     if current_user.is_authenticated:
         users.set_locale(current_user, chosen)
     response = redirect(safe_next(request.form.get("next"), "/"))

@@ -6,6 +6,7 @@ preview live, in the visitor's zone."""
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.auth import login_required
@@ -33,7 +34,7 @@ def _page(values: dict | None = None, errors: dict | None = None, preview: dict 
         filing_delta=timedelta(days=current_app.config["SLA_FILING_DAYS"]),
         max_mb=MAX_BYTES // (1024 * 1024), format_amount=format_amount,
         sla_components=current_app.config["SLA_COMPONENTS"],
-        min_credit=f'{current_app.config["SLA_MIN_CREDIT"]} in your plan\'s currency',
+        min_credit=gettext("%(amount)s in your plan's currency", amount=current_app.config["SLA_MIN_CREDIT"]),
         values=values or {}, errors=errors or {}, preview=preview,
     ), status
 
@@ -53,9 +54,10 @@ def sla_credits_form():
             return _page(values, preview=sla_preview.preview(current_user, values))
         claim = sla_claims.file_claim(current_user, values, request.files.get("attachment"))
     except ServiceError as exc:
-        errors = dict(exc.fields or {})
+        errors = {name: str(text) for name, text in (exc.fields or {}).items()}  # lazy messages, worded now
         if not errors:  # 404 (not your subscription) and 409 (overlap, deadline) name no field
-            errors["subscription_id" if exc.status == 404 else "period_start"] = exc.message
+            errors["subscription_id" if exc.status == 404 else "period_start"] = str(exc.message)
         return _page(values, errors=errors, status=exc.status)
-    flash(f"Claim filed. Your ticket id is {claim.ticket_id}. We'll email you when support decides.", "info")
+    flash(gettext("Claim filed. Your ticket id is %(ticket)s. We'll email you when support decides.",
+                  ticket=claim.ticket_id), "info")
     return redirect(url_for("public.sla_credits") + "#claims-h")

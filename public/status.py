@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, redirect, render_template, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.common import i18n
@@ -20,6 +21,7 @@ from app.status import archive, badge, cache, days, feeds, latency, maintenance_
 from app.status.declared import STATUS_WORDS
 from app.status.history import COUNTED, coverage_pct, run_length
 from app.status.page import recent_checks
+from app.subscriptions import subscribers
 from app.web import cached_response
 from public import bp
 
@@ -41,7 +43,8 @@ def status_page():
 def _render_page(**overrides) -> str:
     body = cache.get_or_build(f"page:{i18n.current()}", _render_body)
     # The body is our own autoescaped template output, cached as bytes.
-    return render_template("status.html", body=Markup(body.decode()), **overrides)  # noqa: S704
+    return render_template("status.html", body=Markup(body.decode()), accepted=subscribers.ACCEPTED,  # noqa: S704
+                           **overrides)
 
 
 def _render_anonymous() -> str:
@@ -60,11 +63,11 @@ def status_fragment():
 def status_history_page():
     raw = request.args.get("page", "1")
     if not raw.isdigit() or len(raw) > 6:
-        raise ValidationFailed("page must be a whole number from 1.", code="invalid_page", status=400)
+        raise ValidationFailed(_l("page must be a whole number from 1."), code="invalid_page", status=400)
     page = int(raw)
     pages = int(cache.get_or_build("history:pages", lambda: str(archive.page_count())))
     if not 1 <= page <= pages:
-        raise NotFound(f"The history has {pages} pages.", code="no_such_page")
+        raise NotFound(_l("The history has %(count)s pages.", count=pages), code="no_such_page")
 
     def render(**overrides) -> str:
         body = cache.get_or_build(f"history:{page}:{i18n.current()}", lambda: _render_history(page))

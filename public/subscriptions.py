@@ -4,11 +4,12 @@ nothing), and unsubscribe: a page with a button, and the one-click POST mail cli
 from __future__ import annotations
 
 from flask import current_app, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from app.common.errors import NotFound, ValidationFailed
 from app.extensions import csrf, limiter
 from app.models.status import COMPONENT_NAMES, COMPONENTS
-from app.subscriptions import manage, subscribers
+from app.subscriptions import content, manage, subscribers
 from public import bp
 from public.forms import SignOutForm as ButtonForm  # a CSRF token and nothing else
 
@@ -87,14 +88,14 @@ def status_manage_page(token: str):
     """Everything we hold about the address, with a download and one button that deletes it all."""
     rows = manage.load(token)
     return _no_store(render_template("status_manage.html", token=token, data=manage.held(rows) if rows else None,
-                                     form=ButtonForm(), step="show"))
+                                     form=ButtonForm(), step="show", headlines=content.HEADLINES))
 
 
 @bp.get("/status/subscriptions/manage/<token>/data.json")
 def status_manage_download(token: str):
     rows = manage.load(token)
     if not rows:
-        raise NotFound("We hold nothing about this address any more.", code="nothing_held")
+        raise NotFound(_l("We hold nothing about this address any more."), code="nothing_held")
     response = jsonify(manage.held(rows, all_deliveries=True))
     response.headers["Content-Disposition"] = 'attachment; filename="levqor-status-subscription.json"'
     return _no_store(response)

@@ -21,6 +21,7 @@ import secrets
 import time
 
 from flask import after_this_request, current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from limits.storage import MemoryStorage
@@ -109,7 +110,9 @@ def retry_after(email: str, address: str | None, device: str | None = None) -> i
 
 def _throttled(seconds: int) -> ServiceError:
     minutes = max(1, math.ceil(seconds / 60))
-    return ServiceError(f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+    message = _l("Too many failed sign-ins. Try again in 1 minute.") if minutes == 1 else \
+        _l("Too many failed sign-ins. Try again in %(minutes)s minutes.", minutes=minutes)
+    return ServiceError(message,
                         code="rate_limited", status=429, headers={"Retry-After": str(seconds)})
 
 
@@ -148,7 +151,7 @@ def attempt(email: str, password: str, address: str | None, device_cookie: str |
     user = users.authenticate(email, password)
     if user is None:
         _record_failure(email, address, device)
-        raise ServiceError("Email or password is incorrect.", code="invalid_credentials", status=401)
+        raise ServiceError(_l("Email or password is incorrect."), code="invalid_credentials", status=401)
     _clear(email, device)
     _remember_device(email, device)
     return user

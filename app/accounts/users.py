@@ -6,6 +6,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.common import audit, i18n
@@ -88,7 +89,8 @@ def user_json(user: User) -> dict:
 def set_locale(user: User, value) -> User:
     """Remember the user's language ("en" | "de"); anything else is refused (422) and nothing changes."""
     if not isinstance(value, str) or value not in i18n.LOCALES:
-        raise ValidationFailed("Unknown language.", fields={"locale": f"One of: {', '.join(i18n.LOCALES)}."})
+        raise ValidationFailed(_l("Unknown language."), fields={"locale": _l("One of: %(choices)s.",
+                                                                            choices=", ".join(i18n.LOCALES))})
     if user.locale != value:
         audit.record("user.locale_changed", target_user_id=user.id, target_type="user", target_id=user.id,
                      details={"from": user.locale, "to": value})

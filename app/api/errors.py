@@ -1,4 +1,8 @@
-"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?}.
+"""JSON errors for /api/*: every failure has {"ok": false, "error", "message", "fields"?, "localized"?}.
+
+`message` and `fields` are English whoever asks (integrators match on them). For a visitor whose language
+is not English, `localized` repeats them in that language ({"message", "fields"?}): what the page scripts
+show. Both come from the one message the domain raised (`i18n._l`), so a new message needs no second text.
 
 Pages outside /api/ get the public surface's HTML error page (`public.errors.error_page`), handed
 in by the factory, so this module holds no HTML."""
@@ -7,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, Unauthorized
 
-from app.common import outages
+from app.common import i18n, outages
 from app.common.errors import ServiceError
 
 CODES = {
@@ -24,15 +29,28 @@ CODES = {
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
                    headers: dict | None = None, extra: dict | None = None):
-    body = {"ok": False, "error": code, "message": message}
+    body = {"ok": False, "error": code, "message": str(message)}
     if fields:
-        body["fields"] = fields
+        body["fields"] = {name: str(text) for name, text in fields.items()}
     body.update(extra or {})
+    localized = _localized(message, fields)
+    if localized:
+        body["localized"] = localized
     response = jsonify(body)
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _localized(message, fields: dict | None) -> dict | None:
+    """The error in the visitor's language, or None for an English visitor (nothing to add)."""
+    if i18n.visitor_locale() == i18n.DEFAULT:
+        return None
+    localized = {"message": i18n.in_visitor_language(message)}
+    if fields:
+        localized["fields"] = {name: i18n.in_visitor_language(text) for name, text in fields.items()}
+    return localized
 
 
 def register_error_handlers(app, page: Callable[[int, str], tuple]) -> None:
@@ -55,7 +73,7 @@ def register_error_handlers(app, page: Callable[[int, str], tuple]) -> None:
             return error_response(401, "unauthorized", _message(Unauthorized()))
         if is_api():
             return error_response(400, "csrf_failed",
-                                  "Missing or invalid CSRF token. Send it in the X-CSRFToken header.")
+                                  _l("Missing or invalid CSRF token. Send it in the X-CSRFToken header."))
         message = "Your form expired. Go back, reload and try again."
         return page(400, message)
 
@@ -83,7 +101,8 @@ def register_error_handlers(app, page: Callable[[int, str], tuple]) -> None:
             return _unavailable(down, exc, page)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if is_api():
-            return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
+            return error_response(500, "server_error",
+                                  _l("Something went wrong on our side. It has been logged."))
         return page(500, "Something went wrong on our side.")
 
 
@@ -103,11 +122,11 @@ def _unavailable(down: outages.Down, exc: Exception, page: Callable[[int, str], 
 
 def _message(exc: HTTPException) -> str:
     messages = {
-        401: "Sign in first.",
-        403: "You are not allowed to do that.",
-        404: "Not found.",
-        405: "Method not allowed.",
-        413: "Request body too large.",
-        429: "Too many requests. Slow down and try again later.",
+        401: _l("Sign in first."),
+        403: _l("You are not allowed to do that."),
+        404: _l("Not found."),
+        405: _l("Method not allowed."),
+        413: _l("Request body too large."),
+        429: _l("Too many requests. Slow down and try again later."),
     }
     return messages.get(exc.code, exc.description or exc.name)

@@ -33,9 +33,13 @@ def body(required=(), **props) -> dict:
 
 ANY_STATE = {"type": "string"}
 SCHEMAS = {
+    # `message`/`fields` are English for programs; `localized` repeats them in the visitor's language (only
+    # when that is not English: the `locale` cookie or Accept-Language), for the pages' scripts.
     "Error": {"type": "object", "required": ["ok", "error", "message"], "properties": {
         "ok": {"const": False}, "error": STR, "message": STR,
-        "fields": {"type": "object", "additionalProperties": STR}}},
+        "fields": {"type": "object", "additionalProperties": STR},
+        "localized": {"type": "object", "required": ["message"], "properties": {
+            "message": STR, "fields": {"type": "object", "additionalProperties": STR}}}}},
     "User": body(("id", "email", "name", "is_admin"), id=INT, email=STR, name={"type": ["string", "null"]},
                  is_admin=BOOL, locale={"enum": ["en", "de", None]}),
     "Export": body(("id", "status", "requested_at", "completed_at", "expires_at", "download_url"), id=INT,

@@ -6,7 +6,6 @@ from app.extensions import csrf, limiter
 from app.subscriptions import subscribers
 
 bp = Blueprint("api_status_subscribers", __name__, url_prefix="/api/status")
-ACCEPTED = "If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you confirm."
 
 
 @bp.post("/subscribers")
@@ -18,4 +17,4 @@ ACCEPTED = "If this address can be subscribed, a confirmation email is on its wa
 def subscribe():
     subscribers.request_subscription(json_body())
     # The same answer whether the address is new, pending or already confirmed: no enumeration.
-    return jsonify(ok=True, message=ACCEPTED), 202
+    return jsonify(ok=True, message=str(subscribers.ACCEPTED)), 202

@@ -157,6 +157,20 @@ def lazy(value):
     return LazyString(translate, value)
 
 
+def later(function, *args, **kwargs) -> LazyString:
+    """A value formatted when the message holding it is shown, in that message's language: a domain message
+    is `lazy_gettext` (English in the JSON API, the visitor's language on a page), so a date in it is
+    `later(fmt_date, day)`."""
+    return LazyString(function, *args, **kwargs)
+
+
+def in_visitor_language(value):
+    """`value` (a lazy message or a word in the catalogue) in the visitor's language, even on an English-only
+    surface: what a page script shows beside the JSON API's English `message`."""
+    with force_locale(visitor_locale()):
+        return translate(value)
+
+
 def N_(text: str) -> str:  # noqa: N802  (pybabel's marker: extracted, not translated here)
     return text
 

@@ -11,6 +11,8 @@ import json
 import re
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
+
 from app.common.errors import ServiceError, ValidationFailed
 
 MAX_JSON_BYTES = 256 * 1024  # our largest JSON body is a claim description (5,000 characters)
@@ -33,7 +35,7 @@ class BadInput(ServiceError):
 def parse_json(raw: bytes) -> object:
     """Decode a JSON body strictly: bounded size and depth, no NaN/Infinity, clean strings."""
     if len(raw) > MAX_JSON_BYTES:
-        raise ServiceError(f"JSON bodies are limited to {MAX_JSON_BYTES // 1024} KB.", code="too_large",
+        raise ServiceError(_l("JSON bodies are limited to %(kb)s KB.", kb=MAX_JSON_BYTES // 1024), code="too_large",
                            status=413)
     if not raw.strip():
         return None
@@ -44,14 +46,15 @@ def parse_json(raw: bytes) -> object:
     except UnicodeDecodeError:
         text = "\x00"
     if "\x00" in text:
-        raise BadInput("JSON bodies must be encoded as UTF-8.", code="malformed_json")
+        raise BadInput(_l("JSON bodies must be encoded as UTF-8."), code="malformed_json")
     depth = _max_depth(raw)
     if depth > MAX_JSON_DEPTH:
-        raise BadInput(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is not accepted.", code="too_deep")
+        raise BadInput(_l("JSON nested deeper than %(depth)s levels is not accepted.", depth=MAX_JSON_DEPTH),
+                       code="too_deep")
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise BadInput("The body is not valid JSON (UTF-8).", code="malformed_json") from None
+        raise BadInput(_l("The body is not valid JSON (UTF-8)."), code="malformed_json") from None
     check_clean(data)
     return data
 
@@ -93,7 +96,7 @@ def check_clean(value, path: str = "body") -> None:
         return
     elif isinstance(value, int):
         if abs(value) > INT64_MAX:
-            raise ValidationFailed("Number out of range.", fields={path: "Number out of range."})
+            raise ValidationFailed(_l("Number out of range."), fields={path: _l("Number out of range.")})
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key, path)
@@ -105,24 +108,26 @@ def check_clean(value, path: str = "body") -> None:
 
 def check_text(value: str, field: str) -> None:
     if "\x00" in value:
-        raise ValidationFailed("Text cannot contain NUL characters.", fields={field: "Contains a NUL character."})
+        raise ValidationFailed(_l("Text cannot contain NUL characters."),
+                               fields={field: _l("Contains a NUL character.")})
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationFailed("Text must be valid Unicode (no lone surrogates).",
-                               fields={field: "Not valid Unicode."}) from None
+        raise ValidationFailed(_l("Text must be valid Unicode (no lone surrogates)."),
+                               fields={field: _l("Not valid Unicode.")}) from None
 
 
 def check_form_value(name: str, value: str) -> None:
     check_text(value, name)
     if len(value) > MAX_FIELD_CHARS:
-        raise ValidationFailed(f"{name} is too long.", fields={name: f"At most {MAX_FIELD_CHARS} characters."})
+        raise ValidationFailed(_l("%(name)s is too long.", name=name),
+                               fields={name: _l("At most %(count)s characters.", count=MAX_FIELD_CHARS)})
 
 
 def json_object(data) -> dict:
     """The body must be one JSON object (not an array, string or number)."""
     if not isinstance(data, dict):
-        raise BadInput("Send a JSON object with Content-Type: application/json.")
+        raise BadInput(_l("Send a JSON object with Content-Type: application/json."))
     return data
 
 
@@ -166,10 +171,11 @@ def text(value, max_chars: int, *, strip: bool = True) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed("Expected text.", fields={"_": "Expected text."})
+        raise ValidationFailed(_l("Expected text."), fields={"_": _l("Expected text.")})
     value = value.strip() if strip else value
     if len(value) > max_chars:
-        raise ValidationFailed(f"At most {max_chars} characters.", fields={"_": f"At most {max_chars} characters."})
+        too_long = _l("At most %(count)s characters.", count=max_chars)
+        raise ValidationFailed(too_long, fields={"_": too_long})
     return value
 
 

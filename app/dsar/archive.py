@@ -18,6 +18,7 @@ from typing import IO
 from flask import current_app
 from sqlalchemy import func, select, text
 
+from app.common.i18n import N_
 from app.common.redact import redact, redact_text
 from app.dsar import datamap, readable
 from app.dsar import sections as dsar_sections
@@ -99,7 +100,7 @@ def _categories(counts: dict[str, int | None]) -> list[dict]:
     return [{"category": s.category, "table": s.table, "records": counts.get(s.table),
              "file": s.file if not s.optional or s.table in counts else None,
              "selection": s.selection, **({"reason": s.reason} if s.reason else {}),
-             **({"note": "Not offered yet: nothing is held."} if s.optional and s.table not in counts else {})}
+             **({"note": N_("Not offered yet: nothing is held.")} if s.optional and s.table not in counts else {})}
             for s in datamap.DATA_MAP]
 
 

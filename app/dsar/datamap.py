@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData
 
+from app.common.i18n import N_
+
 # Columns that make a table personal data even without a foreign key to users.
 PERSONAL_COLUMNS = frozenset({"email", "ip", "ip_address", "phone"})
-STAFF = "Levqor staff"  # how staff appear in an archive: by role, never by name or id
+STAFF = N_("Levqor staff")  # how staff appear in an archive: by role, never by name (the reasons below say it too)
 
 
 @dataclass(frozen=True)
@@ -26,63 +28,65 @@ class Source:
 
 
 DATA_MAP: tuple[Source, ...] = (
-    Source("users", "Your account", "user.json", "your email address, your name and when you opened the account",
-           excluded=(
-        ("users.password_hash", "A password hash is a credential, not information about you."),
-        ("users.api_token", "Your personal API token is a secret; regenerate it in the app if needed."))),
-    Source("workflows", "Workflows", "workflows.json", "workflows you own", excluded=(
+    Source("users", N_("Your account"), "user.json",
+           N_("your email address, your name and when you opened the account"), excluded=(
+        ("users.password_hash", N_("A password hash is a credential, not information about you.")),
+        ("users.api_token", N_("Your personal API token is a secret; regenerate it in the app if needed.")))),
+    Source("workflows", N_("Workflows"), "workflows.json", N_("workflows you own"), excluded=(
         ("secrets inside workflows.definition",
-         "Values under keys such as api_key, token, password, secret or credentials read '[redacted]'."),)),
-    Source("workflow_runs", "Workflow runs", "runs.json", "runs of your workflows", excluded=(
-        ("secrets inside workflow_runs.error", "Passwords, tokens and keys in error texts read '[redacted]'."),)),
-    Source("run_logs", "Run logs", "logs.json", "log lines of your runs", excluded=(
+         N_("Values under keys such as api_key, token, password, secret or credentials read '[redacted]'.")),)),
+    Source("workflow_runs", N_("Workflow runs"), "runs.json", N_("runs of your workflows"), excluded=(
+        ("secrets inside workflow_runs.error", N_("Passwords, tokens and keys in error texts read '[redacted]'.")),)),
+    Source("run_logs", N_("Run logs"), "logs.json", N_("log lines of your runs"), excluded=(
         ("run_logs flagged sensitive",
-         "They may hold credentials or other people's data captured from third-party systems."),
-        ("secrets inside run_logs.message", "Passwords, tokens and keys in log lines read '[redacted]'."))),
-    Source("subscriptions", "Billing: subscriptions", "billing.json", "your subscriptions"),
-    Source("invoices", "Billing: invoices", "billing.json", "your invoices", excluded=(
+         N_("They may hold credentials or other people's data captured from third-party systems.")),
+        ("secrets inside run_logs.message", N_("Passwords, tokens and keys in log lines read '[redacted]'.")))),
+    Source("subscriptions", N_("Billing: subscriptions"), "billing.json", N_("your subscriptions")),
+    Source("invoices", N_("Billing: invoices"), "billing.json", N_("your invoices"), excluded=(
         ("invoices.payment_details",
-         "Card data (brand, last digits, fingerprint) is held by our payment processor and never exported."),)),
-    Source("sla_credit_requests", "SLA credit claims", "sla_claims.json",
-           "claims you filed, with the decision, its reasons and your uploaded evidence (attachments/)", excluded=(
-               ("sla_credit_requests.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
-               ("sla_credit_requests.attachment_key", "An internal storage address; the file itself is included."))),
-    Source("sla_disputes", "SLA credit claims: disputes", "sla_claims.json",
-           "your disputes of decisions on your claims, with their outcome (shown with each claim)", excluded=(
-               ("sla_disputes.decided_by", f"Who decided is shown as '{STAFF}', not by name."),
-               ("sla_disputes.attachment_key", "An internal storage address."))),
-    Source("sla_claim_messages", "SLA credit claims: messages", "sla_claims.json",
-           "the message thread on each of your claims, yours and our support team's (shown with each claim)",
-           excluded=(("sla_claim_messages.author_id", f"Staff who wrote are shown as '{STAFF}', not by name."),)),
-    Source("audit_log", "Account activity", "account_activity.json",
-           "entries about you: sign-ins (time, IP address), downloads, staff actions on your data", excluded=(
+         N_("Card data (brand, last digits, fingerprint) is held by our payment processor and never exported.")),)),
+    Source("sla_credit_requests", N_("SLA credit claims"), "sla_claims.json",
+           N_("claims you filed, with the decision, its reasons and your uploaded evidence (attachments/)"), excluded=(
+               ("sla_credit_requests.decided_by", N_("Who decided is shown as 'Levqor staff', not by name.")),
+               ("sla_credit_requests.attachment_key",
+                N_("An internal storage address; the file itself is included.")))),
+    Source("sla_disputes", N_("SLA credit claims: disputes"), "sla_claims.json",
+           N_("your disputes of decisions on your claims, with their outcome (shown with each claim)"), excluded=(
+               ("sla_disputes.decided_by", N_("Who decided is shown as 'Levqor staff', not by name.")),
+               ("sla_disputes.attachment_key", N_("An internal storage address.")))),
+    Source("sla_claim_messages", N_("SLA credit claims: messages"), "sla_claims.json",
+           N_("the message thread on each of your claims, yours and our support team's (shown with each claim)"),
+           excluded=(("sla_claim_messages.author_id",
+                      N_("Staff who wrote are shown as 'Levqor staff', not by name.")),)),
+    Source("audit_log", N_("Account activity"), "account_activity.json",
+           N_("entries about you: sign-ins (time, IP address), downloads, staff actions on your data"), excluded=(
                ("staff identities and IP addresses in audit_log",
-                f"Staff appear as '{STAFF}'; their names, ids and IP addresses are their personal data."),
+                N_("Staff appear as 'Levqor staff'; their names, ids and IP addresses are their personal data.")),
                ("audit_log entries about other people",
-                "Entries where you acted as staff on another person's data belong to that person."))),
-    Source("dsar_exports", "Your data requests", "data_requests.json", "your data export requests", excluded=(
-        ("dsar_exports.download_url, storage_key", "Links and storage addresses are access secrets."),
-        ("dsar_exports.requested_by_id, extended_by_id", f"Staff are shown as '{STAFF}'."))),
-    Source("status_subscribers", "Status page subscriptions", "status_subscriptions.json",
-           "subscriptions under your email address", excluded=(
+                N_("Entries where you acted as staff on another person's data belong to that person.")))),
+    Source("dsar_exports", N_("Your data requests"), "data_requests.json", N_("your data export requests"), excluded=(
+        ("dsar_exports.download_url, storage_key", N_("Links and storage addresses are access secrets.")),
+        ("dsar_exports.requested_by_id, extended_by_id", N_("Staff are shown as 'Levqor staff'.")))),
+    Source("status_subscribers", N_("Status page subscriptions"), "status_subscriptions.json",
+           N_("subscriptions under your email address"), excluded=(
                ("status_subscribers.confirm_token, webhook_secret",
-                "Access secrets: the confirmation link's nonce and the webhook signing key."),)),
-    Source("dsar_erasures", "Your erasure requests", None, "—",
-           reason="A pending erasure is shown, with its date and any hold, on /data-requests, where you can "
-                  "cancel it."),
-    Source("status_notifications", "Status notification deliveries", None, "—",
-           reason="Per-message delivery bookkeeping (sent, failed) for the subscriptions above, deleted after "
-                  "90 days; the updates themselves are public on /status/history."),
-    Source("status_events", "Status notification events", None, "—",
-           reason="Which incident or maintenance change was announced; it holds nothing about customers."),
-    Source("incident_updates", "Incident updates", None, "—",
-           reason="Written by staff about the service; it holds nothing about customers."),
-    Source("scheduled_maintenances", "Scheduled maintenance", None, "—",
-           reason="Announced by staff about the service; it holds nothing about customers."),
-    Source("maintenance_updates", "Maintenance updates", None, "—",
-           reason="Posted by staff about planned work on the service; it holds nothing about customers."),
-    Source("incident_drafts", "Draft incidents", None, "—",
-           reason="Raised by the service's own checks for staff; it holds nothing about customers."),
+                N_("Access secrets: the confirmation link's nonce and the webhook signing key.")),)),
+    Source("dsar_erasures", N_("Your erasure requests"), None, "—",
+           reason=N_("A pending erasure is shown, with its date and any hold, on /data-requests, where you can "
+                  "cancel it.")),
+    Source("status_notifications", N_("Status notification deliveries"), None, "—",
+           reason=N_("Per-message delivery bookkeeping (sent, failed) for the subscriptions above, deleted after "
+                  "90 days; the updates themselves are public on /status/history.")),
+    Source("status_events", N_("Status notification events"), None, "—",
+           reason=N_("Which incident or maintenance change was announced; it holds nothing about customers.")),
+    Source("incident_updates", N_("Incident updates"), None, "—",
+           reason=N_("Written by staff about the service; it holds nothing about customers.")),
+    Source("scheduled_maintenances", N_("Scheduled maintenance"), None, "—",
+           reason=N_("Announced by staff about the service; it holds nothing about customers.")),
+    Source("maintenance_updates", N_("Maintenance updates"), None, "—",
+           reason=N_("Posted by staff about planned work on the service; it holds nothing about customers.")),
+    Source("incident_drafts", N_("Draft incidents"), None, "—",
+           reason=N_("Raised by the service's own checks for staff; it holds nothing about customers.")),
 )
 
 BY_TABLE = {source.table: source for source in DATA_MAP}
@@ -93,7 +97,7 @@ BY_TABLE = {source.table: source for source in DATA_MAP}
 # column of a scrubbed table has a rule, so a new column cannot slip through), or NOTHING (the table
 # holds nothing about customers). app/dsar/erasure.py runs these rules; README "Retention" states them.
 DELETE, SCRUB, NOTHING = "delete", "scrub", "nothing"
-ACCOUNTING_YEARS = 10  # invoices and credits: commercial and tax law (e.g. HGB §257, AO §147)
+ACCOUNTING_YEARS = 10  # invoices and credits: commercial and tax law (e.g. HGB §257, AO §147); the texts say 10
 
 
 @dataclass(frozen=True)
@@ -112,51 +116,51 @@ _CLAIM_KEPT = ("id", "user_id", "subscription_id", "plan", "period_start", "peri
                "suggested_credit_amount", "credit_method", "credit_state", "credit_error", "emailed_at", "computation",
                "source")
 ERASURE: dict[str, Erasure] = {
-    "users": Erasure(SCRUB, "id", "Your account row stays as an empty shell under its number, so invoices can still "
-                     "refer to it: email, name, password and API token are removed and nobody can sign in with it.",
+    "users": Erasure(SCRUB, "id", N_("Your account row stays as an empty shell under its number, so invoices can still "
+                     "refer to it: email, name, password and API token are removed and nobody can sign in with it."),
                      keep=("id", "created_at", "locale"),  # the language: the last mail is in it; it names nobody
                      clear=("email", "name", "password_hash", "is_admin", "api_token", "session_version")),
-    "workflows": Erasure(DELETE, "user_id", "Deleted."),
-    "workflow_runs": Erasure(DELETE, "user_id", "Deleted."),
-    "run_logs": Erasure(DELETE, "user_id", "Deleted."),
-    "subscriptions": Erasure(SCRUB, "user_id", f"Kept {ACCOUNTING_YEARS} years for accounting (plan, price, period); "
-                             "they hold nothing else about you.",
+    "workflows": Erasure(DELETE, "user_id", N_("Deleted.")),
+    "workflow_runs": Erasure(DELETE, "user_id", N_("Deleted.")),
+    "run_logs": Erasure(DELETE, "user_id", N_("Deleted.")),
+    "subscriptions": Erasure(SCRUB, "user_id", N_("Kept 10 years for accounting (plan, price, period); "
+                             "they hold nothing else about you."),
                              keep=("id", "user_id", "plan", "status", "price_amount", "currency",
                                    "current_period_start", "current_period_end", "stripe_subscription_id",
                                    "created_at")),
-    "invoices": Erasure(SCRUB, "user_id", f"Kept {ACCOUNTING_YEARS} years, as accounting law requires; the card "
-                        "details are removed.",
+    "invoices": Erasure(SCRUB, "user_id", N_("Kept 10 years, as accounting law requires; the card "
+                        "details are removed."),
                         keep=("id", "user_id", "subscription_id", "number", "status", "amount_due", "amount_paid",
                               "currency", "period_start", "period_end", "issued_at", "stripe_invoice_id"),
                         clear=("payment_details",)),
-    "sla_credit_requests": Erasure(SCRUB, "user_id", f"The decision and any credit are kept {ACCOUNTING_YEARS} years "
-                                   "for accounting; your description and uploaded evidence are deleted.",
+    "sla_credit_requests": Erasure(SCRUB, "user_id", N_("The decision and any credit are kept 10 years "
+                                   "for accounting; your description and uploaded evidence are deleted."),
                                    keep=_CLAIM_KEPT, clear=("description", "attachment_key", "attachment_name")),
-    "sla_disputes": Erasure(SCRUB, "user_id", f"The dispute's outcome and any credit are kept {ACCOUNTING_YEARS} years "
-                            "for accounting; your reasons and uploaded evidence are deleted.",
+    "sla_disputes": Erasure(SCRUB, "user_id", N_("The dispute's outcome and any credit are kept 10 years "
+                            "for accounting; your reasons and uploaded evidence are deleted."),
                             keep=("id", "claim_id", "user_id", "status", "opened_at", "first_credit_amount",
                                   "decided_by", "decided_at", "notes", "credit_difference", "credit_method",
                                   "credit_state", "stripe_ref", "credit_error", "emailed_at"),
                             clear=("reason", "attachment_key", "attachment_name")),
-    "sla_claim_messages": Erasure(DELETE, "user_id", "Deleted: the messages you and our support team wrote on "
-                                  "your claims."),
-    "audit_log": Erasure(SCRUB, "audit", "Kept as a security record with its numbers and times only: IP addresses, "
-                         "email addresses and other personal details are removed.",
+    "sla_claim_messages": Erasure(DELETE, "user_id", N_("Deleted: the messages you and our support team wrote on "
+                                  "your claims.")),
+    "audit_log": Erasure(SCRUB, "audit", N_("Kept as a security record with its numbers and times only: IP addresses, "
+                         "email addresses and other personal details are removed."),
                          keep=("id", "created_at", "actor_id", "action", "target_user_id", "target_type", "target_id"),
                          clear=("ip", "details")),
-    "dsar_exports": Erasure(DELETE, "user_id", "Deleted, and every archive in storage with them."),
-    "dsar_erasures": Erasure(SCRUB, "user_id", "Kept as proof that we erased your data when asked (dates and "
-                             "status only); the address we send the final email to is removed once it is sent.",
+    "dsar_exports": Erasure(DELETE, "user_id", N_("Deleted, and every archive in storage with them.")),
+    "dsar_erasures": Erasure(SCRUB, "user_id", N_("Kept as proof that we erased your data when asked (dates and "
+                             "status only); the address we send the final email to is removed once it is sent."),
                              keep=("id", "user_id", "status", "requested_at", "scheduled_for", "canceled_at", "held_at",
                                    "hold_reason", "held_by_id", "started_at", "completed_at", "attempts", "error",
                                    "scheduled_emailed_at", "final_emailed_at", "notify_email")),
-    "status_subscribers": Erasure(DELETE, "email", "Subscriptions under your email address are deleted."),
-    "status_notifications": Erasure(DELETE, "subscriber", "Deleted with the subscriptions they belong to."),
-    "status_events": Erasure(NOTHING, "", "Holds nothing about you."),
-    "incident_updates": Erasure(NOTHING, "", "Holds nothing about you."),
-    "scheduled_maintenances": Erasure(NOTHING, "", "Holds nothing about you."),
-    "maintenance_updates": Erasure(NOTHING, "", "Holds nothing about you."),
-    "incident_drafts": Erasure(NOTHING, "", "Holds nothing about you."),
+    "status_subscribers": Erasure(DELETE, "email", N_("Subscriptions under your email address are deleted.")),
+    "status_notifications": Erasure(DELETE, "subscriber", N_("Deleted with the subscriptions they belong to.")),
+    "status_events": Erasure(NOTHING, "", N_("Holds nothing about you.")),
+    "incident_updates": Erasure(NOTHING, "", N_("Holds nothing about you.")),
+    "scheduled_maintenances": Erasure(NOTHING, "", N_("Holds nothing about you.")),
+    "maintenance_updates": Erasure(NOTHING, "", N_("Holds nothing about you.")),
+    "incident_drafts": Erasure(NOTHING, "", N_("Holds nothing about you.")),
 }
 
 
@@ -170,7 +174,7 @@ def erasure_gaps(metadata: MetaData) -> list[str]:
     return sorted(gaps)
 
 OTHER_EXCLUSIONS = (
-    ("other users' rows", "The archive holds only rows that belong to your account."),
+    ("other users' rows", N_("The archive holds only rows that belong to your account.")),
 )
 
 
@@ -193,24 +197,24 @@ def stale_entries(metadata: MetaData) -> list[str]:
 # What a person reads for each exclusion (index.html, README.txt): the manifest's `what` names the
 # column for programs; these say it in plain words. A test checks every exclusion has one.
 PLAIN = {
-    "users.password_hash": "Your password",
-    "users.api_token": "Your personal API token",
-    "secrets inside workflows.definition": "Passwords and keys inside your workflows",
-    "secrets inside workflow_runs.error": "Passwords and keys in error messages of your runs",
-    "run_logs flagged sensitive": "Log lines marked as sensitive",
-    "secrets inside run_logs.message": "Passwords and keys in your log lines",
-    "invoices.payment_details": "Your card details",
-    "sla_credit_requests.decided_by": "Who decided your SLA claims",
-    "sla_credit_requests.attachment_key": "Where your uploaded evidence is stored",
-    "sla_disputes.decided_by": "Who decided your disputes",
-    "sla_disputes.attachment_key": "Where your dispute evidence is stored",
-    "sla_claim_messages.author_id": "Which staff member wrote to you",
-    "staff identities and IP addresses in audit_log": "Names and addresses of our staff",
-    "audit_log entries about other people": "Records about other people",
-    "dsar_exports.download_url, storage_key": "Download links and storage addresses of your exports",
-    "dsar_exports.requested_by_id, extended_by_id": "Which staff member handled your data requests",
-    "status_subscribers.confirm_token, webhook_secret": "The secret codes of your status subscriptions",
-    "other users' rows": "Other people's data",
+    "users.password_hash": N_("Your password"),
+    "users.api_token": N_("Your personal API token"),
+    "secrets inside workflows.definition": N_("Passwords and keys inside your workflows"),
+    "secrets inside workflow_runs.error": N_("Passwords and keys in error messages of your runs"),
+    "run_logs flagged sensitive": N_("Log lines marked as sensitive"),
+    "secrets inside run_logs.message": N_("Passwords and keys in your log lines"),
+    "invoices.payment_details": N_("Your card details"),
+    "sla_credit_requests.decided_by": N_("Who decided your SLA claims"),
+    "sla_credit_requests.attachment_key": N_("Where your uploaded evidence is stored"),
+    "sla_disputes.decided_by": N_("Who decided your disputes"),
+    "sla_disputes.attachment_key": N_("Where your dispute evidence is stored"),
+    "sla_claim_messages.author_id": N_("Which staff member wrote to you"),
+    "staff identities and IP addresses in audit_log": N_("Names and addresses of our staff"),
+    "audit_log entries about other people": N_("Records about other people"),
+    "dsar_exports.download_url, storage_key": N_("Download links and storage addresses of your exports"),
+    "dsar_exports.requested_by_id, extended_by_id": N_("Which staff member handled your data requests"),
+    "status_subscribers.confirm_token, webhook_secret": N_("The secret codes of your status subscriptions"),
+    "other users' rows": N_("Other people's data"),
 }
 
 

@@ -12,10 +12,11 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.users import authenticate
-from app.common import audit, tasks
+from app.common import audit, i18n, tasks
 from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.common.iso import iso
 from app.dsar import erasure_run, recovery
@@ -53,18 +54,19 @@ def request_erasure(user_id: int, password: str) -> ErasureRequest:
     """Schedule the erasure of the account after the grace period; the password must be re-entered."""
     user = db.session.execute(select(User).where(User.id == user_id).with_for_update()).scalar_one_or_none()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_l("No such user."))
     if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD_CHARS \
             or authenticate(user.email, password) is None:
         db.session.rollback()
-        raise ValidationFailed("That password is not right. Nothing was scheduled.", code="wrong_password",
-                               fields={"password": "Enter the password you sign in with."})
+        raise ValidationFailed(_l("That password is not right. Nothing was scheduled."), code="wrong_password",
+                               fields={"password": _l("Enter the password you sign in with.")})
     active = db.session.scalars(select(ErasureRequest).where(
         ErasureRequest.user_id == user_id, ErasureRequest.status.in_(ACTIVE))).first()
     if active is not None:
         db.session.rollback()
-        raise Conflict(f"An erasure of your account is already {active.status} "
-                       f"(for {active.scheduled_for:%d %B %Y}).", code="erasure_scheduled",
+        raise Conflict(_l("An erasure of your account is already %(status)s (for %(day)s).",
+                          status=i18n.lazy(active.status), day=i18n.later(i18n.fmt_date, active.scheduled_for)),
+                       code="erasure_scheduled",
                        extra={"request": view(active)})
     now = utcnow()
     erasure = ErasureRequest(user_id=user_id, status=ErasureStatus.SCHEDULED, requested_at=now,
@@ -82,7 +84,7 @@ def _owned(erasure_id: int, user_id: int) -> ErasureRequest:
     erasure = ErasureRequest.locked(erasure_id)
     if erasure is None or erasure.user_id != user_id:
         db.session.rollback()
-        raise NotFound("No such erasure request.")
+        raise NotFound(_l("No such erasure request."))
     return erasure
 
 

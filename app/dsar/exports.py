@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from app.common import audit, outages, tasks
+from app.common import audit, i18n, outages, tasks
 from app.common.errors import NotFound, ServiceError
 from app.common.iso import iso
 from app.common.mailer import send_template
@@ -240,14 +240,14 @@ def check_download(token: str, user_id: int) -> DsarExport:
     except BadSignature:
         data, expired = None, False
     if not isinstance(data, dict) or data.get("u") != user_id:
-        raise NotFound("This download link is not valid.")
+        raise NotFound(_l("This download link is not valid."))
     export = db.session.get(DsarExport, data.get("e"))
     if export is None or export.user_id != user_id:
-        raise NotFound("This download link is not valid.")
+        raise NotFound(_l("This download link is not valid."))
     if expired or export.link_is_gone:
         raise gone(export)
     if export.status != ExportStatus.READY:
-        raise NotFound("This export is not ready.")
+        raise NotFound(_l("This export is not ready."))
     return export
 
 
@@ -262,14 +262,16 @@ def record_download(export: DsarExport, user_id: int) -> DsarExport:
 def gone(export: DsarExport) -> LinkGone:
     """The 410 in the person's words: what happened to the link, and when they may ask again."""
     withdrawn = export.status == ExportStatus.INVALIDATED
-    what = ("Our support team withdrew this link, and the archive behind it was deleted." if withdrawn else
-            f"This link expired on {export.expires_at:%d %B %Y} and the archive behind it was deleted."
-            if export.expires_at else "This link has expired.")
+    what = (_l("Our support team withdrew this link, and the archive behind it was deleted.") if withdrawn else
+            _l("This link expired on %(day)s and the archive behind it was deleted.",
+               day=i18n.later(i18n.fmt_date, export.expires_at))
+            if export.expires_at else _l("This link has expired."))
     again = next_allowed_at(export.user_id)
-    when = (f"You can request a new export from {again:%d %B %Y, %H:%M} UTC." if again else
-            "You can request a new export now.")
-    return LinkGone(f"{what} {when}", extra={"link_state": "withdrawn" if withdrawn else "expired",
-                                              "next_allowed_at": iso(again) if again else None})
+    when = (_l("You can request a new export from %(when)s.", when=i18n.later(i18n.fmt_datetime, again, "long"))
+            if again else _l("You can request a new export now."))
+    return LinkGone(i18n.later("{} {}".format, what, when),
+                    extra={"link_state": "withdrawn" if withdrawn else "expired",
+                           "next_allowed_at": iso(again) if again else None})
 
 
 def download_filename(export: DsarExport) -> str:

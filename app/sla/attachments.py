@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
 from app.common.errors import ServiceError, ValidationFailed
@@ -47,29 +48,30 @@ def check(filename: str | None, stream) -> Attachment:
     """Read at most 5 MB (+1 byte to notice more) and verify the bytes match the claimed type."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ServiceError("The attachment is larger than 5 MB.", code="too_large", status=413,
-                           fields={"attachment": "At most 5 MB."})
+        raise ServiceError(_l("The attachment is larger than %(mb)s MB.", mb=MAX_BYTES // (1024 * 1024)),
+                           code="too_large", status=413,
+                           fields={"attachment": _l("At most %(mb)s MB.", mb=MAX_BYTES // (1024 * 1024))})
     name = sanitize_name(filename)
     ext = os.path.splitext(name)[1]
     if ext not in CONTENT_TYPES:
-        raise _invalid(f"Attach one of {ALLOWED_TEXT}.")
+        raise _invalid(_l("Attach one of %(allowed)s.", allowed=ALLOWED_TEXT))
     if not data:
-        raise _invalid("The attachment is empty.")
+        raise _invalid(_l("The attachment is empty."))
     if ext in MAGIC:
         if not data.startswith(MAGIC[ext]):
-            raise _invalid(f"The file's content is not a {ext[1:].upper()}.")
+            raise _invalid(_l("The file's content is not a %(type)s.", type=ext[1:].upper()))
     else:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise _invalid("Text attachments must be UTF-8 text.") from None
+            raise _invalid(_l("Text attachments must be UTF-8 text.")) from None
         if "\x00" in text:
-            raise _invalid("Text attachments must be UTF-8 text.")
+            raise _invalid(_l("Text attachments must be UTF-8 text."))
         if ext == ".json":
             try:
                 json.loads(text)
             except ValueError:
-                raise _invalid("The .json attachment is not valid JSON.") from None
+                raise _invalid(_l("The .json attachment is not valid JSON.")) from None
     return Attachment(name, data, CONTENT_TYPES[ext])
 
 

@@ -9,6 +9,7 @@ import io
 from datetime import datetime, timedelta
 
 from flask import Response, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.common.errors import NotFound
@@ -28,7 +29,7 @@ def filename(claim: SlaCreditRequest) -> str:
 def own_claim(claim_id: int, user_id: int) -> SlaCreditRequest:
     claim = claims.get_claim(claim_id)
     if claim.user_id != user_id:
-        raise NotFound("No such SLA credit request.")
+        raise NotFound(_l("No such SLA credit request."))
     return claim
 
 

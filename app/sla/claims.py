@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
-from app.common import audit, inputs
+from app.common import audit, i18n, inputs
 from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.common.inputs import parse_time
 from app.common.iso import iso
@@ -38,17 +39,17 @@ def parse_window(data: dict, now: datetime, fields: dict[str, str]) -> tuple[int
     """subscription_id, period_start, period_end as filing and the preview read them; problems go in `fields`."""
     sub_id = inputs.parse_id(data.get("subscription_id"))
     if sub_id is None:
-        fields["subscription_id"] = "Choose one of your subscriptions."
+        fields["subscription_id"] = _l("Choose one of your subscriptions.")
     start, end = parse_time(data.get("period_start")), parse_time(data.get("period_end"))
     if start is None:
-        fields["period_start"] = "Enter the start of the outage period (ISO 8601 date and time)."
+        fields["period_start"] = _l("Enter the start of the outage period (ISO 8601 date and time).")
     if end is None:
-        fields["period_end"] = "Enter the end of the outage period (ISO 8601 date and time)."
+        fields["period_end"] = _l("Enter the end of the outage period (ISO 8601 date and time).")
     if start and end:
         if start >= end:
-            fields["period_end"] = "The period must end after it starts."
+            fields["period_end"] = _l("The period must end after it starts.")
         elif end > now:
-            fields["period_end"] = "The period cannot end in the future."
+            fields["period_end"] = _l("The period cannot end in the future.")
     return sub_id, start, end
 
 
@@ -69,8 +70,9 @@ def is_overdue(claim: SlaCreditRequest, now: datetime | None = None) -> bool:
 def check_filing_deadline(period: periods.BillingPeriod, now: datetime) -> None:
     deadline = filing_deadline(period.end)
     if now > deadline:
-        message = (f"Claims for the billing period ending {period.end:%Y-%m-%d} could be filed until "
-                   f"{deadline:%Y-%m-%d %H:%M} UTC ({current_app.config['SLA_FILING_DAYS']} days after it ended).")
+        message = _l("Claims for the billing period ending %(end)s could be filed until %(deadline)s (%(days)s days "
+                     "after it ended).", end=i18n.later(i18n.fmt_date, period.end, "ymd"),
+                     deadline=i18n.later(i18n.fmt_datetime, deadline), days=current_app.config["SLA_FILING_DAYS"])
         raise ValidationFailed(message, fields={"period_end": message})
 
 
@@ -79,18 +81,18 @@ def _parse_claim(data: dict, now: datetime) -> dict:
     sub_id, start, end = parse_window(data, now, fields)
     minutes = inputs.parse_int(data.get("claimed_downtime_minutes"), 0, inputs.INT32_MAX)
     if minutes is None or minutes < 0:
-        fields["claimed_downtime_minutes"] = "Enter the downtime in whole minutes (0 or more)."
+        fields["claimed_downtime_minutes"] = _l("Enter the downtime in whole minutes (0 or more).")
     elif start and end and start < end and minutes > (end - start).total_seconds() / 60:
-        fields["claimed_downtime_minutes"] = "The downtime cannot be longer than the period."
+        fields["claimed_downtime_minutes"] = _l("The downtime cannot be longer than the period.")
     description = data.get("description")
     # PostgreSQL text cannot hold NUL; pasted logs sometimes carry one.
     description = description.replace("\x00", "").strip() if isinstance(description, str) else ""
     if not description:
-        fields["description"] = "Describe what you saw."
+        fields["description"] = _l("Describe what you saw.")
     elif len(description) > MAX_DESCRIPTION:
-        fields["description"] = f"At most {MAX_DESCRIPTION} characters."
+        fields["description"] = _l("At most %(count)s characters.", count=MAX_DESCRIPTION)
     if fields:
-        raise ValidationFailed("Some fields need your attention.", fields=fields)
+        raise ValidationFailed(_l("Some fields need your attention."), fields=fields)
     return {"subscription_id": sub_id, "start": start, "end": end, "minutes": minutes, "description": description}
 
 
@@ -150,34 +152,37 @@ def _overlap_conflict(claim_id: int, source: str, status: str) -> Conflict:
     ticket = f"SLA-{claim_id:06d}"
     if source == "proactive":
         done = "credited" if status == "approved" else "are already crediting"
-        return Conflict(f"We noticed this billing period's downtime ourselves and {done} it: {ticket}. Nothing "
-                        "more to file; if you think the outage was worse, dispute that credit once it is decided.",
+        return Conflict(_l("We noticed this billing period's downtime ourselves and %(done)s it: %(ticket)s. Nothing "
+                           "more to file; if you think the outage was worse, dispute that credit once it is decided.",
+                           done=i18n.lazy(done), ticket=ticket),
                         code="already_credited", extra={"ticket_id": ticket})
-    return Conflict(f"You already filed {ticket} for an overlapping period of this subscription.",
+    return Conflict(_l("You already filed %(ticket)s for an overlapping period of this subscription.", ticket=ticket),
                     code="overlapping_claim", extra={"ticket_id": ticket})
 
 
 def own_active_subscription(user: User, sub_id: int) -> Subscription:
     sub = db.session.get(Subscription, sub_id)
     if sub is None or sub.user_id != user.id:
-        raise NotFound("No such subscription on your account.", fields={"subscription_id": "not_found"})
+        raise NotFound(_l("No such subscription on your account."), fields={"subscription_id": "not_found"})
     if sub.status != "active":
-        raise ValidationFailed("Only active subscriptions can claim SLA credits.",
-                               fields={"subscription_id": f"This subscription is {sub.status}."})
+        raise ValidationFailed(_l("Only active subscriptions can claim SLA credits."),
+                               fields={"subscription_id": _l("This subscription is %(status)s.",
+                                                             status=i18n.lazy(sub.status))})
     return sub
 
 
 def billing_period_for(sub: Subscription, start: datetime, end: datetime) -> periods.BillingPeriod:
     touching = periods.periods_touching(periods.billing_periods(sub), start, end)
     if not touching or (len(touching) == 1 and not touching[0].contains(start, end)):
-        raise ValidationFailed("The period is outside what this subscription covered.",
-                               fields={"period_start": "Outside the subscription's billed periods."})
+        raise ValidationFailed(_l("The period is outside what this subscription covered."),
+                               fields={"period_start": _l("Outside the subscription's billed periods.")})
     if len(touching) > 1:
         boundary = iso(touching[0].end)
         raise ValidationFailed(
-            f"Your window crosses the end of a billing period ({boundary}). Credits are computed per billing "
-            "period: file one claim for each side of that moment.",
-            fields={"period_end": f"End it at {boundary} at the latest, and file a second claim for the rest."})
+            _l("Your window crosses the end of a billing period (%(boundary)s). Credits are computed per billing "
+               "period: file one claim for each side of that moment.", boundary=boundary),
+            fields={"period_end": _l("End it at %(boundary)s at the latest, and file a second claim for the rest.",
+                                     boundary=boundary)})
     return touching[0]
 
 
@@ -260,7 +265,7 @@ def admin_search(filters: ListFilters, plan: str | None = None) -> tuple[list[Sl
 def get_claim(claim_id: int) -> SlaCreditRequest:
     claim = db.session.get(SlaCreditRequest, claim_id) if 0 < claim_id < 2**31 else None
     if claim is None:
-        raise NotFound("No such SLA credit request.")
+        raise NotFound(_l("No such SLA credit request."))
     return claim
 
 

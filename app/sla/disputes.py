@@ -16,9 +16,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.common import audit, inputs, tasks
+from app.common import audit, i18n, inputs, tasks
 from app.common.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.models import SlaCreditRequest, SlaDispute, User
@@ -44,24 +45,27 @@ def own_claim(user: User, claim_id: int) -> SlaCreditRequest:
     """The user's own claim; anyone else's is 404, the same answer as a claim that does not exist."""
     claim = get_claim(claim_id)
     if claim.user_id != user.id:
-        raise NotFound("No such SLA credit request.")
+        raise NotFound(_l("No such SLA credit request."))
     return claim
 
 
 def open_dispute(user: User, claim_id: int, data: dict, upload=None) -> SlaCreditRequest:
     own_claim(user, claim_id)
-    reason = _text(data, "reason", "Say why you disagree with the decision.")
+    reason = _text(data, "reason", _l("Say why you disagree with the decision."))
     attachment = None
     if upload is not None and getattr(upload, "filename", ""):
         attachment = attachments.check(upload.filename, upload.stream)
     claim = staff.locked(claim_id)
     if claim.is_pending():
-        raise _refuse(f"{claim.ticket_id} is not decided yet: there is nothing to dispute.", "not_decided")
+        raise _refuse(_l("%(ticket)s is not decided yet: there is nothing to dispute.", ticket=claim.ticket_id),
+                      "not_decided")
     if claim.dispute is not None:
-        raise _refuse(f"{claim.ticket_id} was already disputed; a claim is disputed once.", "already_disputed")
+        raise _refuse(_l("%(ticket)s was already disputed; a claim is disputed once.", ticket=claim.ticket_id),
+                      "already_disputed")
     if utcnow() > dispute_closes(claim):
-        raise _refuse(f"Decisions can be disputed within {current_app.config['SLA_DISPUTE_DAYS']} days; "
-                      f"{claim.ticket_id} was decided on {claim.decided_at:%Y-%m-%d}.", "dispute_window_closed")
+        raise _refuse(_l("Decisions can be disputed within %(days)s days; %(ticket)s was decided on %(day)s.",
+                         days=current_app.config["SLA_DISPUTE_DAYS"], ticket=claim.ticket_id,
+                         day=i18n.later(i18n.fmt_date, claim.decided_at, "ymd")), "dispute_window_closed")
     key = attachments.store(attachment) if attachment else None
     try:
         dispute = SlaDispute(claim_id=claim.id, user_id=claim.user_id, reason=reason,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from app.common.errors import ValidationFailed
@@ -30,7 +31,7 @@ def preview(user: User, data: dict) -> dict:
     now, fields = utcnow(), {}
     sub_id, start, end = claims.parse_window(data, now, fields)
     if fields:
-        raise ValidationFailed("Some fields need your attention.", fields=fields)
+        raise ValidationFailed(_l("Some fields need your attention."), fields=fields)
     sub = claims.own_active_subscription(user, sub_id)
     period = claims.billing_period_for(sub, start, end)
     claims.check_filing_deadline(period, now)

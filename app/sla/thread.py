@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.common import audit, inputs, tasks
@@ -23,7 +24,7 @@ def _body(data: dict) -> str:
     body = inputs.text_field(data, "body", MAX_BODY)
     inputs.check_text(body, "body")
     if not body:
-        raise ValidationFailed("Write a message.", fields={"body": "Write a message."})
+        raise ValidationFailed(_l("Write a message."), fields={"body": _l("Write a message.")})
     return body
 
 

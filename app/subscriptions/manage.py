@@ -9,6 +9,7 @@ it does not expire: an old notification must still lead to the data. Once the da
 token finds nothing (a new subscription gets a new id)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
 from sqlalchemy import delete, func, select
 
@@ -31,14 +32,14 @@ def load(token: str) -> list[StatusSubscriber]:
     try:
         subscriber_id, key = manage_signer().loads(token)
     except (BadSignature, ValueError, TypeError):
-        raise NotFound("This link is not valid.", code="bad_link") from None
+        raise NotFound(_l("This link is not valid."), code="bad_link") from None
     if not isinstance(subscriber_id, int) or not 0 < subscriber_id < 2**31 or not isinstance(key, str):
-        raise NotFound("This link is not valid.", code="bad_link")
+        raise NotFound(_l("This link is not valid."), code="bad_link")
     row = db.session.get(StatusSubscriber, subscriber_id)
     if row is None:
         return []
     if key != address_key(row.email)[:12]:
-        raise NotFound("This link is not valid.", code="bad_link")
+        raise NotFound(_l("This link is not valid."), code="bad_link")
     return list(db.session.scalars(select(StatusSubscriber).where(StatusSubscriber.email == row.email)
                                    .order_by(StatusSubscriber.id)))
 

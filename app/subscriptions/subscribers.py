@@ -39,6 +39,11 @@ ADDRESS_SCOPE = "status-subscribe-address"
 
 # --- input ----------------------------------------------------------------------------------------
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def clean(data: dict) -> dict:
     """{email, webhook_url?, components, format} or ValidationFailed naming every bad field."""
     fields: dict[str, str] = {}
@@ -48,19 +53,21 @@ def clean(data: dict) -> dict:
     email = data.get("email")
     email = email.strip().lower() if isinstance(email, str) else ""
     if not _EMAIL.fullmatch(email):
-        fields["email"] = "Enter a valid email address (name@example.com)."
+        fields["email"] = _l("Enter a valid email address (name@example.com).")
     components = data.get("components") or []
     if not isinstance(components, list) or any(c not in COMPONENTS for c in components):
-        fields["components"] = f"A list among {', '.join(COMPONENTS)} (empty or absent: every component)."
+        fields["components"] = _l("A list among %(components)s (empty or absent: every component).",
+                                  components=", ".join(COMPONENTS))
         components = []
     url = data.get("webhook_url")
     if url is not None and not isinstance(url, str):
-        fields["webhook_url"] = "A URL string."
+        fields["webhook_url"] = _l("A URL string.")
     fmt = data.get("format", "statuspage")
     if fmt not in WEBHOOK_FORMATS or (fmt != "statuspage" and url is None):
-        fields["format"] = f"For a webhook, one of: {', '.join(WEBHOOK_FORMATS)} (default statuspage)."
+        fields["format"] = _l("For a webhook, one of: %(formats)s (default statuspage).",
+                              formats=", ".join(WEBHOOK_FORMATS))
     if fields:
-        raise ValidationFailed("The subscription was not saved.", fields=fields)
+        raise ValidationFailed(_l("The subscription was not saved."), fields=fields)
     if url is not None:  # checked last: it resolves DNS
         webhooks.resolve(url, current_app.config["STATUS_WEBHOOK_ALLOW_PRIVATE"])
         url = url.strip()
@@ -70,12 +77,27 @@ def clean(data: dict) -> dict:
 
 # --- tokens ---------------------------------------------------------------------------------------
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def _confirm_signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="status-subscribe-confirm")
 
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def _unsubscribe_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="status-unsubscribe")
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def unsubscribe_url(subscriber: StatusSubscriber) -> str:
@@ -84,14 +106,29 @@ def unsubscribe_url(subscriber: StatusSubscriber) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/status/unsubscribe/{token}"
 
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def manage_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="status-manage")
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def manage_url(subscriber: StatusSubscriber) -> str:
     """The page of everything we hold about the address (app/subscriptions/manage.py); no expiry either."""
     token = manage_signer().dumps([subscriber.id, address_key(subscriber.email)[:12]])
     return f"{current_app.config['PUBLIC_BASE_URL']}/status/subscriptions/manage/{token}"
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def confirm_url(subscriber: StatusSubscriber, components: list[str], webhook_format: str = "statuspage") -> str:
@@ -102,8 +139,18 @@ def confirm_url(subscriber: StatusSubscriber, components: list[str], webhook_for
 
 # --- subscribe ------------------------------------------------------------------------------------
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def address_key(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def _address_allows(email: str) -> bool:
@@ -116,9 +163,19 @@ def _address_allows(email: str) -> bool:
         return True
 
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def _find(email: str, url: str | None) -> StatusSubscriber | None:
     return db.session.scalar(select(StatusSubscriber).where(
         StatusSubscriber.email == email, func.coalesce(StatusSubscriber.webhook_url, "") == (url or "")))
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def _find_or_create(email: str, url: str | None, components: list[str]) -> StatusSubscriber:
@@ -132,6 +189,11 @@ def _find_or_create(email: str, url: str | None, components: list[str]) -> Statu
         return row
     except IntegrityError:
         return _find(email, url)
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def request_subscription(data: dict) -> None:
@@ -151,8 +213,13 @@ def request_subscription(data: dict) -> None:
             tasks.enqueue(CONFIRM_JOB, row.id, wish["components"], wish["format"])
         except Exception:  # nothing to recover later: the person is told to ask again
             log.exception("could not enqueue the confirmation mail for status subscriber %s", row.id)
-            raise ServiceError("We could not send the confirmation email just now; please try again in a "
-                               "few minutes.", code="unavailable", status=503) from None
+            raise ServiceError(_l("We could not send the confirmation email just now; please try again in a "
+                                  "few minutes."), code="unavailable", status=503) from None
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def send_confirmation(subscriber_id: int, components: list[str], webhook_format: str = "statuspage") -> bool:
@@ -171,31 +238,46 @@ def send_confirmation(subscriber_id: int, components: list[str], webhook_format:
 
 # --- confirm / unsubscribe ------------------------------------------------------------------------
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def _load_confirm(token: str) -> tuple[StatusSubscriber, list[str] | None, str | None]:
     """The link's subscriber and the components it applies; components None for a used link of a
     subscription that is active (a second click: "you are already subscribed", nothing changes)."""
     try:
         subscriber_id, nonce, components, *rest = _confirm_signer().loads(token, max_age=CONFIRM_DAYS * 86400)
     except SignatureExpired:
-        raise ValidationFailed("This confirmation link has expired; subscribe again for a new one.",
+        raise ValidationFailed(_l("This confirmation link has expired; subscribe again for a new one."),
                                code="link_expired", status=410) from None
     except (BadSignature, ValueError, TypeError):
-        raise NotFound("This confirmation link is not valid.", code="bad_link") from None
+        raise NotFound(_l("This confirmation link is not valid."), code="bad_link") from None
     row = db.session.get(StatusSubscriber, subscriber_id) \
         if isinstance(subscriber_id, int) and 0 < subscriber_id < 2**31 else None
     if row is not None and row.state == "active" and row.confirm_token is None:
         return row, None, None
     if row is None or not isinstance(nonce, str) or not secrets.compare_digest(nonce, row.confirm_token or ""):
-        raise ValidationFailed("This link was already used, or a newer one was sent; use the newest email.",
+        raise ValidationFailed(_l("This link was already used, or a newer one was sent; use the newest email."),
                                code="link_used", status=410)
     fmt = rest[0] if rest and rest[0] in WEBHOOK_FORMATS else None  # links mailed before formats: keep it
     return row, [c for c in COMPONENTS if c in (components or [])], fmt
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def check_confirm_link(token: str) -> tuple[StatusSubscriber, bool]:
     """(subscriber, already subscribed through this link)."""
     row, components, _format = _load_confirm(token)
     return row, components is None
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def confirm(token: str) -> tuple[StatusSubscriber, str | None]:
@@ -220,18 +302,28 @@ def confirm(token: str) -> tuple[StatusSubscriber, str | None]:
     return row, secret
 
 
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
+
+
 def load_unsubscribe(token: str) -> StatusSubscriber | None:
     """The link's subscriber; None when our own link outlived its (deleted) subscription."""
     try:
         subscriber_id, key = _unsubscribe_signer().loads(token)
     except (BadSignature, ValueError, TypeError):
-        raise NotFound("This unsubscribe link is not valid.", code="bad_link") from None
+        raise NotFound(_l("This unsubscribe link is not valid."), code="bad_link") from None
     if not isinstance(subscriber_id, int) or not 0 < subscriber_id < 2**31:
-        raise NotFound("This unsubscribe link is not valid.", code="bad_link")
+        raise NotFound(_l("This unsubscribe link is not valid."), code="bad_link")
     row = db.session.get(StatusSubscriber, subscriber_id)
     if row is not None and key != address_key(row.email)[:12]:
-        raise NotFound("This unsubscribe link is not valid.", code="bad_link")
+        raise NotFound(_l("This unsubscribe link is not valid."), code="bad_link")
     return row
+
+
+# The answer to every subscription asked for, whatever the address's state (the API's, and the status page's).
+ACCEPTED = _l("If this address can be subscribed, a confirmation email is on its way. Nothing is sent before you "
+              "confirm.")
 
 
 def unsubscribe(token: str) -> StatusSubscriber | None:

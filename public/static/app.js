@@ -1,13 +1,37 @@
 // Shared by the public pages: CSRF-aware JSON calls, one toast, one date format, phone-width tables,
-// and dismissable incident banners.
+// dismissable incident banners, and the words the page scripts write in the page's language.
 (function () {
   const token = () => document.querySelector('meta[name="csrf-token"]').content;
+  const lang = () => document.documentElement.lang || undefined;
+
+  // The page renders its scripts' words through the catalogue into #page-words (base.html), as JSON in a data
+  // attribute: a static script under a strict CSP cannot be templated. A word the page lacks stays the script's
+  // English; "%(name)s" takes a value.
+  const WORDS = (() => {
+    const el = document.getElementById("page-words");
+    try { return el ? JSON.parse(el.dataset.words) : {}; } catch (e) { return {}; }
+  })();
+  function say(key, english, values) {
+    const text = typeof WORDS[key] === "string" ? WORDS[key] : english;
+    return text.replace(/%\((\w+)\)s/g, (all, name) => (values && name in values ? String(values[name]) : all));
+  }
+  // A computed word (a status, an impact) from the page's list of them, else as it came.
+  function word(group, value) { return (WORDS[group] || {})[value] || value; }
+  // A number with exactly `digits` decimals, as the page's language writes it ("99.95" / "99,95").
+  function number(value, digits) {
+    return new Intl.NumberFormat(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  }
+  // A failed call's words for the person: the API's `message` and `fields` stay English for programs; for a
+  // visitor in another language the error carries them again in `localized` (see README "Languages").
+  function localized(data) {
+    return data && data.localized ? Object.assign({}, data, data.localized) : data;
+  }
   const DATE = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
                  timeZoneName: "short" };
   const pad = (n) => String(n).padStart(2, "0");
 
   // One human format everywhere, in the visitor's zone; the exact UTC time goes in the tooltip.
-  function fmt(iso) { return iso ? new Date(iso).toLocaleString(document.documentElement.lang || undefined, DATE) : "—"; }
+  function fmt(iso) { return iso ? new Date(iso).toLocaleString(lang(), DATE) : "—"; }
   function utc(iso) {
     const d = new Date(iso);
     return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
@@ -62,7 +86,9 @@
       else if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
       const res = await fetch(url, opts);
       let data = {};
-      try { data = await res.json(); } catch (e) { data = { ok: false, message: "Unexpected response (" + res.status + ")" }; }
+      try { data = localized(await res.json()); } catch (e) {
+        data = { ok: false, message: say("unexpected", "Unexpected response (%(status)s)", { status: res.status }) };
+      }
       return { status: res.status, data };
     },
     // One toast at a time: a new message replaces the one showing (success clears an earlier error).
@@ -77,6 +103,10 @@
     fmt,
     utc,
     localizeDates,
+    say,
+    word,
+    number,
+    localized,
   };
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -28,8 +28,9 @@
   // The button tells the truth before the click: disabled, with the reason and the date it frees up.
   function throttledUntil(iso) {
     button.disabled = true;
-    state.replaceChildren("You have already requested an export in the last " + days +
-      " days. You can request the next one from ", when(iso), ".");
+    const [before, after] = levqor.say("throttled", "You have already requested an export in the last " + days +
+      " days. You can request the next one from %(day)s.").split("%(day)s");
+    state.replaceChildren(before, when(iso), after || "");
   }
 
   function render(exports) {
@@ -43,7 +44,7 @@
       const status = document.createElement("td");
       const pill = document.createElement("span");
       pill.className = "pill pill-" + e.status;
-      pill.textContent = e.retrying ? "retrying" : (e.status === "invalidated" ? "withdrawn by support" : e.status);
+      pill.textContent = levqor.word("statuses", e.retrying ? "retrying" : e.status);
       status.appendChild(pill);
       if (e.retrying) {  // the worker died or the queue lost the job: say so, and why
         const why = document.createElement("span");
@@ -57,10 +58,11 @@
       if (e.download_url) {
         const a = document.createElement("a");
         a.href = e.download_url;
-        a.textContent = "Download";
+        a.textContent = levqor.say("download", "Download");
         const until = document.createElement("span");
         until.className = "muted";
-        until.append(" (until ", when(e.expires_at), ")");
+        const [before, after] = levqor.say("until", " (until %(day)s)").split("%(day)s");
+        until.append(before, when(e.expires_at), after || "");
         link.append(a, until);
       } else {
         link.textContent = "—";
@@ -85,15 +87,15 @@
     button.disabled = true;
     const res = await levqor.api("POST", "/api/dsar/export");
     if (res.status === 202) {
-      result.textContent = "Export requested. We'll email you a download link when it is ready.";
-      levqor.toast("We'll email you a download link");
+      result.textContent = levqor.say("requested", "Export requested. We'll email you a download link when it is ready.");
+      levqor.toast(levqor.say("requested_toast", "We'll email you a download link"));
       throttledUntil(new Date(Date.now() + days * 86400000).toISOString());
     } else if (res.status === 429 && res.data.next_allowed_at) {
       throttledUntil(res.data.next_allowed_at);  // one message, one date format: the state line says it
       result.textContent = "";
-      levqor.toast("You have already requested an export recently.", true);
+      levqor.toast(levqor.say("throttled_toast", "You have already requested an export recently."), true);
     } else {
-      const message = res.data.message || "Your request could not be made.";
+      const message = res.data.message || levqor.say("failed", "Your request could not be made.");
       result.textContent = message;
       levqor.toast(message, true);
       button.disabled = false;

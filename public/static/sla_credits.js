@@ -2,6 +2,7 @@
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("sla-form");
   if (!form) return;
+  const say = levqor.say;  // the page's words (sla_credits.html `words`), English as written here otherwise
   const allowed = form.dataset.allowed.split(" ");
   const maxMb = Number(form.dataset.maxMb);
   const maxBytes = maxMb * 1024 * 1024;
@@ -22,25 +23,27 @@ document.addEventListener("DOMContentLoaded", () => {
     const e = {};
     const start = form.period_start.value ? new Date(form.period_start.value) : null;
     const end = form.period_end.value ? new Date(form.period_end.value) : null;
-    if (!start) e.period_start = "Enter when the outage started.";
-    if (!end) e.period_end = "Enter when the outage ended.";
-    if (start && end && start >= end) e.period_end = "The period must end after it starts.";
-    else if (end && end > new Date()) e.period_end = "The period cannot end in the future.";
+    if (!start) e.period_start = say("no_start", "Enter when the outage started.");
+    if (!end) e.period_end = say("no_end", "Enter when the outage ended.");
+    if (start && end && start >= end) e.period_end = say("end_before_start", "The period must end after it starts.");
+    else if (end && end > new Date()) e.period_end = say("end_in_future", "The period cannot end in the future.");
     const minutes = form.claimed_downtime_minutes.value.trim();
-    if (!/^\d+$/.test(minutes)) e.claimed_downtime_minutes = "Enter the downtime in whole minutes (0 or more).";
-    else if (start && end && start < end && Number(minutes) > (end - start) / 60000)
-      e.claimed_downtime_minutes = "The downtime cannot be longer than the period.";
-    if (!form.description.value.trim()) e.description = "Describe what you saw.";
+    if (!/^\d+$/.test(minutes)) {
+      e.claimed_downtime_minutes = say("minutes", "Enter the downtime in whole minutes (0 or more).");
+    } else if (start && end && start < end && Number(minutes) > (end - start) / 60000) {
+      e.claimed_downtime_minutes = say("minutes_too_long", "The downtime cannot be longer than the period.");
+    }
+    if (!form.description.value.trim()) e.description = say("no_description", "Describe what you saw.");
     const file = form.attachment.files[0];
     if (file) {
       const ext = "." + file.name.split(".").pop().toLowerCase();
-      if (!allowed.includes(ext === ".jpeg" ? ".jpg" : ext)) e.attachment = "Attach one of " + allowed.join(" ") + ".";
-      else if (file.size > maxBytes) e.attachment = "At most " + maxMb + " MB.";
+      if (!allowed.includes(ext === ".jpeg" ? ".jpg" : ext)) e.attachment = say("file_type", "Attach one of " + allowed.join(" ") + ".");
+      else if (file.size > maxBytes) e.attachment = say("file_size", "At most " + maxMb + " MB.");
     }
     return e;
   };
 
-  const statusLabel = (s) => s;
+  const statusLabel = (s) => levqor.word("statuses", s);
   // Amounts come formatted by the server (Babel), so zero-decimal currencies are never divided by 100 here.
   const money = (display) => display || "—";
 
@@ -52,7 +55,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const tr = document.createElement("tr");
       tr.dataset.ticket = c.ticket_id;
       const cells = [c.ticket_id, levqor.fmt(c.period_start) + " – " + levqor.fmt(c.period_end),
-                     c.claimed_downtime_minutes + " min", null,
+                     say("min", "%(count)s min", { count: c.claimed_downtime_minutes }), null,
                      money(c.credit_amount_display) + (c.credit_state_display ? " — " + c.credit_state_display : "") +
                        (c.explanation ? " — " + c.explanation : ""), c.notes || "",
                      levqor.fmt(c.created_at)];
@@ -68,7 +71,7 @@ document.addEventListener("DOMContentLoaded", () => {
           link.className = "checks-csv";
           link.href = "/api/support/sla-credit/" + c.id + "/checks.csv";
           link.setAttribute("download", "");
-          link.textContent = "our 5-minute checks (CSV)";
+          link.textContent = say("checks", "our 5-minute checks (CSV)");
           td.append(text, document.createElement("br"), link);
         } else td.textContent = text;
         tr.appendChild(td);
@@ -83,20 +86,29 @@ document.addEventListener("DOMContentLoaded", () => {
   // (GET /api/support/sla-credit/preview). The same sentence as the template's preview_text macro.
   const preview = document.getElementById("sla-preview");
   document.getElementById("sla-preview-button").hidden = true;  // the live preview replaces the form's button
-  document.querySelectorAll(".tz-note").forEach((el) => { el.textContent = "(your local time)"; });
+  document.querySelectorAll(".tz-note").forEach((el) => { el.textContent = say("local_time", "(your local time)"); });
   const amount = (minor, currency) => {
-    const nf = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    const nf = new Intl.NumberFormat(document.documentElement.lang || "en-US", { style: "currency", currency });
     return nf.format(minor / 10 ** nf.resolvedOptions().maximumFractionDigits);
   };
   const day = (iso) => iso.slice(0, 10);
   const previewText = (p) => {
-    let text = "Our measurement of your billing period (" + day(p.billing_period_start) + " – " +
-      day(p.billing_period_end) + (p.provisional ? ", so far" : "") + "): " +
-      (p.monthly_uptime_percent === null ? "no data yet" : p.monthly_uptime_percent.toFixed(2) + " % uptime") + ", " +
-      (p.suggested_credit_amount ? "credit " + p.suggested_credit_display : "no credit due") + ".";
-    if (p.credited_before) text += " Already credited for this period: " + amount(p.credited_before, p.currency) + ".";
-    if (p.no_data_percent) text += " No data for " + p.no_data_percent.toFixed(2) + " % of it (not counted against you).";
-    return text + " Your workflow runs in this window: " + p.affected_runs.total + ", " + p.affected_runs.failed + " failed.";
+    let text = say("measured", "Our measurement of your billing period (%(start)s – %(end)s%(so_far)s):", {
+      start: day(p.billing_period_start), end: day(p.billing_period_end), so_far: p.provisional ? say("so_far", ", so far") : "",
+    }) + " " +
+      (p.monthly_uptime_percent === null ? say("no_data", "no data yet") :
+        say("uptime", "%(pct)s % uptime", { pct: levqor.number(p.monthly_uptime_percent, 2) })) + ", " +
+      (p.suggested_credit_amount ? say("credit", "credit %(amount)s", { amount: p.suggested_credit_display }) :
+        say("no_credit", "no credit due")) + ".";
+    if (p.credited_before) {
+      text += " " + say("credited", "Already credited for this period: %(amount)s.", { amount: amount(p.credited_before, p.currency) });
+    }
+    if (p.no_data_percent) {
+      text += " " + say("no_data_part", "No data for %(pct)s % of it (not counted against you).",
+                        { pct: levqor.number(p.no_data_percent, 2) });
+    }
+    return text + " " + say("runs", "Your workflow runs in this window: %(total)s, %(failed)s failed.",
+                            { total: p.affected_runs.total, failed: p.affected_runs.failed });
   };
   let asked = 0;  // only the newest answer is shown when the window changes quickly
   const showPreview = async () => {
@@ -109,8 +121,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const res = await levqor.api("GET", "/api/support/sla-credit/preview?" + query);
     if (mine !== asked) return;
     if (res.status === 200) preview.textContent = previewText(res.data);
-    else preview.textContent = "We cannot measure this window: " +
-      (Object.values(res.data.fields || {})[0] || res.data.message || "try another one");
+    else preview.textContent = say("unmeasurable", "We cannot measure this window: %(why)s",
+      { why: Object.values(res.data.fields || {})[0] || res.data.message || say("try_another", "try another one") });
     preview.hidden = false;
   };
   ["subscription_id", "period_start", "period_end"].forEach((f) => form[f].addEventListener("change", showPreview));
@@ -126,14 +138,15 @@ document.addEventListener("DOMContentLoaded", () => {
     if (res.status !== 200) { overlaps.hidden = true; return; }
     overlaps.replaceChildren();
     const items = [
-      ...res.data.incidents.map((i) => "Incident: " + i.title + " (" + i.impact + (i.components.length ? ", " + i.components.join(", ") : "") +
-        "), " + levqor.fmt(i.started_at) + " – " + (i.resolved_at ? levqor.fmt(i.resolved_at) : "ongoing")),
-      ...res.data.maintenances.map((m) => "Scheduled maintenance: " + m.title + ", " + levqor.fmt(m.starts_at) + " – " +
-        levqor.fmt(m.ends_at) + " (not counted as downtime)"),
+      ...res.data.incidents.map((i) => say("incident", "Incident: %(title)s", { title: i.title }) + " (" +
+        levqor.word("impacts", i.impact) + (i.components.length ? ", " + i.components.join(", ") : "") + "), " +
+        levqor.fmt(i.started_at) + " – " + (i.resolved_at ? levqor.fmt(i.resolved_at) : say("ongoing", "ongoing"))),
+      ...res.data.maintenances.map((m) => say("maintenance", "Scheduled maintenance: %(title)s", { title: m.title }) + ", " +
+        levqor.fmt(m.starts_at) + " – " + levqor.fmt(m.ends_at) + " " + say("not_downtime", "(not counted as downtime)")),
     ];
     const title = document.createElement("p");
-    title.textContent = items.length ? "We recorded in this window:" :
-      "We recorded no incident in this window. You can still file: every claim is checked against our monitoring.";
+    title.textContent = items.length ? say("recorded", "We recorded in this window:") :
+      say("recorded_none", "We recorded no incident in this window. You can still file: every claim is checked against our monitoring.");
     overlaps.append(title);
     if (items.length) {
       const list = document.createElement("ul");
@@ -168,13 +181,14 @@ document.addEventListener("DOMContentLoaded", () => {
       if (res.status === 201) {
         confirmation.className = "flash";
         confirmation.innerHTML = "";
-        confirmation.append("Claim filed. Your ticket id is ");
+        const [before, after] = say("filed", "Claim filed. Your ticket id is %(ticket)s. We'll email you when support decides.")
+          .split("%(ticket)s");
         const strong = document.createElement("strong");
         strong.id = "ticket-id";
         strong.textContent = res.data.ticket_id;
-        confirmation.append(strong, ". We'll email you when support decides.");
+        confirmation.append(before, strong, after || "");
         confirmation.hidden = false;
-        levqor.toast("Claim " + res.data.ticket_id + " filed.");  // replaces any earlier error toast
+        levqor.toast(say("filed_toast", "Claim %(ticket)s filed.", { ticket: res.data.ticket_id }));  // replaces any earlier error toast
         form.reset();
         overlaps.hidden = true;  // what we recorded in the old window no longer describes the empty form
         overlaps.replaceChildren();
@@ -186,8 +200,8 @@ document.addEventListener("DOMContentLoaded", () => {
         showErrors(res.data.fields || {});
         if (res.status === 404) showErrors({ subscription_id: res.data.message });
         else if (res.status === 409) showErrors({ period_start: res.data.message });
-        else if (res.status === 413) showErrors({ attachment: "At most " + maxMb + " MB." });
-        levqor.toast(res.data.message || "The claim could not be filed.", true);
+        else if (res.status === 413) showErrors({ attachment: say("file_size", "At most " + maxMb + " MB.") });
+        levqor.toast(res.data.message || say("not_filed", "The claim could not be filed."), true);
       }
     } finally {
       button.disabled = false;

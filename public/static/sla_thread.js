@@ -16,7 +16,11 @@ document.addEventListener("DOMContentLoaded", () => {
         text.setAttribute("aria-invalid", message ? "true" : "false");
         if (message) text.setAttribute("aria-describedby", error.id); else text.removeAttribute("aria-describedby");
       };
-      if (!text.value.trim()) { show(field === "body" ? "Write a message." : "Say why you disagree with the decision."); return; }
+      if (!text.value.trim()) {
+        show(field === "body" ? levqor.say("no_body", "Write a message.") :
+          levqor.say("no_reason", "Say why you disagree with the decision."));
+        return;
+      }
       show("");
       let body = { [field]: text.value };
       const file = form.querySelector("input[type=file]");
@@ -30,11 +34,12 @@ document.addEventListener("DOMContentLoaded", () => {
       try {
         const res = await levqor.api("POST", form.dataset.url, body);
         if (res.status === 201) {
-          levqor.toast(field === "body" ? "Message sent." : "Dispute filed. We'll email you the outcome.");
+          levqor.toast(field === "body" ? levqor.say("sent", "Message sent.") :
+            levqor.say("disputed", "Dispute filed. We'll email you the outcome."));
           window.location.reload();
         } else {
           show((res.data.fields || {})[field] || (res.data.fields || {}).attachment || res.data.message);
-          levqor.toast(res.data.message || "That did not work.", true);
+          levqor.toast(res.data.message || levqor.say("did_not_work", "That did not work."), true);
         }
       } finally {
         button.disabled = false;

@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   const REFRESH_MS = 60 * 1000;
+  // The page's words (status.html `script_words`); app.js loads first, but the history page may stand alone.
+  const say = (key, english, values) => (window.levqor ? window.levqor.say(key, english, values) : english);
 
   function localize(root) {
     root.querySelectorAll("time[data-local]").forEach((el) => {
@@ -41,19 +43,22 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const email = form.elements.email.value.trim();
-      result.textContent = "Sending…";
+      result.textContent = say("sending", "Sending…");
       try {
+        // No cookie goes with it, so the page's language goes in Accept-Language: the error's `localized` is in it.
         const res = await fetch(form.dataset.api, {
           method: "POST", credentials: "omit",
-          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          headers: { "Content-Type": "application/json", "Accept": "application/json",
+                     "Accept-Language": document.documentElement.lang || "en" },
           body: JSON.stringify({ email }),
         });
-        const data = await res.json().catch(() => ({}));
-        if (res.status === 202) { result.textContent = data.message; form.reset(); return; }
+        const data = levqor.localized(await res.json().catch(() => ({})));
+        if (res.status === 202) { result.textContent = say("accepted", data.message); form.reset(); return; }
         const field = data.fields && data.fields.email;
-        result.textContent = field || data.message || ("Something went wrong (" + res.status + "). Try again later.");
+        result.textContent = field || data.message ||
+          say("failed", "Something went wrong (%(status)s). Try again later.", { status: res.status });
       } catch (e) {
-        result.textContent = "We could not reach the server. Check your connection and try again.";
+        result.textContent = say("unreachable", "We could not reach the server. Check your connection and try again.");
       }
     });
   }
@@ -74,7 +79,11 @@
     panel.replaceChildren(head);
     const info = cell.dataset.info && document.getElementById(cell.dataset.info);
     if (info) panel.append(...Array.from(info.childNodes, (n) => n.cloneNode(true)));
-    else { const none = document.createElement("p"); none.textContent = "No incidents or maintenance."; panel.append(none); }
+    else {
+      const none = document.createElement("p");
+      none.textContent = say("no_events", "No incidents or maintenance.");
+      panel.append(none);
+    }
     cell.setAttribute("aria-expanded", "true");
     panel.hidden = false;
   }

@@ -60,3 +60,33 @@ def test_the_archive_index_and_readme_of_a_german_user_are_german(app, user, mak
     index_en, readme_en = read(other.id)
     assert "<h1>Your Levqor data export</h1>" in index_en and ">About you</h2>" in index_en
     assert readme_en.startswith("Your Levqor data export\n=======================\n")
+
+
+def test_the_words_that_come_as_data_are_german_in_the_archive_but_the_manifest_stays_english(app, user):
+    """The data map's category names, selections and reasons, and the "left out" labels, are translated when
+    index.html and README.txt are rendered; manifest.json (for programs) keeps them in English."""
+    import json
+    import zipfile
+
+    from app.dsar.archive import build_archive
+
+    user.locale = "de"
+    db.session.commit()
+    archive = build_archive(1, user.id, app.config["DSAR_LINK_DAYS"])
+    with archive.file, zipfile.ZipFile(archive.file) as zf:
+        index, readme = zf.read("index.html").decode(), zf.read("README.txt").decode()
+        manifest = json.loads(zf.read("manifest.json"))
+    assert '<li data-table="users"><strong>Ihr Konto</strong>:' in index
+    assert "<strong>Abrechnung: Rechnungen</strong>" in index and "Ihre E-Mail-Adresse, Ihr Name" in readme
+    assert "<li><strong>Ihr Passwort</strong>: Ein Passwort-Hash ist ein Zugangsmerkmal" in index
+    assert "* Ihre Kartendaten: Kartendaten (Marke, letzte Ziffern, Fingerabdruck)" in readme
+    assert "<strong>Ihre Löschanträge</strong>:" in index
+    # the Art. 15 text after these lists is the operator's own file (DSAR_ARTICLE15_FILE), in its own words
+    ours = index[index.index('id="contents"'):index.index('id="purposes"')]
+    readme = readme[:readme.index("Warum wir")] if "Warum wir" in readme else readme
+    for english in ("Your account", "Billing: invoices", "Your card details", "Nothing is held", "not by name"):
+        assert english not in ours and english not in readme, english
+    categories = {c["table"]: c["category"] for c in manifest["categories"]}
+    assert categories["users"] == "Your account" and categories["invoices"] == "Billing: invoices"
+    assert {"what": "invoices.payment_details", "label": "Your card details"}.items() <= \
+        next(e for e in manifest["excluded"] if e["what"] == "invoices.payment_details").items()

@@ -72,7 +72,7 @@ def test_the_manage_page_is_german_for_a_german_visitor(app, smtp, drain_queues)
 
 def test_an_extended_maintenance_mail_to_a_german_subscriber_is_german(app, client, admin, login, smtp,
                                                                        drain_queues):
-    _german_subscriber(app, smtp, drain_queues)
+    german, confirm = _german_subscriber(app, smtp, drain_queues)
     now = utcnow()
     item = maintenance.schedule({"title": "Datenbank-Upgrade", "message": "Schreibzugriffe pausieren.",
                                  "components": ["database"], "starts_at": iso(now + timedelta(minutes=1)),
@@ -94,3 +94,8 @@ def test_an_extended_maintenance_mail_to_a_german_subscriber_is_german(app, clie
     assert "Wartung verlängert: Datenbank-Upgrade" in text and "Der Index braucht länger." in text
     assert new_end.strftime("%d.%m.%Y, %H:%M") in text and "Abbestellen (ein Klick):" in text
     assert "Maintenance extended" not in text
+    # the manage page names each update sent by its headline, in German, not by its event key
+    url = link_in(confirm, r"http://localhost/status/subscriptions/manage/").removeprefix("http://localhost")
+    page = german.get(url, headers=DE).get_data(as_text=True)
+    assert "· Wartung verlängert ·" in page and "· Wartung begonnen ·" in page
+    assert "maintenance extended" not in page and "maintenance started" not in page
