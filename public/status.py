@@ -35,8 +35,10 @@ LABELS = {"up": "Operational", "degraded": "Degraded performance", "down": "Majo
 def status_page():
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # A visitor without a session (most of a traffic spike) gets the whole page from the cache:
-        # nothing about it is personal, and it needs no CSRF token (the page has no forms).
-        return cached_response(f"page:anonymous:{i18n.current()}", _render_anonymous, "text/html")
+        # nothing about it is personal, and it needs no CSRF token (the page has no forms). Its language is
+        # read off the request as Babel's selector would (i18n.visitor_locale), without building Babel's
+        # Locale for a copy that is already rendered (a sixth of this request's CPU under load).
+        return cached_response(f"page:anonymous:{i18n.visitor_locale()}", _render_anonymous, "text/html")
     return _render_page()
 
 
