@@ -49,7 +49,9 @@ def test_after_a_refused_then_accepted_claim_only_the_success_toast_shows(live_s
     page.fill("#description", "The API answered 503.")
     page.click("#sla-submit")
     toast = page.locator("#toast")
-    page.wait_for_function("document.getElementById('toast').classList.contains('error')")
+    # A locator, not wait_for_function: a string predicate that is not true at once is polled with
+    # eval, which the page's CSP refuses (the test then fails only when the server is slow).
+    page.locator("#toast.error").wait_for()
     refusal = toast.inner_text()
 
     recent = utcnow() - timedelta(days=2)
