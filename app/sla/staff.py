@@ -206,37 +206,26 @@ def _mail_due(claim: SlaCreditRequest) -> bool:
 
 
 def send_decision_email(claim_id: int) -> bool:
-    """Render and send the decision email of a decided claim (the mail job's body); records emailed_at."""
+    """Render and send the decision email of a decided claim (the mail job's body); records emailed_at.
+    A proactive claim's customer never asked, so theirs says "we noticed and credited you" instead."""
     claim = db.session.get(SlaCreditRequest, claim_id)
     if claim is None or claim.user is None or claim.is_pending() or not _mail_due(claim):
         return False
-    if claim.source == "proactive":
-        return _send_proactive(claim)
-    applied = claim.credit_state == CreditState.ISSUED
-    with i18n.in_locale(claim.user.locale):  # the customer's language: words, dates and amounts
-        subject = gettext("Your SLA credit request %(ticket)s was %(status)s", ticket=claim.ticket_id,
-                          status=i18n.translate(claim.status))
-        context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
-                   "amount": money.format_amount(claim.credit_amount, claim.currency), "applied": applied,
-                   "comp": claim.computation or {},
-                   "charge": money.format_amount(claim.period_charge, claim.currency)}
-        text = render_template("mail/sla_decision.txt", **context)
-        html = render_template("mail/sla_decision.html", **context)
-    mailer.send_mail(claim.user.email, subject, text, html)
-    claim.emailed_at = utcnow()
-    db.session.commit()
-    return True
-
-
-def _send_proactive(claim: SlaCreditRequest) -> bool:
     with i18n.in_locale(claim.user.locale):  # the customer's language: words, dates and amounts
         amount = money.format_amount(claim.credit_amount, claim.currency)
-        subject = gettext("We noticed our downtime and credited you %(amount)s", amount=amount)
+        if claim.source == "proactive":
+            template = "mail/sla_proactive"
+            subject = gettext("We noticed our downtime and credited you %(amount)s", amount=amount)
+        else:
+            template = "mail/sla_decision"
+            subject = gettext("Your SLA credit request %(ticket)s was %(status)s", ticket=claim.ticket_id,
+                              status=i18n.translate(claim.status))
         context = {"claim": claim, "subject": subject, "base_url": current_app.config["PUBLIC_BASE_URL"],
-                   "amount": amount, "comp": claim.computation or {},
+                   "amount": amount, "applied": claim.credit_state == CreditState.ISSUED,
+                   "comp": claim.computation or {},
                    "charge": money.format_amount(claim.period_charge, claim.currency)}
-        text = render_template("mail/sla_proactive.txt", **context)
-        html = render_template("mail/sla_proactive.html", **context)
+        text = render_template(f"{template}.txt", **context)
+        html = render_template(f"{template}.html", **context)
     mailer.send_mail(claim.user.email, subject, text, html)
     claim.emailed_at = utcnow()
     db.session.commit()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.models.types import utcnow
-from tests.support.services import browser_login
+from tests.support.services import browser_login, browser_page
 from tests.support.ui import check_page
 
 PAGES = ["/status", "/signin", "/", "/pricing", "/status/history", "/status/subscribe", "/sla-credits"]
@@ -24,11 +24,8 @@ def _local(dt) -> str:
 @pytest.fixture
 def german(browser):
     """A German browser (Accept-Language: de-DE); CSP bypassed for axe only, as in test_pages_fit_and_a11y."""
-    context = browser.new_context(bypass_csp=True, locale="de-DE")
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
+    with browser_page(browser, bypass_csp=True, locale="de-DE") as pg:
+        yield pg
 
 
 @pytest.mark.browser

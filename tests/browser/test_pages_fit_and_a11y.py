@@ -44,14 +44,9 @@ NAV_JS = """() => {
 
 
 @pytest.fixture
-def page(browser):
-    """axe-core is injected as a script, which our Content-Security-Policy rightly forbids: bypass it for
-    the audit only (tests/browser/test_csp.py checks the pages under the real policy)."""
-    context = browser.new_context(bypass_csp=True)
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
+def page(audit_page):
+    """Every test here audits with axe-core."""
+    return audit_page
 
 
 def _browse(page, base: str, paths: list[str], **kwargs) -> list[str]:

@@ -40,15 +40,10 @@ def test_staff_approve_a_selection_then_all_drafts_each_in_one_confirmation(live
 
 
 @pytest.mark.browser
-def test_the_drafts_panel_passes_axe(live_server, browser, make_user):
+def test_the_drafts_panel_passes_axe(live_server, audit_page, make_user):
     _drafts(make_user, 2)
     make_user("boss@example.com", "boss-password", is_admin=True)
-    context = browser.new_context(bypass_csp=True)  # axe-core is injected as a script (see test_pages_fit_and_a11y)
-    page = context.new_page()
-    try:
-        browser_login(page, live_server, "boss@example.com", "boss-password", next_path="/admin/")
-        problems = check_page(page, live_server + "/admin/sla-credits/", sizes=(DESKTOP,))
-        assert page.locator(".sla-drafts").count() == 1
-    finally:
-        context.close()
+    browser_login(audit_page, live_server, "boss@example.com", "boss-password", next_path="/admin/")
+    problems = check_page(audit_page, live_server + "/admin/sla-credits/", sizes=(DESKTOP,))
+    assert audit_page.locator(".sla-drafts").count() == 1
     assert not problems, "\n".join(problems)

@@ -21,12 +21,9 @@ from tests.support.ui import DESKTOP, check_page
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(bypass_csp=True)  # axe is injected as a script (see test_pages_fit_and_a11y)
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
+def page(audit_page):
+    """Every test here audits with axe-core."""
+    return audit_page
 
 
 @pytest.mark.browser

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
@@ -187,13 +188,31 @@ def browser():
         chromium.close()
 
 
+@contextmanager
+def browser_page(browser, **context_options):
+    """A page in a context of its own, closed afterwards however the test ends. Pass bypass_csp=True only
+    to audit with axe-core: it is injected as a script, which our Content-Security-Policy rightly forbids
+    (tests/browser/test_csp.py checks the pages under the real policy)."""
+    context = browser.new_context(**context_options)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        yield pg
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
+    with browser_page(browser) as pg:
+        yield pg
+
+
+@pytest.fixture
+def audit_page(browser):
+    """A page axe-core can be injected into (see browser_page)."""
+    with browser_page(browser, bypass_csp=True) as pg:
+        yield pg
 
 
 def browser_login(page, base: str, email: str, password: str, next_path: str = "/") -> None:

@@ -23,11 +23,14 @@ def test_request_then_sign_in_again_during_the_grace_period_and_cancel(live_serv
 
     page.fill("#erasure-password", "user-password")
     page.click("#request-erasure")
+    flash = page.locator(".flash-info").inner_text()  # waits for the page the POST answers with
     [row] = db.session.query(ErasureRequest).all()
     when = row.scheduled_for
-    assert when.strftime("%d %B %Y") in page.locator(".flash-info").inner_text()
-    date = f"{when:%b} {when.day}, {when.year}"  # the page shows times in the visitor's locale (app.js)
-    assert f"scheduled for erasure on {date}" in page.locator("#erasure-state").inner_text()
+    assert when.strftime("%d %B %Y") in flash
+    # The server writes "16 December 2026"; app.js then shows it in the visitor's locale, so wait for that
+    # rather than read the text before the script ran.
+    date = f"{when:%b} {when.day}, {when.year}"
+    page.locator("#erasure-state", has_text=f"scheduled for erasure on {date}").wait_for()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
     context.close()
@@ -36,7 +39,7 @@ def test_request_then_sign_in_again_during_the_grace_period_and_cancel(live_serv
     again = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     again.set_default_timeout(15000)
     browser_login(again, live_server, "user@example.com", "user-password", "/data-requests")
-    assert date in again.locator("#erasure-state").inner_text()
+    again.locator("#erasure-state", has_text=date).wait_for()
     again.click("#cancel-erasure")
     assert "The erasure is canceled" in again.locator(".flash-info").inner_text()
     assert again.locator("#request-erasure").is_visible() and again.locator("#erasure-canceled").is_visible()

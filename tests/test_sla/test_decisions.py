@@ -53,6 +53,7 @@ def test_approval_records_the_decision_and_emails_the_user(claim, staff, admin, 
     text, html = mail_parts(mail["message"])
     assert "$15.00" in text and "Confirmed by our monitoring." in text and "/sla-credits" in text
     assert "$15.00" in html and "Approved" in html
+    assert "Decision: Approved\r\n" in text  # the same word as the HTML part, not shouted
 
     mine = staff.get("/api/admin/sla-credit?status=approved").get_json()
     assert mine["total"] == 1 and mine["requests"][0]["user_email"] == user.email

@@ -10,33 +10,23 @@ import pytest
 
 from app.extensions import db
 from app.models import SlaCreditRequest
-from tests.support.services import browser_login
+from tests.support.services import browser_login, browser_page
 from tests.support.ui import check_page
 from tests.test_sla.monthly import api_down, monitor, past_period, subscription_with_period
 
 
-def _context(browser):
-    context = browser.new_context(bypass_csp=True)  # axe-core is injected as a script (see test_pages_fit_and_a11y)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    return context, page
-
-
 def _staff_decides(browser, live_server, email, password, claim_id, act):
-    context, staff = _context(browser)
-    try:
+    with browser_page(browser, bypass_csp=True) as staff:  # each staff member in a browser of their own
         browser_login(staff, live_server, email, password, next_path="/admin/sla-credits/")
         url = f"{live_server}/admin/sla-credits/claim/{claim_id}"
         problems = check_page(staff, url)  # the form on screen, at 390 px and 1280 px
         staff.goto(url)
         act(staff)
         return problems
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
-def test_claim_decision_dispute_revision_and_the_customer_sees_it(live_server, page, browser, make_user):
+def test_claim_decision_dispute_revision_and_the_customer_sees_it(live_server, audit_page, browser, make_user):
     user = make_user("disputer@example.com", "disputer-password")
     make_user("first-staff@example.com", "first-staff-password", is_admin=True)
     make_user("second-staff@example.com", "second-staff-password", is_admin=True)
@@ -62,7 +52,7 @@ def test_claim_decision_dispute_revision_and_the_customer_sees_it(live_server, p
     problems = _staff_decides(browser, live_server, "first-staff@example.com", "first-staff-password", claim.id,
                               approve)
 
-    context, customer = _context(browser)
+    customer = audit_page
     browser_login(customer, live_server, "disputer@example.com", "disputer-password", next_path="/sla-credits")
     thread = customer.locator(f"#thread-{claim.id}")
     thread.locator("summary").click()
@@ -97,5 +87,4 @@ def test_claim_decision_dispute_revision_and_the_customer_sees_it(live_server, p
     thread = customer.locator(f"#thread-{claim.id}").inner_text()
     assert "Outcome: revised" in thread and "$7.35 more, $12.25 in total" in thread and "25 % tier" in thread
     assert "Revised: you get the 25 % tier." in thread and "Levqor support" in thread
-    context.close()
     assert not problems, "\n".join(problems)

@@ -128,21 +128,17 @@ def test_subscribe_is_one_button_at_the_top(live_server, page, runs_delayed):
 
 
 @pytest.mark.browser
-def test_changed_status_pages_pass_axe_and_fit(live_server, browser, runs_delayed):
-    context = browser.new_context(bypass_csp=True)  # axe-core is injected as a script
-    page = context.new_page()
-    try:
-        problems = []
-        for path in ("/status", "/status/history", "/status/how-we-measure", "/status/subscribe", "/signin",
-                     "/pricing"):
-            problems += check_page(page, live_server + path)
-        page.set_viewport_size(PHONE)
-        page.goto(f"{live_server}/status")
-        page.click("#subscribe > summary")
-        page.locator("#component-api .day-cell").last.click()  # the open panel and day, too
-        problems += [f"/status opened @390px: {v}" for v in axe_violations(page)]
-        if horizontal_overflow(page) > 0:
-            problems.append("/status opened @390px scrolls sideways")
-        assert not problems, "\n".join(problems)
-    finally:
-        context.close()
+def test_changed_status_pages_pass_axe_and_fit(live_server, audit_page, runs_delayed):
+    page = audit_page
+    problems = []
+    for path in ("/status", "/status/history", "/status/how-we-measure", "/status/subscribe", "/signin",
+                 "/pricing"):
+        problems += check_page(page, live_server + path)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/status")
+    page.click("#subscribe > summary")
+    page.locator("#component-api .day-cell").last.click()  # the open panel and day, too
+    problems += [f"/status opened @390px: {v}" for v in axe_violations(page)]
+    if horizontal_overflow(page) > 0:
+        problems.append("/status opened @390px scrolls sideways")
+    assert not problems, "\n".join(problems)
