@@ -12,17 +12,11 @@ from app.dsar import staff as dsar_staff
 from app.extensions import db
 from app.models import DsarExport
 from app.models.types import utcnow
-from jobs.worker import EmbeddedRuntime
 from tests.support.factories import make_user
+from tests.support.services import run_queued
 from tests.test_dsar.helpers import add_export
 
 pytestmark = [pytest.mark.server_only, pytest.mark.committed]
-
-
-def _drain(app) -> None:
-    runtime = EmbeddedRuntime(app)
-    runtime.periodic = False  # only what is queued: no cron job may fire by itself here
-    runtime.run_once()
 
 
 def _export(export_id: int) -> DsarExport:
@@ -54,7 +48,7 @@ def test_lost_failure_and_extension_mails_are_sent_once_by_the_sweeper(make_faul
         later = utcnow() + timedelta(minutes=2)
         assert emails.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 1}
         assert emails.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 0}  # queued once
-        _drain(fault_app)
+        run_queued(fault_app)
         mails = smtp.wait_for(2)
         assert sorted(m["subject"] for m in mails) == sorted([emails.FAILED_SUBJECT, emails.EXTENDED_SUBJECT])
         assert all(m["to"] == [user.email] for m in mails)
@@ -65,5 +59,5 @@ def test_lost_failure_and_extension_mails_are_sent_once_by_the_sweeper(make_faul
         private_redis.start()  # empty again: even with no job left, the columns say the mails went
         assert emails.sweep_unsent(now=later) == {"failure_emails": 0, "extension_emails": 0}
         emails.enqueue(emails.FAILED_JOB, dying.id)  # a duplicate job does nothing
-        _drain(fault_app)
+        run_queued(fault_app)
         assert len(smtp.messages) == 2

@@ -14,9 +14,8 @@ from app.models.status import COMPONENTS
 from app.models.types import utcnow
 from app.status import drafts, snapshots
 from jobs.status_notify import notify_sweep_job
-from jobs.worker import EmbeddedRuntime
 from tests.reliability.test_mail_outage import relay  # noqa: F401  (fixture)
-from tests.support.services import SmtpServer, _Handler, _import_aiosmtpd_controller, free_port
+from tests.support.services import SmtpServer, _Handler, _import_aiosmtpd_controller, free_port, run_queued
 from tests.test_dsar.helpers import fast_forward_retries
 
 ONCALL = "oncall@example.com, lead@example.com"
@@ -40,12 +39,6 @@ def _check(ts, **down) -> StatusSnapshot:
     return snap
 
 
-def _drain(app) -> None:
-    runtime = EmbeddedRuntime(app)
-    runtime.periodic = False
-    runtime.run_once()
-
-
 @pytest.mark.server_only
 @pytest.mark.committed
 def test_redis_down_while_checks_fail_the_on_call_mail_goes_once_redis_is_back(make_fault_app, private_redis, smtp):
@@ -67,7 +60,7 @@ def test_redis_down_while_checks_fail_the_on_call_mail_goes_once_redis_is_back(m
         _age_drafts()
         assert notify_sweep_job()["oncall_drafts"] == 1  # the every-minute sweeper hands it over
         assert drafts.sweep() == 0  # queued once
-        _drain(fault_app)
+        run_queued(fault_app)
         mails = smtp.wait_for(2)
         assert sorted(m["to"][0] for m in mails) == ["lead@example.com", "oncall@example.com"]
         assert all(title in m["subject"] for m in mails)
@@ -75,7 +68,7 @@ def test_redis_down_while_checks_fail_the_on_call_mail_goes_once_redis_is_back(m
         snapshots.record_snapshot(fault_app)  # still failing, Redis back: no second draft, no second mail
         assert len(_drafts()) == 1 and _drafts()[0].oncall_mailed_at is not None
         assert drafts.sweep() == 0
-        _drain(fault_app)
+        run_queued(fault_app)
         assert len(smtp.messages) == 2
 
 

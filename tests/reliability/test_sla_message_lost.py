@@ -11,16 +11,10 @@ from app.models import SlaClaimMessage, SlaCreditRequest, Subscription
 from app.models.sla_thread import MessageSide
 from app.models.types import utcnow
 from app.sla import emails, thread
-from jobs.worker import EmbeddedRuntime
 from tests.support.factories import make_user
+from tests.support.services import run_queued
 
 pytestmark = [pytest.mark.server_only, pytest.mark.committed]
-
-
-def _drain(app) -> None:
-    runtime = EmbeddedRuntime(app)
-    runtime.periodic = False
-    runtime.run_once()
 
 
 def test_a_message_posted_while_redis_is_down_is_emailed_later_by_the_sweeper(make_fault_app, private_redis, smtp):
@@ -48,11 +42,11 @@ def test_a_message_posted_while_redis_is_down_is_emailed_later_by_the_sweeper(ma
         later = utcnow() + timedelta(minutes=2)
         assert emails.sweep(now=later) == 1
         assert emails.sweep(now=later) == 0  # queued once
-        _drain(fault_app)
+        run_queued(fault_app)
         [mail] = smtp.wait_for(1)
         assert mail["to"] == [user.email] and "We are looking at it." in mail["message"].get_body().get_content()
         db.session.expire_all()
         assert db.session.get(SlaClaimMessage, message.id).emailed_at is not None
         assert emails.sweep(now=later) == 0
-        _drain(fault_app)
+        run_queued(fault_app)
         assert len(smtp.messages) == 1

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.models import Incident, StatusEvent, StatusNotification, StatusSubscriber
 from app.models.types import utcnow
 from app.status import events, incidents
-from jobs.worker import EmbeddedRuntime
 from tests.reliability.test_mail_outage import relay  # noqa: F401  (fixture)
+from tests.support.services import run_queued
 from tests.test_dsar.helpers import fast_forward_retries
 
 
@@ -57,12 +57,6 @@ def test_relay_down_mid_announcement_every_subscriber_mailed_once_when_it_return
 
 
 
-def _drain(app) -> None:
-    runtime = EmbeddedRuntime(app)
-    runtime.periodic = False
-    runtime.run_once()
-
-
 @pytest.mark.server_only
 @pytest.mark.committed
 def test_redis_down_when_staff_open_an_incident_the_sweeper_announces_it_once(make_fault_app, private_redis, smtp):
@@ -81,7 +75,7 @@ def test_redis_down_when_staff_open_an_incident_the_sweeper_announces_it_once(ma
         db.session.commit()
         assert events.sweep() == 1
         assert events.sweep() == 0  # queued once
-        _drain(fault_app)
+        run_queued(fault_app)
         [mail] = smtp.wait_for(1)
         assert mail["to"] == ["reader@example.com"] and "Announced while Redis is down" in mail["subject"]
         db.session.expire_all()
@@ -101,7 +95,7 @@ def test_redis_down_when_someone_subscribes_they_are_told_to_try_again(make_faul
         assert "try again" in res.get_json()["message"]
         private_redis.start()
         assert client.post("/api/status/subscribers", json={"email": "later@example.com"}).status_code == 202
-        _drain(fault_app)
+        run_queued(fault_app)
         [mail] = smtp.wait_for(1)
         assert mail["to"] == ["later@example.com"] and "Confirm" in mail["subject"]
         assert len(db.session.scalars(select(StatusSubscriber)).all()) == 1

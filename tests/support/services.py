@@ -215,6 +215,16 @@ def audit_page(browser):
         yield pg
 
 
+def run_queued(app) -> None:
+    """Run once, in this process, what is queued on the app's Redis, and nothing else: no periodic job
+    fires by itself (the fault tests drain a second app wired to a private Redis this way)."""
+    from jobs.worker import EmbeddedRuntime
+
+    runtime = EmbeddedRuntime(app)
+    runtime.periodic = False
+    runtime.run_once()
+
+
 def browser_login(page, base: str, email: str, password: str, next_path: str = "/") -> None:
     page.goto(f"{base}/signin?next={next_path}")
     page.fill("#email", email)

@@ -5,47 +5,44 @@ import pytest
 from app.dsar import erasure
 from app.extensions import db
 from app.models import ErasureRequest
-from tests.support.services import browser_login
+from tests.support.services import browser_login, browser_page
 from tests.test_dsar.helpers import add_export
+
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.browser
 def test_request_then_sign_in_again_during_the_grace_period_and_cancel(live_server, browser, user):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    browser_login(page, live_server, "user@example.com", "user-password", "/data-requests")
-    assert "What is erased, and what the law makes us keep" in page.locator("#erasure-rules").inner_text()
-    page.fill("#erasure-password", "wrong-password")
-    page.click("#request-erasure")
-    assert "That password is not right. Nothing was scheduled." in page.locator(".flash-error").inner_text()
-    assert db.session.query(ErasureRequest).count() == 0
+    with browser_page(browser, viewport=PHONE) as page:
+        browser_login(page, live_server, "user@example.com", "user-password", "/data-requests")
+        assert "What is erased, and what the law makes us keep" in page.locator("#erasure-rules").inner_text()
+        page.fill("#erasure-password", "wrong-password")
+        page.click("#request-erasure")
+        assert "That password is not right. Nothing was scheduled." in page.locator(".flash-error").inner_text()
+        assert db.session.query(ErasureRequest).count() == 0
 
-    page.fill("#erasure-password", "user-password")
-    page.click("#request-erasure")
-    flash = page.locator(".flash-info").inner_text()  # waits for the page the POST answers with
-    [row] = db.session.query(ErasureRequest).all()
-    when = row.scheduled_for
-    assert when.strftime("%d %B %Y") in flash
-    # The server writes "16 December 2026"; app.js then shows it in the visitor's locale, so wait for that
-    # rather than read the text before the script ran.
-    date = f"{when:%b} {when.day}, {when.year}"
-    page.locator("#erasure-state", has_text=f"scheduled for erasure on {date}").wait_for()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
-    context.close()
+        page.fill("#erasure-password", "user-password")
+        page.click("#request-erasure")
+        flash = page.locator(".flash-info").inner_text()  # waits for the page the POST answers with
+        [row] = db.session.query(ErasureRequest).all()
+        when = row.scheduled_for
+        assert when.strftime("%d %B %Y") in flash
+        # The server writes "16 December 2026"; app.js then shows it in the visitor's locale, so wait for that
+        # rather than read the text before the script ran.
+        date = f"{when:%b} {when.day}, {when.year}"
+        page.locator("#erasure-state", has_text=f"scheduled for erasure on {date}").wait_for()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
 
     # Days later, signed in again on another device: the date is there, and so is the way back.
-    again = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    again.set_default_timeout(15000)
-    browser_login(again, live_server, "user@example.com", "user-password", "/data-requests")
-    again.locator("#erasure-state", has_text=date).wait_for()
-    again.click("#cancel-erasure")
-    assert "The erasure is canceled" in again.locator(".flash-info").inner_text()
-    assert again.locator("#request-erasure").is_visible() and again.locator("#erasure-canceled").is_visible()
-    db.session.expire_all()
-    assert db.session.get(ErasureRequest, row.id).status == "canceled"
-    again.context.close()
+    with browser_page(browser, viewport=PHONE) as again:
+        browser_login(again, live_server, "user@example.com", "user-password", "/data-requests")
+        again.locator("#erasure-state", has_text=date).wait_for()
+        again.click("#cancel-erasure")
+        assert "The erasure is canceled" in again.locator(".flash-info").inner_text()
+        assert again.locator("#request-erasure").is_visible() and again.locator("#erasure-canceled").is_visible()
+        db.session.expire_all()
+        assert db.session.get(ErasureRequest, row.id).status == "canceled"
 
 
 def test_console_queue_shows_erasures_with_hold_and_release(client, login, user, admin):

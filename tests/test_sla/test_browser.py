@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app.models.types import utcnow
-from tests.support.services import browser_login
+from tests.support.services import browser_login, browser_page
 from tests.test_sla.conftest import make_subscription
 
 
@@ -48,10 +48,7 @@ def test_claim_with_attachment_is_approved_in_admin_and_user_sees_it(live_server
     row = page.locator(f"#sla-claims tr[data-ticket='{ticket}']")
     assert "pending" in row.inner_text()
 
-    staff_context = browser.new_context()
-    staff = staff_context.new_page()
-    staff.set_default_timeout(15000)
-    try:
+    with browser_page(browser) as staff:  # staff in a browser of their own
         browser_login(staff, live_server, "staff@example.com", "staff-password", next_path="/admin/sla-credits/")
         staff.click(f"text={ticket}")
         assert "api-errors.log" in staff.locator("#attachment-link").inner_text()
@@ -61,8 +58,6 @@ def test_claim_with_attachment_is_approved_in_admin_and_user_sees_it(live_server
         staff.click("#decide")
         staff.wait_for_selector("text=The email to the user is queued")
         assert staff.locator("#claim-status").inner_text() == "approved"
-    finally:
-        staff_context.close()
 
     page.goto(f"{live_server}/sla-credits")
     row = page.locator(f"#sla-claims tr[data-ticket='{ticket}']")
@@ -98,10 +93,7 @@ def test_filing_shows_overlapping_incidents_and_staff_see_the_monthly_computatio
     page.click("#sla-submit")
     ticket = page.locator("#ticket-id").inner_text()
 
-    staff_context = browser.new_context()
-    staff = staff_context.new_page()
-    staff.set_default_timeout(15000)
-    try:
+    with browser_page(browser) as staff:  # staff in a browser of their own
         browser_login(staff, live_server, "staff2@example.com", "staff-password", next_path="/admin/sla-credits/")
         staff.click(f"text={ticket}")
         assert "99.861% = (43200 − 60) ÷ 43200" in staff.locator("#monthly-uptime").inner_text()
@@ -116,8 +108,6 @@ def test_filing_shows_overlapping_incidents_and_staff_see_the_monthly_computatio
         staff.click("#decide")
         staff.wait_for_selector("text=The email to the user is queued")
         assert staff.locator("#credit-state").inner_text() == "issued"
-    finally:
-        staff_context.close()
 
     page.goto(f"{live_server}/sla-credits")
     row = page.locator(f"#sla-claims tr[data-ticket='{ticket}']").inner_text()
