@@ -8,7 +8,7 @@ status surface is measured, each run paired with a /healthz run on the same guni
 generation is bumped every INVALIDATE_SECONDS meanwhile (as the snapshot job does each minute).
 
 Usage: .venv/bin/python bench/status_outage_load.py
-       (env: REDIS_URL, DURATION, ROUNDS, CONNECTIONS, PATHS, INVALIDATE_SECONDS, TOGETHER)
+       (env: REDIS_URL, DURATION, ROUNDS, CONNECTIONS, PATHS, INVALIDATE_SECONDS, TOGETHER, GZIP)
 """
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
 DURATION = os.environ.get("DURATION", "10s")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNECTIONS = os.environ.get("CONNECTIONS", "32")
+# e.g. GZIP=1: ask as browsers do (Accept-Encoding: gzip); by default wrk takes every body uncompressed
+GZIP = os.environ.get("GZIP", "0") == "1"
 WRK_TIMEOUT = os.environ.get("WRK_TIMEOUT", "10s")  # a slow answer on a crowded machine is not an error
 # 1: the surface and /healthz at once (beware: a shared FIFO of workers then gives both the same req/s
 # whatever each costs; only the CPU per request tells them apart)
@@ -59,8 +61,9 @@ def worker_cpu_seconds() -> float:
 def wrk(base: str, path: str) -> tuple[float, str, str, float]:
     """(req/s, p99, errors, worker CPU ms per request) of one wrk run."""
     cpu = worker_cpu_seconds()
+    ask = ["-H", "Accept-Encoding: gzip"] if GZIP else []
     out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", WRK_TIMEOUT, "--latency",
-                          base + path], capture_output=True, text=True, check=True).stdout
+                          *ask, base + path], capture_output=True, text=True, check=True).stdout
     cpu = worker_cpu_seconds() - cpu
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))

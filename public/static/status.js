@@ -27,6 +27,7 @@
       const next = new DOMParser().parseFromString(html, "text/html").body;
       if (!next.querySelector(".status-page")) return;
       localize(next);
+      enhanceDays(next);
       container.replaceChildren(...next.childNodes);
       container.dataset.refreshedAt = new Date().toISOString();
     } catch (e) {
@@ -65,6 +66,19 @@
 
   // The 90-day bars: each day is a button; a tap, a click or Enter opens it in the panel under its bar.
   // Arrow keys, Home and End move between days (one tab stop per bar).
+  // The server sends each day as a plain named button; only with this script does it open a panel, so
+  // only now does it say so (aria-controls, aria-expanded).
+  function enhanceDays(root) {
+    root.querySelectorAll(".day-bar-wrap").forEach((wrap) => {
+      const panel = wrap.querySelector(".day-detail");
+      if (!panel) return;
+      wrap.querySelectorAll(".day-cell").forEach((cell) => {
+        cell.setAttribute("aria-controls", panel.id);
+        cell.setAttribute("aria-expanded", "false");
+      });
+    });
+  }
+
   function openDay(cell) {
     const panel = document.getElementById(cell.getAttribute("aria-controls"));
     if (!panel) return;
@@ -74,8 +88,10 @@
     if (wasOpen) { panel.hidden = true; return; }
     const head = document.createElement("p");
     const date = document.createElement("strong");
-    date.textContent = cell.dataset.date;
-    head.append(date, " · " + cell.dataset.text);
+    const label = cell.getAttribute("aria-label");  // "<date>: <what the day was>" (no date has ": ")
+    const cut = label.indexOf(": ");
+    date.textContent = label.slice(0, cut);
+    head.append(date, " · " + label.slice(cut + 2));
     panel.replaceChildren(head);
     const info = cell.dataset.info && document.getElementById(cell.dataset.info);
     if (info) panel.append(...Array.from(info.childNodes, (n) => n.cloneNode(true)));
@@ -113,6 +129,7 @@
 
   function start() {
     setupSubscribe();
+    enhanceDays(document);
     setupDays(document);
     localize(document);
     const container = document.querySelector("[data-refresh]");

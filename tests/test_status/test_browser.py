@@ -1,7 +1,7 @@
 """/status in headless Chromium, at desktop and phone widths: Statuspage's words, one state per component
 (with a component status declared by an incident update), the 90-day bar opened by keyboard and by tap,
 one banner per incident, the 15-day list, the subscribe panel; axe-core and no sideways scrolling."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -9,6 +9,12 @@ from app.extensions import db
 from app.models import Incident, IncidentUpdate
 from app.models.types import utcnow
 from tests.support.ui import DESKTOP, PHONE, axe_violations, check_page, horizontal_overflow
+
+
+def _shown_date(cell) -> str:
+    """The day a cell stands for, as the page words it ("Wed 2 Dec 2026")."""
+    day = date.fromisoformat(cell.get_attribute("data-day"))
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 @pytest.fixture
@@ -79,10 +85,11 @@ def test_a_day_opens_by_keyboard(live_server, page, runs_delayed):
     detail = page.locator("#day-detail-api")
     assert detail.is_visible()
     text = detail.inner_text()
-    assert today.get_attribute("data-date") in text and "uptime" in text
+    assert _shown_date(today) in text and "uptime" in text
     assert "runs delayed" in text  # today's incident, with its link
     assert detail.locator("a").get_attribute("href") == f"/status/incidents/{runs_delayed.id}"
     assert today.get_attribute("aria-expanded") == "true"
+    assert today.get_attribute("aria-controls") == "day-detail-api"
     page.keyboard.press("Enter")  # the same day again closes it
     assert detail.is_hidden()
 
@@ -100,7 +107,7 @@ def test_a_day_opens_by_tap_on_a_phone(live_server, browser, runs_delayed):
         yesterday.tap()
         detail = page.locator("#day-detail-database")
         assert detail.is_visible()
-        assert yesterday.get_attribute("data-date") in detail.inner_text()
+        assert _shown_date(yesterday) in detail.inner_text()
         assert "No incidents or maintenance." in detail.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     finally:

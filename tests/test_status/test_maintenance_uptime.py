@@ -122,7 +122,7 @@ def test_maintenance_older_than_raw_checks_is_left_out_of_90_days(client, add_sn
     html = client.get("/status").get_data(as_text=True)
     database = html.split('id="component-database"', 1)[1].split('id="component-stripe"', 1)[0]
     cell = re.search(rf'<button[^>]*data-day="{day.strftime("%Y-%m-%d")}"[^>]*>', database).group(0)
-    assert 'data-text="100 % uptime"' in cell
+    assert ': 100 % uptime"' in cell
     info = re.search(r'data-info="([^"]+)"', cell).group(1)
     assert "Scheduled maintenance, 12 h (not counted in uptime)" in database.split(f'id="{info}"', 1)[1]
     assert 'data-uptime="90d">100 % uptime over 90 days<' in database

@@ -33,7 +33,7 @@ def test_a_day_with_one_check_is_hatched_partial_not_a_green_100_percent_day(cli
     html = client.get("/status").get_data(as_text=True)
     api_row = html[html.index('id="component-api"'):html.index('id="component-frontend"')]
     cell = re.search(r'<button type="button" class="([^"]+)"[^>]*data-day="' + day.strftime("%Y-%m-%d")
-                     + r'"[^>]*data-text="([^"]+)"', api_row)
+                     + r'"[^>]*aria-label="[^":]+: ([^"]+)"', api_row)
     assert cell is not None
     assert cell.group(1) == "day-cell lv-up partial"
     assert cell.group(2) == "Partial data (1 of 288 checks ran), 100 % uptime"

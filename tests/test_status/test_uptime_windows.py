@@ -56,7 +56,7 @@ def test_status_page_shows_the_four_uptime_windows(client, ninety_days):
     # One figure under the 90-day bar, saying over how many days it was measured; the days are cells.
     assert 'data-uptime="90d">97.22 % uptime over 90 days<' in api
     assert api.count('class="day-cell lv-down') == 3  # days -60, -61 and -20 (half down)
-    assert 'data-text="50.00 % uptime, Major outage 12 h"' in api  # the day names its real downtime
+    assert ': 50.00 % uptime, Major outage 12 h"' in api  # the day's name says its real downtime
     history = client.get("/status/history").get_data(as_text=True)
     api = history.split('id="component-api"', 1)[1].split('id="component-frontend"', 1)[0]
     assert 'data-window="24h">100 % uptime' in api and 'data-window="7d">No data<' in api
