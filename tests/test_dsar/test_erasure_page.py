@@ -6,9 +6,8 @@ from app.dsar import erasure
 from app.extensions import db
 from app.models import ErasureRequest
 from tests.support.services import browser_login, browser_page
+from tests.support.ui import PHONE
 from tests.test_dsar.helpers import add_export
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.browser
