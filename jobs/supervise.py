@@ -108,6 +108,26 @@ class SurvivingWorker(Worker):
     """An RQ worker that notices when Redis came back empty and registers itself again, so it is
     listed as alive (and its heartbeat means something) without a restart."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._owner_pid = os.getpid()
+        self._burst = False
+
+    def work(self, burst: bool = False, **kwargs):
+        self._burst = burst
+        return super().work(burst=burst, **kwargs)
+
+    def request_stop(self, signum, frame):
+        if os.getpid() != self._owner_pid:
+            # RQ forks its scheduler child with this handler still installed. A SIGTERM that lands before
+            # the child installs its own (stop_scheduler sends one as soon as a short run ends) is meant
+            # for the scheduler; run as the worker's it would stop a worker that is not this process and
+            # die on "can only join a child process", keeping its locks until they expire.
+            if self.scheduler is not None:
+                self.scheduler.request_stop()
+            return
+        super().request_stop(signum, frame)
+
     def fork_work_horse(self, job, queue):
         # The work horse's garbage collector would otherwise walk every object inherited from this
         # process, writing to each and so copying the whole heap page by page (copy-on-write): measured
@@ -133,8 +153,8 @@ class SurvivingWorker(Worker):
         start it again now. Never while the worker is stopping (a SIGTERM to the process group ends the
         child first), and never in a way that could end the worker loop."""
         scheduler = self.scheduler
-        if scheduler is None or self._stop_requested or self._shutdown_requested_date is not None:
-            return
+        if scheduler is None or self._burst or self._stop_requested or self._shutdown_requested_date is not None:
+            return  # a burst runs no scheduler child: it enqueued what was due when it began
         process = scheduler._process
         if process is None and time.monotonic() < getattr(self, "_locks_busy_until", 0):
             return  # every lock was held by another worker's scheduler a moment ago: ask again later

@@ -78,6 +78,7 @@ def test_waits_for_redis_with_a_plain_message_then_runs(tmp_path, private_redis,
     assert proc.returncode == 0, first + rest
     assert "Traceback" not in first + rest
     assert "dependencies are back" in rest
+    assert "Scheduler for" not in rest  # a burst forks no RQ scheduler child: it enqueued what was due
 
 
 @pytest.mark.server_only
@@ -97,3 +98,41 @@ def test_worker_names_an_unreachable_database_and_keeps_waiting(tmp_path, privat
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.server_only
+def test_a_stop_that_reaches_the_scheduler_child_before_its_own_handlers_ends_it_cleanly(private_redis, monkeypatch):
+    """RQ forks the retry scheduler with the worker's SIGTERM handler still installed, and stop_scheduler
+    sends SIGTERM at once when a short run ends. Here the signal lands in that window every time: the
+    child signals itself just before installing its handlers. It must stop as a scheduler (locks released,
+    exit 0), not run the worker's shutdown and die with a traceback."""
+    import multiprocessing
+    import signal
+
+    from redis import Redis
+    from rq.scheduler import RQScheduler
+
+    from jobs.supervise import SurvivingWorker
+
+    port, start_redis = private_redis
+    start_redis()
+    connection = Redis(port=port)
+    worker = SurvivingWorker(["mail"], connection=connection)
+    install = RQScheduler._install_signal_handlers
+
+    def signalled_first(scheduler):
+        os.kill(os.getpid(), signal.SIGTERM)
+        install(scheduler)
+
+    monkeypatch.setattr(RQScheduler, "_install_signal_handlers", signalled_first)
+    previous = signal.signal(signal.SIGTERM, worker.request_stop)  # as Worker.work() installs it
+    try:
+        worker.scheduler = RQScheduler(worker.queues, connection=connection)
+        assert worker.scheduler.acquire_locks(auto_start=True) == {"mail"}
+        child: multiprocessing.Process = worker.scheduler._process
+        child.join(30)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert child.exitcode == 0
+    assert not connection.exists("rq:scheduler-lock:mail")  # the stopping scheduler gave its lock back
+    assert worker._shutdown_requested_date is None  # and this worker was never asked to stop
