@@ -34,6 +34,20 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """argon2id at production cost (64 MiB, 3 passes) takes 0.2 s a hash on this machine's cores, and the
+    suite signs in thousands of times: about half the CPU of the API tests went to it. The hashes stay
+    argon2id; test_auth checks the production parameters with the real hasher."""
+    from argon2 import PasswordHasher
+
+    from app.accounts import users
+
+    production, users._hasher = users._hasher, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield production
+    users._hasher = production
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if EMBEDDED:

@@ -85,5 +85,10 @@ def test_signin_never_redirects_off_site(client, user):
     assert res.status_code == 302 and res.headers["Location"] == "/"
 
 
-def test_passwords_are_stored_as_argon2id(user):
-    assert user.password_hash.startswith("$argon2id$")
+def test_passwords_are_stored_as_argon2id_at_production_cost(app, cheap_password_hashing, monkeypatch):
+    from app.accounts import users
+
+    monkeypatch.setattr(users, "_hasher", cheap_password_hashing)  # the app's own hasher, not the suite's
+    user = users.create_user("cost@example.com", "a-long-enough-password")
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert users.authenticate("cost@example.com", "a-long-enough-password") == user
